@@ -1,0 +1,47 @@
+# Developer entry points. Tools are installed into gitignored .local/ and node_modules/ by scripts/tools.sh.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := test
+
+VENV_BIN := $(CURDIR)/.local/venv/bin
+SAM := $(VENV_BIN)/sam
+TEMPLATE := infra/template.yaml
+LAMBDA_BINARIES := earn-points member-api
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: tools test dev lint validate build-arm64 clean-local
+
+## tools: install / check the dev tools (idempotent)
+tools:
+	bash scripts/tools.sh
+
+## test: fmt, clippy, tests against DynamoDB Local (private network namespace), sam validate
+test:
+	bash scripts/test.sh
+
+## dev: DynamoDB Local + demo data + the API on http://127.0.0.1:9000 (cargo lambda watch)
+dev:
+	bash scripts/dev.sh
+
+## lint: rustfmt check and clippy with warnings denied
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+
+## validate: SAM template validation with cfn-lint (offline: needs no credentials)
+validate: tools
+	$(SAM) validate --lint --region us-east-1 --template $(TEMPLATE)
+
+## build-arm64: release Lambda zips for Graviton (target/lambda/<binary>/bootstrap.zip)
+build-arm64:
+	bash scripts/tools.sh --arm64
+	PATH="$(VENV_BIN):$$PATH" cargo lambda build --release --arm64 --locked --output-format zip \
+		$(addprefix --bin ,$(LAMBDA_BINARIES))
+	@for b in $(LAMBDA_BINARIES); do \
+		printf '%-12s %8s bytes  target/lambda/%s/bootstrap.zip\n' "$$b" "$$(stat -c %s target/lambda/$$b/bootstrap.zip)" "$$b"; \
+	done
+
+## clean-local: stop DynamoDB Local instances started by the scripts, remove .local/, node_modules/, .aws-sam/
+clean-local:
+	@for f in .local/*.pid; do [[ -e "$$f" ]] && bash scripts/dynamodb-local.sh stop "$$f"; done; true
+	rm -rf .local node_modules .aws-sam infra/.aws-sam

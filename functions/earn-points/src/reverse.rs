@@ -1,0 +1,129 @@
+//! `POST /v1/members/{memberId}/earn/{transactionId}/reverse`: a refund or partial
+//! return takes back the points its purchase earned, in proportion, never more.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
+use loyalty::Context;
+use loyalty::domain::identifier::{MemberId, TransactionId};
+use loyalty::domain::ledger::{EntryFacts, EntryType, LedgerEntry};
+use loyalty::domain::money::Money;
+use loyalty::domain::purchase::ReversalError;
+use loyalty::http::views::EntryView;
+use loyalty::http::{ApiError, ApiRequest, Idempotency, Planned, Refusal, Scope, execute_write};
+use loyalty::idempotency::{IdempotencyScope, fingerprint};
+use loyalty::store::{Commit, PurchaseWrite, SnapshotRequest};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::earn::{balance_error, program_missing};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ReverseRequest {
+    /// The refunded amount; the whole remainder of the purchase when absent.
+    amount: Option<Money>,
+}
+
+pub async fn reverse(
+    context: &Context,
+    request: &ApiRequest,
+    member: &str,
+    transaction: &str,
+) -> Result<Response<Body>, ApiError> {
+    let caller = request.caller(context)?;
+    caller.require(Scope::Earn)?;
+    let member_id = MemberId::try_from(member).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let transaction_id =
+        TransactionId::try_from(transaction).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let raw = request.json_value()?;
+    let body: ReverseRequest = match raw.clone() {
+        Some(value) => ApiRequest::decode(value)?,
+        None => ReverseRequest::default(),
+    };
+    let idempotency = request.idempotency_key()?.map(|key| Idempotency {
+        scope: IdempotencyScope::keyed(
+            "reverse",
+            member_id.as_str(),
+            caller.subject(),
+            key.as_str(),
+        ),
+        fingerprint: fingerprint("POST", request.path(), raw.as_ref()),
+    });
+    let read = SnapshotRequest {
+        member: Some(&member_id),
+        program: true,
+        purchase: Some(&transaction_id),
+        ..Default::default()
+    };
+
+    execute_write(context, read, idempotency, |snapshot, now| {
+        let program = snapshot.program.ok_or_else(program_missing)?;
+        let mut member = snapshot
+            .member
+            .ok_or_else(|| ApiError::NotFound("no member with this id".into()))?;
+        let mut purchase = snapshot.purchase.ok_or_else(|| {
+            ApiError::NotFound("no purchase with this transactionId for this member".into())
+        })?;
+        let reversal = purchase
+            .reversal(body.amount.as_ref())
+            .map_err(|e| match e {
+                ReversalError::AlreadyReversed => {
+                    ApiError::refused(Refusal::AlreadyReversed, e.to_string())
+                }
+                other => ApiError::invalid(other.to_string()),
+            })?;
+
+        let refunded_now = reversal.refunded_minor_after - purchase.refunded_minor;
+        let expected_version = member.version();
+        member
+            .take_back_purchase(reversal.points, purchase.placement, now, &program)
+            .map_err(balance_error)?;
+        purchase.refunded_minor = reversal.refunded_minor_after;
+        purchase.reversed = purchase
+            .reversed
+            .checked_add(reversal.points)
+            .ok_or(ApiError::Internal)?;
+        let entry = LedgerEntry::for_change(
+            &member,
+            EntryFacts {
+                kind: EntryType::Reverse,
+                points: reversal.points.negated(),
+                occurred_at: now,
+                reference: transaction_id.to_string(),
+                breakdown: None,
+                amount: Money::new(refunded_now, purchase.amount.currency()).ok(),
+                reason: None,
+                actor: caller.subject().to_string(),
+            },
+            now,
+        );
+        // The reversing entry, as the activity list shows it, plus the account after it.
+        let mut response =
+            serde_json::to_value(EntryView::from(&entry)).map_err(|_| ApiError::Internal)?;
+        if let Some(fields) = response.as_object_mut() {
+            fields.insert("balance".into(), json!(member.balance()));
+            fields.insert("transactionId".into(), json!(transaction_id));
+            fields.insert("reversedPoints".into(), json!(purchase.reversed));
+            fields.insert(
+                "remainingPoints".into(),
+                json!(purchase.earned.checked_sub(purchase.reversed)),
+            );
+        }
+        Ok(Planned {
+            commit: Commit {
+                member,
+                expected_version,
+                entries: vec![entry],
+                purchase: Some(PurchaseWrite {
+                    purchase,
+                    must_be_new: false,
+                }),
+                idempotency: None,
+                now,
+            },
+            status: StatusCode::CREATED,
+            body: response,
+        })
+    })
+    .await
+}

@@ -1,0 +1,31 @@
+//! What a function builds once per execution environment and every invocation shares.
+
+use std::sync::Arc;
+
+use crate::domain::clock::{Clock, SystemClock};
+use crate::http::AuthConfig;
+use crate::store::{Store, client_from_env};
+
+#[derive(Clone)]
+pub struct Context {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0} is not set")]
+pub struct MissingSetting(&'static str);
+
+impl Context {
+    /// From the Lambda environment: `TABLE_NAME`, and for local runs `DYNAMODB_ENDPOINT`
+    /// and `LOYALTY_DEV_JWT_SECRET`.
+    pub async fn from_env() -> Result<Self, MissingSetting> {
+        let table = std::env::var("TABLE_NAME").map_err(|_| MissingSetting("TABLE_NAME"))?;
+        Ok(Self {
+            store: Store::new(client_from_env().await, table),
+            clock: Arc::new(SystemClock),
+            auth: AuthConfig::from_env(),
+        })
+    }
+}

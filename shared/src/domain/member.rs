@@ -1,0 +1,358 @@
+//! A member's account: balance, lots, tier and the counters the earn rules need.
+//! Every method that changes the balance also bumps `version`, the sequence number of
+//! the ledger entry that explains the change; the store writes both in one transaction
+//! on the condition that nobody else moved the version in between.
+
+use std::collections::BTreeMap;
+
+use time::{Date, Duration, OffsetDateTime};
+
+use super::identifier::MemberId;
+use super::lots::{ExpiryMonth, Lots};
+use super::points::Points;
+use super::program::Program;
+use super::tier::Tier;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BalanceError {
+    #[error("the member holds {available} points, fewer than the {requested} requested")]
+    InsufficientPoints {
+        available: Points,
+        requested: Points,
+    },
+    #[error("the balance would exceed the largest number of points an account may hold")]
+    Overflow,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierStatus {
+    pub name: String,
+    pub since: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub(crate) id: MemberId,
+    pub(crate) display_name: Option<String>,
+    /// The referral code given at enrolment, if any.
+    pub(crate) referred_by: Option<String>,
+    pub(crate) enrolled_at: OffsetDateTime,
+    pub(crate) balance: Points,
+    pub(crate) lifetime_points: Points,
+    pub(crate) version: u64,
+    pub(crate) tier: TierStatus,
+    pub(crate) lots: Lots,
+    /// Qualifying points by the UTC day they were earned, pruned to the rolling window.
+    pub(crate) qualifying: BTreeMap<Date, Points>,
+    /// Points earned on `earned_on`, for the per-member daily cap.
+    pub(crate) earned_on: Date,
+    pub(crate) earned_that_day: Points,
+}
+
+/// Where a purchase's points went, kept with the purchase so a reversal takes them back
+/// from the same places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub lot: ExpiryMonth,
+    pub qualifying_day: Date,
+}
+
+impl Member {
+    pub fn enrol(
+        id: MemberId,
+        display_name: Option<String>,
+        referred_by: Option<String>,
+        now: OffsetDateTime,
+        entry_tier: &Tier,
+    ) -> Self {
+        Self {
+            id,
+            display_name,
+            referred_by,
+            enrolled_at: now,
+            balance: Points::ZERO,
+            lifetime_points: Points::ZERO,
+            version: 0,
+            tier: TierStatus {
+                name: entry_tier.name().to_string(),
+                since: now,
+            },
+            lots: Lots::default(),
+            qualifying: BTreeMap::new(),
+            earned_on: now.date(),
+            earned_that_day: Points::ZERO,
+        }
+    }
+
+    pub fn id(&self) -> &MemberId {
+        &self.id
+    }
+    pub fn display_name(&self) -> Option<&str> {
+        self.display_name.as_deref()
+    }
+    pub fn referred_by(&self) -> Option<&str> {
+        self.referred_by.as_deref()
+    }
+    pub fn enrolled_at(&self) -> OffsetDateTime {
+        self.enrolled_at
+    }
+    pub fn balance(&self) -> Points {
+        self.balance
+    }
+    pub fn lifetime_points(&self) -> Points {
+        self.lifetime_points
+    }
+    /// The sequence number of the member's latest ledger entry (0 before the first).
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+    pub fn tier(&self) -> &TierStatus {
+        &self.tier
+    }
+    pub fn lots(&self) -> &Lots {
+        &self.lots
+    }
+
+    /// The member's tier in `program`; the entry tier when the programme no longer has it.
+    pub fn current_tier<'p>(&self, program: &'p Program) -> &'p Tier {
+        program
+            .tier_named(&self.tier.name)
+            .unwrap_or_else(|| program.lowest_tier())
+    }
+
+    /// Points already earned today (UTC), which the daily cap counts against.
+    pub fn earned_today(&self, now: OffsetDateTime) -> Points {
+        if self.earned_on == now.date() {
+            self.earned_that_day
+        } else {
+            Points::ZERO
+        }
+    }
+
+    /// Qualifying points earned within the last `window_days` days, today included.
+    pub fn qualifying_points(&self, now: OffsetDateTime, window_days: u16) -> Points {
+        let first_day = window_start(now, window_days);
+        self.qualifying
+            .range(first_day..)
+            .try_fold(Points::ZERO, |sum, (_, p)| sum.checked_add(*p))
+            .unwrap_or(Points::ZERO)
+    }
+
+    /// Credits points earned by a purchase made at `occurred_at`.
+    pub fn credit_purchase(
+        &mut self,
+        points: Points,
+        occurred_at: OffsetDateTime,
+        now: OffsetDateTime,
+        program: &Program,
+    ) -> Result<Placement, BalanceError> {
+        let placement = Placement {
+            lot: ExpiryMonth::for_points_earned(occurred_at, program.points_expiry_months()),
+            qualifying_day: occurred_at.date(),
+        };
+        self.balance = self
+            .balance
+            .checked_add(points)
+            .ok_or(BalanceError::Overflow)?;
+        self.lifetime_points = self
+            .lifetime_points
+            .checked_add(points)
+            .ok_or(BalanceError::Overflow)?;
+        self.lots
+            .add(placement.lot, points)
+            .ok_or(BalanceError::Overflow)?;
+        let earned_today = self
+            .earned_today(now)
+            .checked_add(points)
+            .ok_or(BalanceError::Overflow)?;
+        self.earned_on = now.date();
+        self.earned_that_day = earned_today;
+        if placement.qualifying_day >= window_start(now, program.qualifying_window_days()) {
+            let day = self.qualifying.entry(placement.qualifying_day).or_default();
+            *day = day.checked_add(points).ok_or(BalanceError::Overflow)?;
+        }
+        self.prune_qualifying(now, program.qualifying_window_days());
+        self.version += 1;
+        Ok(placement)
+    }
+
+    /// Takes back points of a purchase (a refund). The balance may go below zero when the
+    /// points were already spent: that is the one way it can.
+    pub fn take_back_purchase(
+        &mut self,
+        points: Points,
+        placement: Placement,
+        now: OffsetDateTime,
+        program: &Program,
+    ) -> Result<(), BalanceError> {
+        self.balance = self
+            .balance
+            .checked_sub(points)
+            .ok_or(BalanceError::Overflow)?;
+        self.lifetime_points = self
+            .lifetime_points
+            .checked_sub(points)
+            .ok_or(BalanceError::Overflow)?;
+        self.lots
+            .take_back(placement.lot, points)
+            .ok_or(BalanceError::Overflow)?;
+        if let Some(day) = self.qualifying.get_mut(&placement.qualifying_day) {
+            *day = day
+                .checked_sub(points)
+                .ok_or(BalanceError::Overflow)?
+                .max(Points::ZERO);
+        }
+        self.prune_qualifying(now, program.qualifying_window_days());
+        self.version += 1;
+        Ok(())
+    }
+
+    /// An operator's manual correction. A credit opens a lot like an earn (but does not
+    /// qualify for tiers); a debit spends oldest lots first and never overdraws.
+    pub fn adjust(
+        &mut self,
+        points: Points,
+        now: OffsetDateTime,
+        program: &Program,
+    ) -> Result<(), BalanceError> {
+        if points.is_negative() {
+            let requested = points.negated();
+            let available = self.balance.max(Points::ZERO);
+            if available < requested {
+                return Err(BalanceError::InsufficientPoints {
+                    available,
+                    requested,
+                });
+            }
+            self.lots
+                .spend_oldest_first(requested)
+                .ok_or(BalanceError::InsufficientPoints {
+                    available,
+                    requested,
+                })?;
+        } else {
+            let lot = ExpiryMonth::for_points_earned(now, program.points_expiry_months());
+            self.lots.add(lot, points).ok_or(BalanceError::Overflow)?;
+        }
+        self.balance = self
+            .balance
+            .checked_add(points)
+            .ok_or(BalanceError::Overflow)?;
+        self.version += 1;
+        Ok(())
+    }
+
+    /// Points still held, by the instant they expire, soonest first.
+    pub fn expiring_points(&self) -> Vec<(Points, OffsetDateTime)> {
+        self.lots
+            .positive()
+            .map(|(month, points)| (points, month.expires_at()))
+            .collect()
+    }
+
+    fn prune_qualifying(&mut self, now: OffsetDateTime, window_days: u16) {
+        let first_day = window_start(now, window_days);
+        self.qualifying
+            .retain(|day, points| *day >= first_day && *points != Points::ZERO);
+    }
+}
+
+fn window_start(now: OffsetDateTime, window_days: u16) -> Date {
+    (now - Duration::days(i64::from(window_days) - 1)).date()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn program() -> Program {
+        Program::from_json(include_bytes!("../../../tests/fixtures/demo-program.json")).unwrap()
+    }
+
+    fn member(program: &Program, now: OffsetDateTime) -> Member {
+        Member::enrol(
+            MemberId::try_from("m-1").unwrap(),
+            None,
+            None,
+            now,
+            program.lowest_tier(),
+        )
+    }
+
+    fn p(v: i64) -> Points {
+        Points::new(v).unwrap()
+    }
+
+    #[test]
+    fn credits_keep_balance_lots_and_version_in_step() {
+        let program = program();
+        let now = datetime!(2026-11-23 10:00 UTC);
+        let mut m = member(&program, now);
+        m.credit_purchase(p(100), now, now, &program).unwrap();
+        m.credit_purchase(p(50), now - time::Duration::days(40), now, &program)
+            .unwrap();
+        assert_eq!(m.balance(), p(150));
+        assert_eq!(m.lots().total(), Some(m.balance()));
+        assert_eq!(m.version(), 2);
+        assert_eq!(m.earned_today(now), p(150));
+        assert_eq!(m.earned_today(now + time::Duration::days(1)), Points::ZERO);
+        assert_eq!(
+            m.expiring_points(),
+            vec![
+                (p(50), datetime!(2027-11-01 0:00 UTC)),
+                (p(100), datetime!(2027-12-01 0:00 UTC))
+            ]
+        );
+    }
+
+    #[test]
+    fn qualifying_points_roll_off_after_the_window() {
+        let program = program();
+        let day_one = datetime!(2026-01-10 10:00 UTC);
+        let mut m = member(&program, day_one);
+        m.credit_purchase(p(300), day_one, day_one, &program)
+            .unwrap();
+        assert_eq!(
+            m.qualifying_points(day_one + time::Duration::days(364), 365),
+            p(300)
+        );
+        assert_eq!(
+            m.qualifying_points(day_one + time::Duration::days(365), 365),
+            Points::ZERO
+        );
+    }
+
+    #[test]
+    fn taking_back_reverses_a_credit_exactly() {
+        let program = program();
+        let now = datetime!(2026-11-23 10:00 UTC);
+        let mut m = member(&program, now);
+        let placement = m.credit_purchase(p(80), now, now, &program).unwrap();
+        m.take_back_purchase(p(80), placement, now, &program)
+            .unwrap();
+        assert_eq!(m.balance(), Points::ZERO);
+        assert_eq!(m.lifetime_points(), Points::ZERO);
+        assert_eq!(m.qualifying_points(now, 365), Points::ZERO);
+        assert_eq!(m.lots().total(), Some(Points::ZERO));
+        assert_eq!(m.version(), 2);
+    }
+
+    #[test]
+    fn a_debit_never_overdraws_and_changes_nothing_when_refused() {
+        let program = program();
+        let now = datetime!(2026-11-23 10:00 UTC);
+        let mut m = member(&program, now);
+        m.credit_purchase(p(30), now, now, &program).unwrap();
+        let before = m.clone();
+        assert!(matches!(
+            m.adjust(p(-31), now, &program),
+            Err(BalanceError::InsufficientPoints { .. })
+        ));
+        assert_eq!(m, before);
+        m.adjust(p(-30), now, &program).unwrap();
+        assert_eq!(m.balance(), Points::ZERO);
+        m.adjust(p(5), now, &program).unwrap();
+        assert_eq!(m.lots().total(), Some(p(5)));
+    }
+}

@@ -1,0 +1,16 @@
+//! Pure domain logic: no DynamoDB, no HTTP.
+
+pub mod clock;
+pub mod currency;
+pub mod earn_rules;
+pub mod entry_id;
+pub mod identifier;
+pub mod ledger;
+pub mod lots;
+pub mod member;
+pub mod money;
+pub mod multiplier;
+pub mod points;
+pub mod program;
+pub mod purchase;
+pub mod tier;

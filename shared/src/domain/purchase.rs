@@ -1,0 +1,92 @@
+//! A purchase that earned points, kept so refunds can take back exactly what it gave.
+
+use time::OffsetDateTime;
+
+use super::identifier::{MemberId, TransactionId};
+use super::member::Placement;
+use super::money::Money;
+use super::points::Points;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purchase {
+    pub transaction_id: TransactionId,
+    pub member_id: MemberId,
+    pub amount: Money,
+    pub occurred_at: OffsetDateTime,
+    pub earned: Points,
+    pub earn_entry_id: String,
+    pub placement: Placement,
+    /// Refunded so far, in minor units of `amount`'s currency, and the points taken back.
+    pub refunded_minor: i64,
+    pub reversed: Points,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReversalError {
+    #[error("the purchase has already been reversed in full")]
+    AlreadyReversed,
+    #[error("the refund is in {given}, the purchase was in {expected}")]
+    CurrencyMismatch {
+        given: &'static str,
+        expected: &'static str,
+    },
+    #[error("the refund of {requested} exceeds the {remaining} not yet refunded")]
+    ExceedsRemainder { requested: i64, remaining: i64 },
+    #[error("a refund amount must be greater than zero")]
+    Zero,
+}
+
+/// What one reversal takes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reversal {
+    pub points: Points,
+    pub refunded_minor_after: i64,
+}
+
+impl Purchase {
+    /// Points to take back for a refund of `amount` (the whole remainder when `None`).
+    /// Points are proportional to the cumulative refunded amount, so several partial
+    /// refunds add up to exactly the points earned once the whole purchase is refunded.
+    pub fn reversal(&self, amount: Option<&Money>) -> Result<Reversal, ReversalError> {
+        let total = self.amount.amount_minor();
+        let remaining = total - self.refunded_minor;
+        if remaining <= 0 {
+            return Err(ReversalError::AlreadyReversed);
+        }
+        let refund = match amount {
+            None => remaining,
+            Some(money) => {
+                if money.currency() != self.amount.currency() {
+                    return Err(ReversalError::CurrencyMismatch {
+                        given: money.currency().code(),
+                        expected: self.amount.currency().code(),
+                    });
+                }
+                let requested = money.amount_minor();
+                if requested == 0 {
+                    return Err(ReversalError::Zero);
+                }
+                if requested > remaining {
+                    return Err(ReversalError::ExceedsRemainder {
+                        requested,
+                        remaining,
+                    });
+                }
+                requested
+            }
+        };
+        let refunded_after = self.refunded_minor + refund;
+        let reversed_after = if refunded_after == total {
+            self.earned.value()
+        } else {
+            let scaled = i128::from(self.earned.value()) * i128::from(refunded_after)
+                / i128::from(total.max(1));
+            i64::try_from(scaled).unwrap_or(self.earned.value())
+        };
+        let points = Points::new(reversed_after - self.reversed.value()).unwrap_or(Points::ZERO);
+        Ok(Reversal {
+            points,
+            refunded_minor_after: refunded_after,
+        })
+    }
+}

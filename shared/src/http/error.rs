@@ -1,0 +1,142 @@
+//! Every error a client can see, and the one place that maps each to its status, code
+//! and body (API.md). Internal details are logged where they happen and never put here.
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
+use serde_json::json;
+
+use crate::store::{CommitError, StoreError};
+
+/// Business refusals: the request was understood and valid, and the answer is no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    InsufficientPoints,
+    RewardUnavailable,
+    OutOfStock,
+    TierNotEligible,
+    AlreadyReversed,
+    NotCancellable,
+}
+
+impl Refusal {
+    fn code(self) -> &'static str {
+        match self {
+            Refusal::InsufficientPoints => "insufficient_points",
+            Refusal::RewardUnavailable => "reward_unavailable",
+            Refusal::OutOfStock => "out_of_stock",
+            Refusal::TierNotEligible => "tier_not_eligible",
+            Refusal::AlreadyReversed => "already_reversed",
+            Refusal::NotCancellable => "not_cancellable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    InvalidRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("a request with this idempotency key is still being processed; retry later")]
+    RequestInProgress,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("the request body is larger than 64 KiB")]
+    PayloadTooLarge,
+    #[error("this idempotency key was already used with a different request")]
+    IdempotencyConflict,
+    #[error("{message}")]
+    Refused { refusal: Refusal, message: String },
+    #[error("too many requests right now; retry after the time in retry-after")]
+    Throttled,
+    #[error("the service is temporarily unavailable; retry after the time in retry-after")]
+    Unavailable,
+    #[error("an internal error occurred")]
+    Internal,
+}
+
+impl ApiError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        ApiError::InvalidRequest(message.into())
+    }
+
+    pub fn refused(refusal: Refusal, message: impl Into<String>) -> Self {
+        ApiError::Refused {
+            refusal,
+            message: message.into(),
+        }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::RequestInProgress => (StatusCode::CONFLICT, "request_in_progress"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::IdempotencyConflict => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "idempotency_conflict")
+            }
+            ApiError::Refused { refusal, .. } => (StatusCode::UNPROCESSABLE_ENTITY, refusal.code()),
+            ApiError::Throttled => (StatusCode::TOO_MANY_REQUESTS, "throttled"),
+            ApiError::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal_error"),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status_and_code().0
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.status_and_code().1
+    }
+
+    /// The error body of API.md, with the request id that also tags this request's logs.
+    pub fn into_response(self, request_id: &str) -> Response<Body> {
+        let (status, code) = self.status_and_code();
+        let body =
+            json!({"error": {"code": code, "message": self.to_string(), "requestId": request_id}});
+        let mut builder = Response::builder()
+            .status(status)
+            .header("content-type", "application/json");
+        if matches!(self, ApiError::Throttled | ApiError::Unavailable) {
+            builder = builder.header("retry-after", "1");
+        }
+        builder
+            .body(Body::Text(body.to_string()))
+            .unwrap_or_else(|_| Response::new(Body::Text(String::new())))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Throttled => ApiError::Throttled,
+            StoreError::Unavailable => ApiError::Unavailable,
+            StoreError::Corrupt(_) | StoreError::Internal => ApiError::Internal,
+        }
+    }
+}
+
+impl From<CommitError> for ApiError {
+    fn from(error: CommitError) -> Self {
+        match error {
+            CommitError::Store(store) => store.into(),
+            CommitError::Contention {
+                key_in_flight: true,
+            } => ApiError::RequestInProgress,
+            CommitError::Contention {
+                key_in_flight: false,
+            } => ApiError::Conflict("the account is busy with other changes; retry".into()),
+            CommitError::PurchaseExists => ApiError::IdempotencyConflict,
+            CommitError::Replay(_) => ApiError::IdempotencyConflict,
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! A request as the handlers see it: method, decoded path segments, query, a body within
+//! the size limit, and the request id. Decoding errors become 4xx here, once.
+
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, RequestExt};
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+use super::identity::Caller;
+use crate::Context;
+use crate::domain::identifier::IdempotencyKey;
+
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub struct ApiRequest {
+    inner: Request,
+    path: String,
+    segments: Vec<String>,
+    request_id: String,
+}
+
+impl ApiRequest {
+    pub fn new(inner: Request) -> Result<Self, (ApiError, String)> {
+        let request_id = request_id(&inner);
+        let path = inner.uri().path().to_string();
+        let segments = path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(percent_decode)
+            .collect::<Option<Vec<_>>>();
+        match segments {
+            Some(segments) => Ok(Self {
+                inner,
+                path,
+                segments,
+                request_id,
+            }),
+            None => Err((
+                ApiError::invalid("the path is not valid percent-encoded UTF-8"),
+                request_id,
+            )),
+        }
+    }
+
+    pub fn method(&self) -> &Method {
+        self.inner.method()
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Path segments, decoded, for matching with slice patterns.
+    pub fn segments(&self) -> Vec<&str> {
+        self.segments.iter().map(String::as_str).collect()
+    }
+
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    pub fn caller(&self, context: &Context) -> Result<Caller, ApiError> {
+        context.auth.authenticate(&self.inner, context.clock.now())
+    }
+
+    pub fn query(&self, name: &str) -> Option<String> {
+        self.inner
+            .query_string_parameters_ref()
+            .and_then(|q| q.first(name).map(str::to_string))
+    }
+
+    pub fn body_bytes(&self) -> Result<&[u8], ApiError> {
+        let bytes: &[u8] = match self.inner.body() {
+            Body::Empty => &[],
+            Body::Text(text) => text.as_bytes(),
+            Body::Binary(bytes) => bytes,
+            _ => &[],
+        };
+        if bytes.len() > MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        Ok(bytes)
+    }
+
+    /// The body as JSON, checked against the size limit. Empty bodies are `None`.
+    pub fn json_value(&self) -> Result<Option<serde_json::Value>, ApiError> {
+        let bytes = self.body_bytes()?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        serde_json::from_slice(bytes)
+            .map(Some)
+            .map_err(|e| ApiError::invalid(format!("the body is not valid JSON: {e}")))
+    }
+
+    /// Decodes a JSON value into a request type; its `TryFrom` conversions validate.
+    pub fn decode<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+        serde_json::from_value(value).map_err(|e| ApiError::invalid(e.to_string()))
+    }
+
+    /// A JSON body that must be present.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<(T, serde_json::Value), ApiError> {
+        let value = self
+            .json_value()?
+            .ok_or_else(|| ApiError::invalid("a JSON body is required"))?;
+        Ok((Self::decode(value.clone())?, value))
+    }
+
+    pub fn idempotency_key(&self) -> Result<Option<IdempotencyKey>, ApiError> {
+        match self.inner.headers().get("idempotency-key") {
+            None => Ok(None),
+            Some(value) => {
+                let raw = value
+                    .to_str()
+                    .map_err(|_| ApiError::invalid("idempotency-key must be ASCII"))?;
+                IdempotencyKey::try_from(raw)
+                    .map(Some)
+                    .map_err(|e| ApiError::invalid(e.to_string()))
+            }
+        }
+    }
+}
+
+fn request_id(request: &Request) -> String {
+    request
+        .lambda_context_ref()
+        .map(|c| c.request_id.clone())
+        .filter(|id| !id.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+fn percent_decode(segment: &str) -> Option<String> {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = segment.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("a%3Ab%40c").as_deref(), Some("a:b@c"));
+        assert_eq!(percent_decode("%zz"), None);
+        assert_eq!(percent_decode("%4"), None);
+        assert_eq!(percent_decode("%FF"), None);
+    }
+}

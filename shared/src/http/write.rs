@@ -1,0 +1,98 @@
+//! The shape every balance-changing request shares: read what the decision needs in one
+//! call, decide in pure domain code, write everything in one transaction guarded by the
+//! member's version and the idempotency record. When another writer got there first the
+//! decision is made again from a fresh read; a retried request gets its first response.
+
+use std::time::Duration;
+
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
+use rand::Rng;
+use time::OffsetDateTime;
+
+use super::error::ApiError;
+use super::response;
+use crate::Context;
+use crate::idempotency::{IdempotencyRecord, IdempotencyScope};
+use crate::store::{Commit, CommitError, Snapshot, SnapshotRequest};
+
+/// Attempts before giving up on a member that other writes keep moving.
+const MAX_ATTEMPTS: u32 = 12;
+
+pub struct Idempotency {
+    pub scope: IdempotencyScope,
+    pub fingerprint: String,
+}
+
+/// What a decision produced: the write, and the response it answers with once committed.
+pub struct Planned {
+    pub commit: Commit,
+    pub status: StatusCode,
+    pub body: serde_json::Value,
+}
+
+pub async fn execute_write<F>(
+    context: &Context,
+    read: SnapshotRequest<'_>,
+    idempotency: Option<Idempotency>,
+    mut decide: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: FnMut(Snapshot, OffsetDateTime) -> Result<Planned, ApiError>,
+{
+    let read = SnapshotRequest {
+        idempotency: idempotency.as_ref().map(|i| &i.scope),
+        ..read
+    };
+    let mut last_contention = CommitError::Contention {
+        key_in_flight: false,
+    };
+    for attempt in 0..MAX_ATTEMPTS {
+        if attempt > 0 {
+            let jitter = rand::rng().random_range(5..=20u64);
+            tokio::time::sleep(Duration::from_millis(jitter * u64::from(attempt.min(5)))).await;
+        }
+        let now = context.clock.now();
+        let mut snapshot = context.store.snapshot(read, now).await?;
+        if let (Some(record), Some(wanted)) = (snapshot.idempotency.take(), &idempotency) {
+            return replay_or_conflict(&record, wanted);
+        }
+        let Planned {
+            mut commit,
+            status,
+            body,
+        } = decide(snapshot, now)?;
+        let body_text = body.to_string();
+        commit.idempotency = idempotency.as_ref().map(|i| IdempotencyRecord {
+            scope: i.scope.clone(),
+            fingerprint: i.fingerprint.clone(),
+            status: status.as_u16(),
+            body: body_text.clone(),
+            created_at: now,
+        });
+        match context.store.commit(commit).await {
+            Ok(()) => return response::json(status, &body),
+            Err(CommitError::Replay(record)) => {
+                if let Some(wanted) = &idempotency {
+                    return replay_or_conflict(&record, wanted);
+                }
+            }
+            Err(contention @ CommitError::Contention { .. }) => last_contention = contention,
+            Err(other) => return Err(other.into()),
+        }
+        tracing::debug!(attempt, "write contended; deciding again from a fresh read");
+    }
+    tracing::warn!("write gave up after {MAX_ATTEMPTS} contended attempts");
+    Err(last_contention.into())
+}
+
+fn replay_or_conflict(
+    record: &IdempotencyRecord,
+    wanted: &Idempotency,
+) -> Result<Response<Body>, ApiError> {
+    if record.fingerprint == wanted.fingerprint {
+        response::replay(record)
+    } else {
+        Err(ApiError::IdempotencyConflict)
+    }
+}

@@ -1,0 +1,256 @@
+//! The table's items as serde structs (written and read with serde_dynamo), and their
+//! conversion to and from domain values. Only the store sees these shapes.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use time::{Date, OffsetDateTime};
+
+use super::keys;
+use crate::domain::identifier::{MemberId, TransactionId};
+use crate::domain::ledger::LedgerEntry;
+use crate::domain::lots::{ExpiryMonth, Lots};
+use crate::domain::member::{Member, Placement, TierStatus};
+use crate::domain::money::Money;
+use crate::domain::points::Points;
+use crate::domain::program::Program;
+use crate::domain::purchase::Purchase;
+use crate::idempotency::{IdempotencyRecord, IdempotencyScope};
+
+const DAY: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+fn format_day(day: Date) -> String {
+    day.format(DAY).unwrap_or_default()
+}
+
+fn parse_day(raw: &str) -> Result<Date, String> {
+    Date::parse(raw, DAY).map_err(|e| format!("bad day {raw:?}: {e}"))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub member_id: MemberId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referred_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub enrolled_at: OffsetDateTime,
+    pub balance: Points,
+    pub lifetime_points: Points,
+    pub version: u64,
+    pub tier_name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub tier_since: OffsetDateTime,
+    pub lots: Lots,
+    pub qualifying: BTreeMap<String, Points>,
+    pub earned_on: String,
+    pub earned_that_day: Points,
+}
+
+impl From<&Member> for MemberItem {
+    fn from(m: &Member) -> Self {
+        Self {
+            pk: keys::member_pk(m.id.as_str()),
+            sk: keys::PROFILE.to_string(),
+            entity: "member".to_string(),
+            member_id: m.id.clone(),
+            display_name: m.display_name.clone(),
+            referred_by: m.referred_by.clone(),
+            enrolled_at: m.enrolled_at,
+            balance: m.balance,
+            lifetime_points: m.lifetime_points,
+            version: m.version,
+            tier_name: m.tier.name.clone(),
+            tier_since: m.tier.since,
+            lots: m.lots.clone(),
+            qualifying: m
+                .qualifying
+                .iter()
+                .map(|(d, p)| (format_day(*d), *p))
+                .collect(),
+            earned_on: format_day(m.earned_on),
+            earned_that_day: m.earned_that_day,
+        }
+    }
+}
+
+impl TryFrom<MemberItem> for Member {
+    type Error = String;
+    fn try_from(item: MemberItem) -> Result<Self, String> {
+        Ok(Member {
+            id: item.member_id,
+            display_name: item.display_name,
+            referred_by: item.referred_by,
+            enrolled_at: item.enrolled_at,
+            balance: item.balance,
+            lifetime_points: item.lifetime_points,
+            version: item.version,
+            tier: TierStatus {
+                name: item.tier_name,
+                since: item.tier_since,
+            },
+            lots: item.lots,
+            qualifying: item
+                .qualifying
+                .iter()
+                .map(|(d, p)| Ok((parse_day(d)?, *p)))
+                .collect::<Result<_, String>>()?,
+            earned_on: parse_day(&item.earned_on)?,
+            earned_that_day: item.earned_that_day,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LedgerItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub member_id: MemberId,
+    #[serde(flatten)]
+    pub entry: LedgerEntry,
+}
+
+impl LedgerItem {
+    pub fn new(member: &MemberId, entry: &LedgerEntry) -> Self {
+        Self {
+            pk: keys::member_pk(member.as_str()),
+            sk: keys::ledger_sk(entry.seq),
+            entity: "ledger".to_string(),
+            member_id: member.clone(),
+            entry: entry.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PurchaseItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub transaction_id: TransactionId,
+    pub member_id: MemberId,
+    pub amount: Money,
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    pub earned: Points,
+    pub earn_entry_id: String,
+    pub lot: ExpiryMonth,
+    pub qualifying_day: String,
+    pub refunded_minor: i64,
+    pub reversed: Points,
+}
+
+impl From<&Purchase> for PurchaseItem {
+    fn from(p: &Purchase) -> Self {
+        Self {
+            pk: keys::member_pk(p.member_id.as_str()),
+            sk: keys::purchase_sk(p.transaction_id.as_str()),
+            entity: "purchase".to_string(),
+            transaction_id: p.transaction_id.clone(),
+            member_id: p.member_id.clone(),
+            amount: p.amount.clone(),
+            occurred_at: p.occurred_at,
+            earned: p.earned,
+            earn_entry_id: p.earn_entry_id.clone(),
+            lot: p.placement.lot,
+            qualifying_day: format_day(p.placement.qualifying_day),
+            refunded_minor: p.refunded_minor,
+            reversed: p.reversed,
+        }
+    }
+}
+
+impl TryFrom<PurchaseItem> for Purchase {
+    type Error = String;
+    fn try_from(item: PurchaseItem) -> Result<Self, String> {
+        Ok(Purchase {
+            transaction_id: item.transaction_id,
+            member_id: item.member_id,
+            amount: item.amount,
+            occurred_at: item.occurred_at,
+            earned: item.earned,
+            earn_entry_id: item.earn_entry_id,
+            placement: Placement {
+                lot: item.lot,
+                qualifying_day: parse_day(&item.qualifying_day)?,
+            },
+            refunded_minor: item.refunded_minor,
+            reversed: item.reversed,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IdempotencyItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub scope: String,
+    pub fingerprint: String,
+    pub status: u16,
+    pub body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Epoch seconds; the table's TTL attribute, so DynamoDB deletes old keys by itself.
+    pub expires_at: i64,
+}
+
+impl From<&IdempotencyRecord> for IdempotencyItem {
+    fn from(r: &IdempotencyRecord) -> Self {
+        Self {
+            pk: keys::idempotency_pk(r.scope.as_str()),
+            sk: keys::IDEMPOTENCY_SK.to_string(),
+            entity: "idempotency".to_string(),
+            scope: r.scope.as_str().to_string(),
+            fingerprint: r.fingerprint.clone(),
+            status: r.status,
+            body: r.body.clone(),
+            created_at: r.created_at,
+            expires_at: r.expires_at().unix_timestamp(),
+        }
+    }
+}
+
+impl IdempotencyItem {
+    pub fn into_record(self) -> IdempotencyRecord {
+        IdempotencyRecord {
+            scope: IdempotencyScope::from_stored(self.scope),
+            fingerprint: self.fingerprint,
+            status: self.status,
+            body: self.body,
+            created_at: self.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgramItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub program: Program,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub updated_by: String,
+}

@@ -1,0 +1,45 @@
+//! Every key of the single table, in one place. `#` separates parts; client-chosen
+//! identifiers cannot contain it (API.md's alphabet), so keys never collide.
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+
+pub const PROFILE: &str = "PROFILE";
+pub const LEDGER_PREFIX: &str = "LEDGER#";
+const PURCHASE_PREFIX: &str = "PURCHASE#";
+pub const PROGRAM_PK: &str = "PROGRAM";
+pub const PROGRAM_SK: &str = "CURRENT";
+pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
+
+pub fn member_pk(member: &str) -> String {
+    format!("MEMBER#{member}")
+}
+
+/// Zero-padded so that the sort key orders entries by sequence number.
+pub fn ledger_sk(seq: u64) -> String {
+    format!("{LEDGER_PREFIX}{seq:020}")
+}
+
+pub fn ledger_seq(sk: &str) -> Option<u64> {
+    sk.strip_prefix(LEDGER_PREFIX)?.parse().ok()
+}
+
+pub fn purchase_sk(transaction_id: &str) -> String {
+    format!("{PURCHASE_PREFIX}{transaction_id}")
+}
+
+pub fn idempotency_pk(scope: &str) -> String {
+    format!("IDEMPOTENCY#{scope}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ledger_keys_sort_by_sequence() {
+        assert!(ledger_sk(9) < ledger_sk(10));
+        assert_eq!(ledger_seq(&ledger_sk(42)), Some(42));
+        assert_eq!(ledger_seq("LEDGER#x"), None);
+    }
+}

@@ -1,0 +1,118 @@
+//! Enrolment and the member's history.
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+
+use super::items::{LedgerItem, MemberItem};
+use super::{Store, StoreError, from_item, key, keys, to_item};
+use crate::domain::identifier::MemberId;
+use crate::domain::ledger::LedgerEntry;
+use crate::domain::member::Member;
+
+#[derive(Debug)]
+pub struct ActivityPage {
+    pub entries: Vec<LedgerEntry>,
+    /// The sequence number to continue below, when older entries remain.
+    pub next_before: Option<u64>,
+}
+
+impl Store {
+    /// Creates the member unless it exists. Returns the member as stored and whether this
+    /// call created it, in one conditional PutItem.
+    pub async fn enrol(&self, member: &Member) -> Result<(Member, bool), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&MemberItem::from(member))?))
+            .condition_expression("attribute_not_exists(PK)")
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok((member.clone(), true)),
+            Err(SdkError::ServiceError(service))
+                if matches!(
+                    service.err(),
+                    PutItemError::ConditionalCheckFailedException(_)
+                ) =>
+            {
+                let existing = match service.into_err() {
+                    PutItemError::ConditionalCheckFailedException(e) => e.item,
+                    _ => None,
+                };
+                let existing = match existing {
+                    Some(item) => member_from(item)?,
+                    None => self
+                        .member(member.id())
+                        .await?
+                        .ok_or(StoreError::Internal)?,
+                };
+                Ok((existing, false))
+            }
+            Err(error) => Err(StoreError::from_sdk(error)),
+        }
+    }
+
+    pub async fn member(&self, id: &MemberId) -> Result<Option<Member>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key(keys::member_pk(id.as_str()), keys::PROFILE)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        output.item.map(member_from).transpose()
+    }
+
+    /// One page of the member's ledger, newest first, strictly older than `before` when
+    /// given. Entries are append-only and keyed by sequence number, so pages never skip
+    /// or repeat an entry, whatever is written while a client pages.
+    pub async fn activity(
+        &self,
+        id: &MemberId,
+        limit: u16,
+        before: Option<u64>,
+    ) -> Result<ActivityPage, StoreError> {
+        // Sequence numbers start at 1, so the newest entry below `before` is `before - 1`.
+        let upper = keys::ledger_sk(before.map(|b| b.saturating_sub(1)).unwrap_or(u64::MAX / 10));
+        // One more than asked tells whether another page exists without a second query.
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND SK BETWEEN :from AND :to")
+            .expression_attribute_values(":pk", AttributeValue::S(keys::member_pk(id.as_str())))
+            .expression_attribute_values(":from", AttributeValue::S(keys::ledger_sk(0)))
+            .expression_attribute_values(":to", AttributeValue::S(upper))
+            .scan_index_forward(false)
+            .limit(i32::from(limit) + 1)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        let mut entries = Vec::with_capacity(usize::from(limit) + 1);
+        for item in output.items.unwrap_or_default() {
+            let stored: LedgerItem = from_item(item)?;
+            entries.push(stored.entry);
+        }
+        let more = entries.len() > usize::from(limit);
+        entries.truncate(usize::from(limit));
+        let next_before = if more {
+            entries.last().map(|e| e.seq)
+        } else {
+            None
+        };
+        Ok(ActivityPage {
+            entries,
+            next_before,
+        })
+    }
+}
+
+fn member_from(item: super::Item) -> Result<Member, StoreError> {
+    let stored: MemberItem = from_item(item)?;
+    Member::try_from(stored).map_err(StoreError::corrupt)
+}

@@ -1,0 +1,145 @@
+//! The dev stack's helper, run by `make dev`:
+//! - `devstack setup`: creates the table on DynamoDB Local from infra/template.yaml if it is
+//!   missing, loads the demo programme and a demo member with some history (through the
+//!   functions' own handlers), and prints dev tokens and curl commands to paste.
+//! - `devstack token <sub> [scope]`: prints a dev token.
+//!
+//! Reads `DYNAMODB_ENDPOINT`, `TABLE_NAME` and `LOYALTY_DEV_JWT_SECRET`.
+
+use std::sync::Arc;
+
+use loyalty::Context;
+use loyalty::domain::clock::SystemClock;
+use loyalty::domain::program::Program;
+use loyalty::http::AuthConfig;
+use loyalty::http::dev_token::{DevClaims, mint};
+use loyalty::store::Store;
+use loyalty_tests::{Call, Function, demo_program_json, table_definition};
+use serde_json::json;
+
+const DEMO_MEMBER: &str = "demo-member";
+const BASE_URL: &str = "http://localhost:9000";
+
+fn env(name: &str) -> Result<String, String> {
+    std::env::var(name).map_err(|_| format!("{name} must be set (make dev sets it)"))
+}
+
+fn token(secret: &str, sub: &str, scope: Option<&str>) -> String {
+    mint(
+        &DevClaims {
+            sub: sub.into(),
+            scope: scope.map(str::to_string),
+            exp: None,
+        },
+        secret.as_bytes(),
+    )
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let secret = env("LOYALTY_DEV_JWT_SECRET")?;
+    match args.first().map(String::as_str) {
+        Some("token") => {
+            let sub = args.get(1).ok_or("usage: devstack token <sub> [scope]")?;
+            println!("{}", token(&secret, sub, args.get(2).map(String::as_str)));
+            Ok(())
+        }
+        Some("setup") => setup(&secret).await,
+        _ => Err("usage: devstack setup | devstack token <sub> [scope]".into()),
+    }
+}
+
+async fn setup(secret: &str) -> Result<(), String> {
+    let table = env("TABLE_NAME")?;
+    env("DYNAMODB_ENDPOINT")?;
+    let client = loyalty::store::client_from_env().await;
+    let tables = client
+        .list_tables()
+        .send()
+        .await
+        .map_err(|e| format!("DynamoDB Local is not answering: {e}"))?;
+    if !tables.table_names().contains(&table) {
+        table_definition()
+            .create(&client, &table)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!("created table {table} from infra/template.yaml");
+    }
+    let context = Context {
+        store: Store::new(client, table),
+        clock: Arc::new(SystemClock),
+        auth: AuthConfig::with_dev_secret(secret),
+    };
+    if context
+        .store
+        .program()
+        .await
+        .map_err(|e| e.to_string())?
+        .is_none()
+    {
+        let program =
+            Program::from_json(demo_program_json().as_bytes()).map_err(|e| e.to_string())?;
+        context
+            .store
+            .put_program(&program, time::OffsetDateTime::now_utc(), "devstack")
+            .await
+            .map_err(|e| e.to_string())?;
+        println!("loaded the demo programme (tests/fixtures/demo-program.json)");
+    }
+
+    let member = token(secret, DEMO_MEMBER, None);
+    let till = token(secret, "demo-till", Some("loyalty/earn"));
+    let admin = token(secret, "demo-operator", Some("loyalty/admin"));
+    let call = |function, call: Call| {
+        let context = &context;
+        async move {
+            let request = call.to_request();
+            let response = match function {
+                Function::EarnPoints => earn_points::handle(context, request).await,
+                Function::MemberApi => member_api::handle(context, request).await,
+            };
+            response.map(|r| r.status().as_u16()).unwrap_or_default()
+        }
+    };
+    let enrolled = call(
+        Function::MemberApi,
+        Call::new("POST", "/v1/members")
+            .bearer(&member)
+            .json(&json!({"displayName": "Demo Member"})),
+    )
+    .await;
+    for (id, amount, category) in [
+        ("demo-purchase-1", 1250, "coffee"),
+        ("demo-purchase-2", 4599, "bakery"),
+    ] {
+        let body = json!({"transactionId": id, "amount": {"amount": amount, "currency": "EUR"}, "category": category});
+        call(
+            Function::EarnPoints,
+            Call::new("POST", format!("/v1/members/{DEMO_MEMBER}/earn"))
+                .bearer(&till)
+                .json(&body),
+        )
+        .await;
+    }
+    println!("demo member {DEMO_MEMBER} ready (enrol answered {enrolled})\n");
+
+    println!("Dev tokens (HS256, signed with LOYALTY_DEV_JWT_SECRET):");
+    println!("  export MEMBER_TOKEN={member}");
+    println!("  export TILL_TOKEN={till}");
+    println!("  export ADMIN_TOKEN={admin}\n");
+    println!("Try:");
+    println!("  curl -s {BASE_URL}/v1/members/me -H \"authorization: Bearer $MEMBER_TOKEN\"");
+    println!(
+        "  curl -s '{BASE_URL}/v1/members/me/activity?limit=10' -H \"authorization: Bearer $MEMBER_TOKEN\""
+    );
+    println!(
+        "  curl -s -X POST {BASE_URL}/v1/members/{DEMO_MEMBER}/earn -H \"authorization: Bearer $TILL_TOKEN\" -H 'content-type: application/json' \\\n    -d '{{\"transactionId\": \"till-42-0001\", \"amount\": {{\"amount\": 899, \"currency\": \"EUR\"}}, \"category\": \"coffee\"}}'"
+    );
+    println!(
+        "  curl -s -X POST {BASE_URL}/v1/members/{DEMO_MEMBER}/earn/till-42-0001/reverse -H \"authorization: Bearer $TILL_TOKEN\" -H 'content-type: application/json' \\\n    -d '{{\"amount\": {{\"amount\": 300, \"currency\": \"EUR\"}}}}'"
+    );
+    println!("  curl -s {BASE_URL}/v1/program -H \"authorization: Bearer $ADMIN_TOKEN\"");
+    println!("\nNew tokens: cargo run -q -p loyalty-tests --bin devstack -- token <sub> [scope]");
+    Ok(())
+}

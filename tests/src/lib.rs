@@ -1,0 +1,359 @@
+//! The test kit: a private table on DynamoDB Local per test, the functions' handlers
+//! called with API Gateway events built from a fixture, dev tokens, and table snapshots.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use lambda_http::http::{HeaderMap, StatusCode};
+use lambda_http::{Body, Request, RequestExt};
+use loyalty::Context;
+use loyalty::domain::clock::ManualClock;
+use loyalty::domain::program::Program;
+use loyalty::http::AuthConfig;
+use loyalty::http::dev_token::{DevClaims, mint};
+use loyalty::store::Store;
+use loyalty::store::table::TableDefinition;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+pub const DEV_SECRET: &str = "test-secret";
+pub const TILL: &str = "till-001";
+pub const OPERATOR: &str = "operator-1";
+/// Inside the demo programme's winter promotion (2026-11-01 to 2027-01-31).
+pub const START: OffsetDateTime = datetime!(2026-11-23 12:00 UTC);
+
+pub fn demo_program_json() -> &'static str {
+    include_str!("../fixtures/demo-program.json")
+}
+
+pub fn template_path() -> String {
+    std::env::var("LOYALTY_TEMPLATE")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../infra/template.yaml").into())
+}
+
+pub fn table_definition() -> TableDefinition {
+    let yaml = std::fs::read_to_string(template_path()).expect("infra/template.yaml is readable");
+    TableDefinition::from_sam_template(&yaml).expect("the template defines the table")
+}
+
+/// A client for DynamoDB Local at `DYNAMODB_ENDPOINT` (set by `make test`).
+pub async fn local_client() -> Client {
+    assert!(
+        std::env::var("DYNAMODB_ENDPOINT").is_ok(),
+        "DYNAMODB_ENDPOINT is not set: run the tests with `make test`, which starts DynamoDB Local"
+    );
+    loyalty::store::client_from_env().await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    EarnPoints,
+    MemberApi,
+}
+
+#[derive(Debug, Clone)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl TestResponse {
+    pub fn error_code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn replayed(&self) -> bool {
+        self.headers
+            .get("idempotent-replayed")
+            .is_some_and(|v| v == "true")
+    }
+}
+
+/// One HTTP call as a test describes it.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: &'static str,
+    pub path: String,
+    pub body: Option<String>,
+    pub headers: Vec<(String, String)>,
+    /// Claims put where API Gateway's JWT authorizer puts them, instead of a dev token.
+    pub authorizer_claims: Option<Value>,
+}
+
+impl Call {
+    pub fn new(method: &'static str, path: impl Into<String>) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            body: None,
+            headers: Vec::new(),
+            authorizer_claims: None,
+        }
+    }
+
+    pub fn json(mut self, body: &Value) -> Self {
+        self.body = Some(body.to_string());
+        self
+    }
+
+    pub fn raw_body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    pub fn claims(mut self, claims: Value) -> Self {
+        self.authorizer_claims = Some(claims);
+        self
+    }
+
+    /// The API Gateway HTTP API (payload 2.0) event for this call.
+    pub fn to_request(&self) -> Request {
+        let mut event: Value =
+            serde_json::from_str(include_str!("../fixtures/apigw-v2-request.json"))
+                .expect("fixture is JSON");
+        let (path, query) = self.path.split_once('?').unwrap_or((&self.path, ""));
+        event["rawPath"] = json!(path);
+        event["rawQueryString"] = json!(query);
+        event["requestContext"]["http"]["method"] = json!(self.method);
+        event["requestContext"]["http"]["path"] = json!(path);
+        if !query.is_empty() {
+            let mut params = serde_json::Map::new();
+            for pair in query.split('&') {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                params.insert(k.to_string(), json!(v));
+            }
+            event["queryStringParameters"] = Value::Object(params);
+        }
+        for (name, value) in &self.headers {
+            event["headers"][name.to_lowercase()] = json!(value);
+        }
+        if let Some(body) = &self.body {
+            event["body"] = json!(body);
+        }
+        if let Some(claims) = &self.authorizer_claims {
+            event["requestContext"]["authorizer"] =
+                json!({"jwt": {"claims": claims, "scopes": null}});
+        }
+        let request =
+            lambda_http::request::from_str(&event.to_string()).expect("fixture event parses");
+        let mut context = lambda_http::Context::default();
+        context.request_id = format!("req-{}", rand::random::<u32>());
+        request.with_lambda_context(context)
+    }
+}
+
+/// A private table on DynamoDB Local with the demo programme loaded, and a clock that
+/// tests move by hand.
+pub struct TestEnv {
+    pub context: Context,
+    pub clock: ManualClock,
+    pub client: Client,
+    pub table: String,
+}
+
+impl TestEnv {
+    pub async fn new() -> Self {
+        let env = Self::without_program().await;
+        let program =
+            Program::from_json(demo_program_json().as_bytes()).expect("demo programme is valid");
+        env.context
+            .store
+            .put_program(&program, START, OPERATOR)
+            .await
+            .expect("programme stored");
+        env
+    }
+
+    pub async fn without_program() -> Self {
+        let client = local_client().await;
+        let table = format!("loyalty-test-{:016x}", rand::random::<u64>());
+        table_definition()
+            .create(&client, &table)
+            .await
+            .expect("table created on DynamoDB Local");
+        let clock = ManualClock::at(START);
+        let context = Context {
+            store: Store::new(client.clone(), table.clone()),
+            clock: Arc::new(clock.clone()),
+            auth: AuthConfig::with_dev_secret(DEV_SECRET),
+        };
+        Self {
+            context,
+            clock,
+            client,
+            table,
+        }
+    }
+
+    pub fn token(&self, sub: &str, scope: &str) -> String {
+        let scope = (!scope.is_empty()).then(|| scope.to_string());
+        mint(
+            &DevClaims {
+                sub: sub.to_string(),
+                scope,
+                exp: None,
+            },
+            DEV_SECRET.as_bytes(),
+        )
+    }
+
+    pub fn member_token(&self, member: &str) -> String {
+        self.token(member, "")
+    }
+
+    pub fn till_token(&self) -> String {
+        self.token(TILL, "loyalty/earn")
+    }
+
+    pub fn admin_token(&self) -> String {
+        self.token(OPERATOR, "loyalty/admin")
+    }
+
+    pub async fn call(&self, function: Function, call: Call) -> TestResponse {
+        let request = call.to_request();
+        let response = match function {
+            Function::EarnPoints => earn_points::handle(&self.context, request).await,
+            Function::MemberApi => member_api::handle(&self.context, request).await,
+        };
+        let response = match response {
+            Ok(response) => response,
+            Err(never) => match never {},
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = match response.into_body() {
+            Body::Text(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+            Body::Binary(bytes) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            _ => Value::Null,
+        };
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// Enrols `member` as the member itself would, and checks it worked.
+    pub async fn enrol(&self, member: &str) -> TestResponse {
+        let response = self
+            .call(
+                Function::MemberApi,
+                Call::new("POST", "/v1/members").bearer(&self.member_token(member)),
+            )
+            .await;
+        assert_eq!(
+            response.status,
+            StatusCode::CREATED,
+            "enrol {member}: {}",
+            response.body
+        );
+        response
+    }
+
+    /// Posts a purchase from the till.
+    pub async fn earn(&self, member: &str, body: Value) -> TestResponse {
+        self.call(
+            Function::EarnPoints,
+            Call::new("POST", format!("/v1/members/{member}/earn"))
+                .bearer(&self.till_token())
+                .json(&body),
+        )
+        .await
+    }
+
+    pub async fn me(&self, member: &str) -> TestResponse {
+        self.call(
+            Function::MemberApi,
+            Call::new("GET", "/v1/members/me").bearer(&self.member_token(member)),
+        )
+        .await
+    }
+
+    /// Every entry of the member's ledger, newest first, following cursors.
+    pub async fn all_activity(&self, member: &str, limit: u16) -> Vec<Value> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/v1/members/me/activity?limit={limit}&cursor={c}"),
+                None => format!("/v1/members/me/activity?limit={limit}"),
+            };
+            let page = self
+                .call(
+                    Function::MemberApi,
+                    Call::new("GET", path).bearer(&self.member_token(member)),
+                )
+                .await;
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            items.extend(page.body["items"].as_array().cloned().unwrap_or_default());
+            match page.body["nextCursor"].as_str() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => return items,
+            }
+        }
+    }
+
+    /// Every item in the table, keyed by PK and SK, to show that a refused request
+    /// changed nothing at all.
+    pub async fn table_snapshot(&self) -> BTreeMap<(String, String), Value> {
+        let mut items = BTreeMap::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .expect("scan");
+            for item in page.items.unwrap_or_default() {
+                let key = |name: &str| {
+                    item.get(name)
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                let id = (key("PK"), key("SK"));
+                let value: Value = serde_dynamo::aws_sdk_dynamodb_1::from_item(item)
+                    .expect("items convert to JSON");
+                items.insert(id, value);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
+    /// The sum of a member's ledger entries, straight from the table.
+    pub async fn ledger_sum(&self, member: &str) -> i64 {
+        self.all_activity(member, 100)
+            .await
+            .iter()
+            .map(|e| e["points"].as_i64().expect("points are integers"))
+            .sum()
+    }
+}
+
+/// A purchase body.
+pub fn purchase(transaction_id: &str, amount_minor: i64, category: Option<&str>) -> Value {
+    let mut body = json!({"transactionId": transaction_id, "amount": {"amount": amount_minor, "currency": "EUR"}});
+    if let Some(category) = category {
+        body["category"] = json!(category);
+    }
+    body
+}

@@ -1,0 +1,187 @@
+//! Faults DynamoDB Local cannot produce on demand, injected with a mocked client
+//! (throttling, transaction conflicts), and an unreachable endpoint. Each ends in the
+//! documented error with `retry-after` where a retry helps, and never a leaked SDK message.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::ErrorMetadata;
+use aws_sdk_dynamodb::operation::batch_get_item::{BatchGetItemError, BatchGetItemOutput};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::error::{
+    ProvisionedThroughputExceededException, TransactionCanceledException,
+};
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason};
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use lambda_http::http::StatusCode;
+use loyalty::Context;
+use loyalty::domain::clock::ManualClock;
+use loyalty::http::AuthConfig;
+use loyalty::store::Store;
+use loyalty_tests::{DEV_SECRET, START, TestEnv, purchase};
+
+fn context_with(client: Client) -> Context {
+    Context {
+        store: Store::new(client, "loyalty"),
+        clock: Arc::new(ManualClock::at(START)),
+        auth: AuthConfig::with_dev_secret(DEV_SECRET),
+    }
+}
+
+async fn earn_with(context: &Context, env: &TestEnv) -> loyalty_tests::TestResponse {
+    let call = loyalty_tests::Call::new("POST", "/v1/members/mock/earn")
+        .bearer(&env.till_token())
+        .json(&purchase("f-1", 1000, None));
+    let response = earn_points::handle(context, call.to_request())
+        .await
+        .unwrap_or_else(|never| match never {});
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = match response.into_body() {
+        lambda_http::Body::Text(text) => serde_json::from_str(&text).unwrap(),
+        other => panic!("unexpected body {other:?}"),
+    };
+    loyalty_tests::TestResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn assert_no_leak(body: &serde_json::Value) {
+    let text = body.to_string();
+    for internal in [
+        "Exception",
+        "dynamodb",
+        "DynamoDB",
+        "aws",
+        "Throughput",
+        "Transaction",
+    ] {
+        assert!(!text.contains(internal), "{text} leaks {internal}");
+    }
+}
+
+#[tokio::test]
+async fn throttling_is_429_with_retry_after() {
+    let env = TestEnv::new().await;
+    let throttled = mock!(Client::batch_get_item)
+        .sequence()
+        .error(|| {
+            BatchGetItemError::ProvisionedThroughputExceededException(
+                // As a real response carries it: the error code comes with the error.
+                ProvisionedThroughputExceededException::builder()
+                    .message("Rate exceeded for table loyalty")
+                    .meta(
+                        ErrorMetadata::builder()
+                            .code("ProvisionedThroughputExceededException")
+                            .build(),
+                    )
+                    .build(),
+            )
+        })
+        .repeatedly()
+        .build();
+    let context = context_with(mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::MatchAny,
+        &[&throttled]
+    ));
+    let response = earn_with(&context, &env).await;
+    assert_eq!(
+        response.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        response.body
+    );
+    assert_eq!(response.error_code(), "throttled");
+    assert_eq!(response.headers.get("retry-after").unwrap(), "1");
+    assert_no_leak(&response.body);
+}
+
+#[tokio::test]
+async fn transaction_conflicts_are_retried_a_bounded_number_of_times_then_409() {
+    // Real items, read from DynamoDB Local, served by the mock; every commit then conflicts.
+    let env = TestEnv::new().await;
+    env.enrol("mock").await;
+    let items: Vec<std::collections::HashMap<String, AttributeValue>> = {
+        let scan = env
+            .client
+            .scan()
+            .table_name(&env.table)
+            .send()
+            .await
+            .unwrap();
+        scan.items.unwrap_or_default()
+    };
+    let reads = mock!(Client::batch_get_item)
+        .sequence()
+        .output(move || {
+            BatchGetItemOutput::builder()
+                .responses("loyalty", items.clone())
+                .build()
+        })
+        .repeatedly()
+        .build();
+    let conflicts = mock!(Client::transact_write_items)
+        .sequence()
+        .error(|| {
+            let reason = |code: &str| CancellationReason::builder().code(code).build();
+            TransactWriteItemsError::TransactionCanceledException(
+                TransactionCanceledException::builder()
+                    .message("Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict]")
+                    .cancellation_reasons(reason("TransactionConflict"))
+                    .cancellation_reasons(reason("None"))
+                    .cancellation_reasons(reason("None"))
+                    .cancellation_reasons(reason("None"))
+                    .build(),
+            )
+        })
+        .repeatedly()
+        .build();
+    let context = context_with(mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::MatchAny,
+        &[&reads, &conflicts]
+    ));
+    let started = Instant::now();
+    let response = earn_with(&context, &env).await;
+    assert_eq!(response.status, StatusCode::CONFLICT, "{}", response.body);
+    assert_eq!(response.error_code(), "conflict");
+    assert_no_leak(&response.body);
+    assert_eq!(conflicts.num_calls(), 12, "bounded internal retries");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn an_unreachable_dynamodb_is_503_with_retry_after_and_no_hang() {
+    let env = TestEnv::new().await;
+    // A port nothing listens on: connections are refused at once.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let config = env
+        .client
+        .config()
+        .to_builder()
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .build();
+    let context = context_with(Client::from_conf(config));
+    let started = Instant::now();
+    let response = earn_with(&context, &env).await;
+    assert_eq!(
+        response.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        response.body
+    );
+    assert_eq!(response.error_code(), "unavailable");
+    assert!(response.headers.contains_key("retry-after"));
+    assert_no_leak(&response.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}
