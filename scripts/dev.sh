@@ -46,12 +46,12 @@ cargo run --quiet -p loyalty-tests --bin devstack -- setup
 watch=(cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$dev_port")
 # --env-var splits its argument on commas (KEY=VALUE,OTHER=VALUE), so a value that contains a comma
 # (e.g. RUST_LOG=info,aws_smithy_runtime=warn) goes through an env file, single-quoted, instead.
-# (The functions also inherit this script's environment; the flags make the intent explicit.)
+# (The functions also inherit this script's environment; the flags make the intent explicit.
+# Secrets are passed by inheritance only: cargo lambda prints its flags in its own logs.)
 env_file="$root/.local/dev-watch.env"
 : >"$env_file"
 chmod 600 "$env_file"
-for var in TABLE_NAME DYNAMODB_ENDPOINT LOYALTY_DEV_JWT_SECRET AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY \
-  AWS_SESSION_TOKEN AWS_REGION AWS_DEFAULT_REGION AWS_EC2_METADATA_DISABLED RUST_LOG; do
+for var in TABLE_NAME DYNAMODB_ENDPOINT AWS_REGION AWS_DEFAULT_REGION AWS_EC2_METADATA_DISABLED RUST_LOG; do
   value="${!var:-}"
   [[ -n "$value" ]] || continue
   if [[ "$value" == *,* && "$value" == *"'"* ]]; then

@@ -154,6 +154,31 @@ impl Call {
     }
 }
 
+/// Runs one call through a function's handler, as API Gateway would invoke it.
+pub async fn invoke(context: &Context, function: Function, call: Call) -> TestResponse {
+    let request = call.to_request();
+    let response = match function {
+        Function::EarnPoints => earn_points::handle(context, request).await,
+        Function::MemberApi => member_api::handle(context, request).await,
+    };
+    let response = match response {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = match response.into_body() {
+        Body::Text(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        Body::Binary(bytes) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    TestResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
 /// A private table on DynamoDB Local with the demo programme loaded, and a clock that
 /// tests move by hand.
 pub struct TestEnv {
@@ -222,27 +247,7 @@ impl TestEnv {
     }
 
     pub async fn call(&self, function: Function, call: Call) -> TestResponse {
-        let request = call.to_request();
-        let response = match function {
-            Function::EarnPoints => earn_points::handle(&self.context, request).await,
-            Function::MemberApi => member_api::handle(&self.context, request).await,
-        };
-        let response = match response {
-            Ok(response) => response,
-            Err(never) => match never {},
-        };
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = match response.into_body() {
-            Body::Text(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
-            Body::Binary(bytes) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            _ => Value::Null,
-        };
-        TestResponse {
-            status,
-            headers,
-            body,
-        }
+        invoke(&self.context, function, call).await
     }
 
     /// Enrols `member` as the member itself would, and checks it worked.

@@ -33,20 +33,7 @@ async fn earn_with(context: &Context, env: &TestEnv) -> loyalty_tests::TestRespo
     let call = loyalty_tests::Call::new("POST", "/v1/members/mock/earn")
         .bearer(&env.till_token())
         .json(&purchase("f-1", 1000, None));
-    let response = earn_points::handle(context, call.to_request())
-        .await
-        .unwrap_or_else(|never| match never {});
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = match response.into_body() {
-        lambda_http::Body::Text(text) => serde_json::from_str(&text).unwrap(),
-        other => panic!("unexpected body {other:?}"),
-    };
-    loyalty_tests::TestResponse {
-        status,
-        headers,
-        body,
-    }
+    loyalty_tests::invoke(context, loyalty_tests::Function::EarnPoints, call).await
 }
 
 fn assert_no_leak(body: &serde_json::Value) {

@@ -7,12 +7,11 @@ use loyalty::Context;
 use loyalty::domain::identifier::MemberId;
 use loyalty::domain::ledger::{EntryFacts, EntryType, LedgerEntry};
 use loyalty::domain::points::Points;
-use loyalty::http::views::EntryView;
+use loyalty::http::views::entry_response;
 use loyalty::http::{ApiError, ApiRequest, Idempotency, Planned, Scope, execute_write};
 use loyalty::idempotency::{IdempotencyScope, fingerprint};
 use loyalty::store::{Commit, SnapshotRequest};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::earn::{balance_error, program_missing};
 
@@ -32,7 +31,7 @@ pub async fn adjust(
 ) -> Result<Response<Body>, ApiError> {
     let caller = request.caller(context)?;
     caller.require(Scope::Admin)?;
-    let member_id = MemberId::try_from(member).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let member_id = MemberId::try_from(member)?;
     let (body, raw): (AdjustmentRequest, _) = request.json()?;
     let points = Points::new(body.points)
         .filter(|p| *p != Points::ZERO)
@@ -89,11 +88,7 @@ pub async fn adjust(
             },
             now,
         );
-        let mut response =
-            serde_json::to_value(EntryView::from(&entry)).map_err(|_| ApiError::Internal)?;
-        if let Some(fields) = response.as_object_mut() {
-            fields.insert("balance".into(), json!(member.balance()));
-        }
+        let response = entry_response(&entry, member.balance(), &[])?;
         Ok(Planned {
             commit: Commit {
                 member,

@@ -40,7 +40,7 @@ pub async fn earn(
 ) -> Result<Response<Body>, ApiError> {
     let caller = request.caller(context)?;
     caller.require(Scope::Earn)?;
-    let member_id = MemberId::try_from(member).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let member_id = MemberId::try_from(member)?;
     let (body, raw): (EarnRequest, _) = request.json()?;
     if body.amount.amount_minor() == 0 {
         return Err(ApiError::invalid("amount must be greater than zero"));

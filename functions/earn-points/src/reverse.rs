@@ -8,7 +8,7 @@ use loyalty::domain::identifier::{MemberId, TransactionId};
 use loyalty::domain::ledger::{EntryFacts, EntryType, LedgerEntry};
 use loyalty::domain::money::Money;
 use loyalty::domain::purchase::ReversalError;
-use loyalty::http::views::EntryView;
+use loyalty::http::views::entry_response;
 use loyalty::http::{ApiError, ApiRequest, Idempotency, Planned, Refusal, Scope, execute_write};
 use loyalty::idempotency::{IdempotencyScope, fingerprint};
 use loyalty::store::{Commit, PurchaseWrite, SnapshotRequest};
@@ -32,14 +32,9 @@ pub async fn reverse(
 ) -> Result<Response<Body>, ApiError> {
     let caller = request.caller(context)?;
     caller.require(Scope::Earn)?;
-    let member_id = MemberId::try_from(member).map_err(|e| ApiError::invalid(e.to_string()))?;
-    let transaction_id =
-        TransactionId::try_from(transaction).map_err(|e| ApiError::invalid(e.to_string()))?;
-    let raw = request.json_value()?;
-    let body: ReverseRequest = match raw.clone() {
-        Some(value) => ApiRequest::decode(value)?,
-        None => ReverseRequest::default(),
-    };
+    let member_id = MemberId::try_from(member)?;
+    let transaction_id = TransactionId::try_from(transaction)?;
+    let (body, raw): (ReverseRequest, _) = request.json_or_default()?;
     let idempotency = request.idempotency_key()?.map(|key| Idempotency {
         scope: IdempotencyScope::keyed(
             "reverse",
@@ -97,18 +92,18 @@ pub async fn reverse(
             },
             now,
         );
-        // The reversing entry, as the activity list shows it, plus the account after it.
-        let mut response =
-            serde_json::to_value(EntryView::from(&entry)).map_err(|_| ApiError::Internal)?;
-        if let Some(fields) = response.as_object_mut() {
-            fields.insert("balance".into(), json!(member.balance()));
-            fields.insert("transactionId".into(), json!(transaction_id));
-            fields.insert("reversedPoints".into(), json!(purchase.reversed));
-            fields.insert(
-                "remainingPoints".into(),
-                json!(purchase.earned.checked_sub(purchase.reversed)),
-            );
-        }
+        let response = entry_response(
+            &entry,
+            member.balance(),
+            &[
+                ("transactionId", json!(transaction_id)),
+                ("reversedPoints", json!(purchase.reversed)),
+                (
+                    "remainingPoints",
+                    json!(purchase.earned.checked_sub(purchase.reversed)),
+                ),
+            ],
+        )?;
         Ok(Planned {
             commit: Commit {
                 member,

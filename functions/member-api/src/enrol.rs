@@ -23,10 +23,7 @@ struct EnrolRequest {
 
 pub async fn enrol(context: &Context, request: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let member_id = request.caller(context)?.member_id()?;
-    let body: EnrolRequest = match request.json_value()? {
-        Some(value) => ApiRequest::decode(value)?,
-        None => EnrolRequest::default(),
-    };
+    let (body, _): (EnrolRequest, _) = request.json_or_default()?;
     let display_name = body.display_name.map(|n| n.trim().to_string());
     let printable = |name: &String| {
         !name.is_empty()

@@ -53,7 +53,7 @@ fn readable_id(
     member: &str,
 ) -> Result<MemberId, ApiError> {
     let caller = request.caller(context)?;
-    let member = MemberId::try_from(member).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let member = MemberId::try_from(member)?;
     caller.may_read(&member)?;
     Ok(member)
 }

@@ -12,8 +12,10 @@ pub trait Clock: Send + Sync {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    /// Millisecond precision: what clients see in RFC 3339 times, and all that ordering needs.
     fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
+        let now = OffsetDateTime::now_utc();
+        now.replace_millisecond(now.millisecond()).unwrap_or(now)
     }
 }
 

@@ -5,6 +5,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use serde_json::json;
 
+use crate::domain::identifier::InvalidIdentifier;
 use crate::store::{CommitError, StoreError};
 
 /// Business refusals: the request was understood and valid, and the answer is no.
@@ -112,6 +113,13 @@ impl ApiError {
         builder
             .body(Body::Text(body.to_string()))
             .unwrap_or_else(|_| Response::new(Body::Text(String::new())))
+    }
+}
+
+/// A client-chosen id in the path or body that is not in API.md's alphabet.
+impl From<InvalidIdentifier> for ApiError {
+    fn from(error: InvalidIdentifier) -> Self {
+        ApiError::InvalidRequest(error.to_string())
     }
 }
 

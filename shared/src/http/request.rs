@@ -98,6 +98,16 @@ impl ApiRequest {
         serde_json::from_value(value).map_err(|e| ApiError::invalid(e.to_string()))
     }
 
+    /// A JSON body that may be absent (then the type's default), with its raw value.
+    pub fn json_or_default<T: DeserializeOwned + Default>(
+        &self,
+    ) -> Result<(T, Option<serde_json::Value>), ApiError> {
+        match self.json_value()? {
+            Some(value) => Ok((Self::decode(value.clone())?, Some(value))),
+            None => Ok((T::default(), None)),
+        }
+    }
+
     /// A JSON body that must be present.
     pub fn json<T: DeserializeOwned>(&self) -> Result<(T, serde_json::Value), ApiError> {
         let value = self

@@ -7,6 +7,25 @@ use crate::domain::earn_rules::BreakdownLine;
 use crate::domain::ledger::{EntryType, LedgerEntry};
 use crate::domain::money::Money;
 use crate::domain::points::Points;
+use crate::http::ApiError;
+
+/// The response to a write that made one ledger entry: the entry as the activity list
+/// shows it, with the member's balance after it and any `extra` fields.
+pub fn entry_response(
+    entry: &LedgerEntry,
+    balance: Points,
+    extra: &[(&str, serde_json::Value)],
+) -> Result<serde_json::Value, ApiError> {
+    let mut response =
+        serde_json::to_value(EntryView::from(entry)).map_err(|_| ApiError::Internal)?;
+    if let Some(fields) = response.as_object_mut() {
+        fields.insert("balance".into(), serde_json::json!(balance));
+        for (name, value) in extra {
+            fields.insert((*name).to_string(), value.clone());
+        }
+    }
+    Ok(response)
+}
 
 /// A ledger entry as API.md shows it (the audit fields `seq` and `actor` stay internal).
 #[derive(Debug, Serialize)]

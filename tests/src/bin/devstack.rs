@@ -14,7 +14,7 @@ use loyalty::domain::program::Program;
 use loyalty::http::AuthConfig;
 use loyalty::http::dev_token::{DevClaims, mint};
 use loyalty::store::Store;
-use loyalty_tests::{Call, Function, demo_program_json, table_definition};
+use loyalty_tests::{Call, Function, demo_program_json, invoke, table_definition};
 use serde_json::json;
 
 const DEMO_MEMBER: &str = "demo-member";
@@ -93,14 +93,7 @@ async fn setup(secret: &str) -> Result<(), String> {
     let admin = token(secret, "demo-operator", Some("loyalty/admin"));
     let call = |function, call: Call| {
         let context = &context;
-        async move {
-            let request = call.to_request();
-            let response = match function {
-                Function::EarnPoints => earn_points::handle(context, request).await,
-                Function::MemberApi => member_api::handle(context, request).await,
-            };
-            response.map(|r| r.status().as_u16()).unwrap_or_default()
-        }
+        async move { invoke(context, function, call).await.status.as_u16() }
     };
     let enrolled = call(
         Function::MemberApi,
