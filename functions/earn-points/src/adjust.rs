@@ -9,11 +9,10 @@ use loyalty::domain::ledger::{EntryFacts, EntryType, LedgerEntry};
 use loyalty::domain::points::Points;
 use loyalty::http::views::entry_response;
 use loyalty::http::{ApiError, ApiRequest, Idempotency, Planned, Scope, execute_write};
-use loyalty::idempotency::{IdempotencyScope, fingerprint};
 use loyalty::store::{Commit, SnapshotRequest};
 use serde::Deserialize;
 
-use crate::earn::{balance_error, program_missing};
+use crate::earn::balance_error;
 
 const MAX_REASON_CHARS: usize = 500;
 
@@ -50,15 +49,8 @@ pub async fn adjust(
         .as_ref()
         .map(|k| format!("adjustment:{k}"))
         .unwrap_or_else(|| "adjustment".to_string());
-    let idempotency = key.map(|key| Idempotency {
-        scope: IdempotencyScope::keyed(
-            "adjust",
-            member_id.as_str(),
-            caller.subject(),
-            key.as_str(),
-        ),
-        fingerprint: fingerprint("POST", request.path(), Some(&raw)),
-    });
+    let idempotency =
+        key.map(|key| Idempotency::keyed("adjust", &member_id, &caller, &key, request, Some(&raw)));
     let read = SnapshotRequest {
         member: Some(&member_id),
         program: true,
@@ -66,7 +58,7 @@ pub async fn adjust(
     };
 
     execute_write(context, read, idempotency, |snapshot, now| {
-        let program = snapshot.program.ok_or_else(program_missing)?;
+        let program = snapshot.program.ok_or_else(ApiError::program_missing)?;
         let mut member = snapshot
             .member
             .ok_or_else(|| ApiError::NotFound("no member with this id".into()))?;
@@ -94,7 +86,7 @@ pub async fn adjust(
                 member,
                 expected_version,
                 entries: vec![entry],
-                purchase: None,
+                writes: Vec::new(),
                 idempotency: None,
                 now,
             },

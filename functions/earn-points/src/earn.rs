@@ -11,7 +11,7 @@ use loyalty::domain::money::Money;
 use loyalty::domain::purchase::Purchase;
 use loyalty::http::{ApiError, ApiRequest, Idempotency, Planned, Refusal, Scope, execute_write};
 use loyalty::idempotency::{IdempotencyScope, fingerprint};
-use loyalty::store::{Commit, PurchaseWrite, SnapshotRequest};
+use loyalty::store::{Commit, SnapshotRequest, Write};
 use serde::Deserialize;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
@@ -65,7 +65,7 @@ pub async fn earn(
                 "occurredAt is more than 90 days in the past",
             ));
         }
-        let program = snapshot.program.ok_or_else(program_missing)?;
+        let program = snapshot.program.ok_or_else(ApiError::program_missing)?;
         let mut member = snapshot
             .member
             .ok_or_else(|| ApiError::NotFound("no member with this id".into()))?;
@@ -122,10 +122,7 @@ pub async fn earn(
                 member,
                 expected_version,
                 entries: vec![entry],
-                purchase: Some(PurchaseWrite {
-                    purchase,
-                    must_be_new: true,
-                }),
+                writes: vec![Write::NewPurchase(purchase)],
                 idempotency: None,
                 now,
             },
@@ -134,11 +131,6 @@ pub async fn earn(
         })
     })
     .await
-}
-
-pub(crate) fn program_missing() -> ApiError {
-    tracing::error!("no programme is configured: PUT /v1/program first");
-    ApiError::Unavailable
 }
 
 pub(crate) fn balance_error(error: BalanceError) -> ApiError {

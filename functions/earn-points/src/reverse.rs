@@ -10,12 +10,11 @@ use loyalty::domain::money::Money;
 use loyalty::domain::purchase::ReversalError;
 use loyalty::http::views::entry_response;
 use loyalty::http::{ApiError, ApiRequest, Idempotency, Planned, Refusal, Scope, execute_write};
-use loyalty::idempotency::{IdempotencyScope, fingerprint};
-use loyalty::store::{Commit, PurchaseWrite, SnapshotRequest};
+use loyalty::store::{Commit, SnapshotRequest, Write};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::earn::{balance_error, program_missing};
+use crate::earn::balance_error;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -35,15 +34,9 @@ pub async fn reverse(
     let member_id = MemberId::try_from(member)?;
     let transaction_id = TransactionId::try_from(transaction)?;
     let (body, raw): (ReverseRequest, _) = request.json_or_default()?;
-    let idempotency = request.idempotency_key()?.map(|key| Idempotency {
-        scope: IdempotencyScope::keyed(
-            "reverse",
-            member_id.as_str(),
-            caller.subject(),
-            key.as_str(),
-        ),
-        fingerprint: fingerprint("POST", request.path(), raw.as_ref()),
-    });
+    let idempotency = request
+        .idempotency_key()?
+        .map(|key| Idempotency::keyed("reverse", &member_id, &caller, &key, request, raw.as_ref()));
     let read = SnapshotRequest {
         member: Some(&member_id),
         program: true,
@@ -52,7 +45,7 @@ pub async fn reverse(
     };
 
     execute_write(context, read, idempotency, |snapshot, now| {
-        let program = snapshot.program.ok_or_else(program_missing)?;
+        let program = snapshot.program.ok_or_else(ApiError::program_missing)?;
         let mut member = snapshot
             .member
             .ok_or_else(|| ApiError::NotFound("no member with this id".into()))?;
@@ -109,10 +102,7 @@ pub async fn reverse(
                 member,
                 expected_version,
                 entries: vec![entry],
-                purchase: Some(PurchaseWrite {
-                    purchase,
-                    must_be_new: false,
-                }),
+                writes: vec![Write::Purchase(purchase)],
                 idempotency: None,
                 now,
             },

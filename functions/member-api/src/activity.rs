@@ -18,14 +18,7 @@ pub async fn activity(
     request: &ApiRequest,
     member: &MemberId,
 ) -> Result<Response<Body>, ApiError> {
-    let limit = match request.query("limit") {
-        None => DEFAULT_LIMIT,
-        Some(raw) => raw
-            .parse::<u16>()
-            .ok()
-            .filter(|l| (1..=MAX_LIMIT).contains(l))
-            .ok_or_else(|| ApiError::invalid("limit must be a whole number from 1 to 100"))?,
-    };
+    let limit = request.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
     let before = request
         .query("cursor")
         .map(|c| cursor::decode(&c))

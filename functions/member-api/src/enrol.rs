@@ -36,10 +36,7 @@ pub async fn enrol(context: &Context, request: &ApiRequest) -> Result<Response<B
         ));
     }
     let program = context.store.program().await?;
-    let Some(program) = program else {
-        tracing::error!("no programme is configured: PUT /v1/program first");
-        return Err(ApiError::Unavailable);
-    };
+    let program = program.ok_or_else(ApiError::program_missing)?;
     let now = context.clock.now();
     let candidate = Member::enrol(
         member_id,

@@ -78,6 +78,16 @@ identifier!(
     "idempotency-key"
 );
 identifier!(
+    /// A reward in the catalogue, chosen by the operator.
+    RewardId,
+    "rewardId"
+);
+identifier!(
+    /// A redemption, as this API named it when it was made.
+    RedemptionId,
+    "redemptionId"
+);
+identifier!(
     /// A promotion, category or store named in the programme or a purchase.
     RuleId,
     "identifier"

@@ -96,9 +96,10 @@ impl Lots {
         Some(())
     }
 
-    /// Takes `points` (positive) from the oldest lots first. Returns `None`, and leaves the
-    /// lots as they were, when the positive lots hold fewer than `points`.
-    pub fn spend_oldest_first(&mut self, points: Points) -> Option<()> {
+    /// Takes `points` (positive) from the oldest lots first and says how much came from
+    /// which lot. Returns `None`, and leaves the lots as they were, when the positive lots
+    /// hold fewer than `points`.
+    pub fn spend_oldest_first(&mut self, points: Points) -> Option<Vec<(ExpiryMonth, Points)>> {
         let available = self
             .0
             .values()
@@ -108,7 +109,8 @@ impl Lots {
             return None;
         }
         let mut left = points;
-        for lot in self.0.values_mut() {
+        let mut taken = Vec::new();
+        for (month, lot) in self.0.iter_mut() {
             if !left.is_positive() {
                 break;
             }
@@ -116,9 +118,18 @@ impl Lots {
                 let take = left.min(*lot);
                 *lot = lot.checked_sub(take)?;
                 left = left.checked_sub(take)?;
+                taken.push((*month, take));
             }
         }
         self.0.retain(|_, p| *p != Points::ZERO);
+        Some(taken)
+    }
+
+    /// Puts back points taken by [`Lots::spend_oldest_first`], into the lots they came from.
+    pub fn restore(&mut self, taken: &[(ExpiryMonth, Points)]) -> Option<()> {
+        for (month, points) in taken {
+            self.add(*month, *points)?;
+        }
         Some(())
     }
 
@@ -204,7 +215,8 @@ mod tests {
         let mut lots = Lots::default();
         lots.add(m("2027-01"), p(100)).unwrap();
         lots.add(m("2027-03"), p(50)).unwrap();
-        lots.spend_oldest_first(p(120)).unwrap();
+        let taken = lots.spend_oldest_first(p(120)).unwrap();
+        assert_eq!(taken, vec![(m("2027-01"), p(100)), (m("2027-03"), p(20))]);
         assert_eq!(
             lots.positive().collect::<Vec<_>>(),
             vec![(m("2027-03"), p(30))]

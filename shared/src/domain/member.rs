@@ -242,6 +242,40 @@ impl Member {
         Ok(())
     }
 
+    /// Spends `cost` on a reward, oldest-expiring points first; says which lots paid.
+    pub fn redeem(&mut self, cost: Points) -> Result<Vec<(ExpiryMonth, Points)>, BalanceError> {
+        let available = self.balance.max(Points::ZERO);
+        let refused = BalanceError::InsufficientPoints {
+            available,
+            requested: cost,
+        };
+        if available < cost {
+            return Err(refused);
+        }
+        let taken = self.lots.spend_oldest_first(cost).ok_or(refused)?;
+        self.balance = self
+            .balance
+            .checked_sub(cost)
+            .ok_or(BalanceError::Overflow)?;
+        self.version += 1;
+        Ok(taken)
+    }
+
+    /// Gives back the points of a cancelled redemption, to the lots that paid for it.
+    pub fn refund(&mut self, taken: &[(ExpiryMonth, Points)]) -> Result<Points, BalanceError> {
+        let points = taken
+            .iter()
+            .try_fold(Points::ZERO, |sum, (_, p)| sum.checked_add(*p))
+            .ok_or(BalanceError::Overflow)?;
+        self.lots.restore(taken).ok_or(BalanceError::Overflow)?;
+        self.balance = self
+            .balance
+            .checked_add(points)
+            .ok_or(BalanceError::Overflow)?;
+        self.version += 1;
+        Ok(points)
+    }
+
     /// Points still held, by the instant they expire, soonest first.
     pub fn expiring_points(&self) -> Vec<(Points, OffsetDateTime)> {
         self.lots
@@ -336,6 +370,31 @@ mod tests {
         assert_eq!(m.qualifying_points(now, 365), Points::ZERO);
         assert_eq!(m.lots().total(), Some(Points::ZERO));
         assert_eq!(m.version(), 2);
+    }
+
+    #[test]
+    fn redeeming_spends_oldest_lots_and_a_refund_puts_them_back() {
+        let program = program();
+        let now = datetime!(2026-11-23 10:00 UTC);
+        let mut m = member(&program, now);
+        m.credit_purchase(p(40), now - time::Duration::days(60), now, &program)
+            .unwrap();
+        m.credit_purchase(p(100), now, now, &program).unwrap();
+        let before = m.clone();
+        assert!(matches!(
+            m.redeem(p(141)),
+            Err(BalanceError::InsufficientPoints { .. })
+        ));
+        assert_eq!(m, before);
+        let taken = m.redeem(p(70)).unwrap();
+        let first: ExpiryMonth = "2027-09".parse().unwrap();
+        let second: ExpiryMonth = "2027-11".parse().unwrap();
+        assert_eq!(taken, vec![(first, p(40)), (second, p(30))]);
+        assert_eq!(m.balance(), p(70));
+        assert_eq!(m.refund(&taken).unwrap(), p(70));
+        assert_eq!(m.lots(), before.lots());
+        assert_eq!(m.balance(), before.balance());
+        assert_eq!(m.version(), before.version() + 2);
     }
 
     #[test]

@@ -13,4 +13,7 @@ pub mod multiplier;
 pub mod points;
 pub mod program;
 pub mod purchase;
+pub mod redemption;
+pub mod reward;
 pub mod tier;
+pub mod voucher_code;

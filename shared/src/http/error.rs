@@ -17,6 +17,8 @@ pub enum Refusal {
     TierNotEligible,
     AlreadyReversed,
     NotCancellable,
+    /// A voucher already used or cancelled, shown at a till again.
+    VoucherNotUsable,
 }
 
 impl Refusal {
@@ -28,6 +30,7 @@ impl Refusal {
             Refusal::TierNotEligible => "tier_not_eligible",
             Refusal::AlreadyReversed => "already_reversed",
             Refusal::NotCancellable => "not_cancellable",
+            Refusal::VoucherNotUsable => "voucher_not_usable",
         }
     }
 }
@@ -63,6 +66,12 @@ pub enum ApiError {
 impl ApiError {
     pub fn invalid(message: impl Into<String>) -> Self {
         ApiError::InvalidRequest(message.into())
+    }
+
+    /// Writes need the programme; until an operator has loaded one they cannot run.
+    pub fn program_missing() -> Self {
+        tracing::error!("no programme is configured: PUT /v1/program first");
+        ApiError::Unavailable
     }
 
     pub fn refused(refusal: Refusal, message: impl Into<String>) -> Self {

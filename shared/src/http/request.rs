@@ -69,6 +69,20 @@ impl ApiRequest {
             .and_then(|q| q.first(name).map(str::to_string))
     }
 
+    /// The `limit` query parameter: `default` when absent, 1 to `max` when given.
+    pub fn limit(&self, default: u16, max: u16) -> Result<u16, ApiError> {
+        match self.query("limit") {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse::<u16>()
+                .ok()
+                .filter(|l| (1..=max).contains(l))
+                .ok_or_else(|| {
+                    ApiError::invalid(format!("limit must be a whole number from 1 to {max}"))
+                }),
+        }
+    }
+
     pub fn body_bytes(&self) -> Result<&[u8], ApiError> {
         let bytes: &[u8] = match self.inner.body() {
             Body::Empty => &[],

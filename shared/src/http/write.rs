@@ -11,17 +11,48 @@ use rand::Rng;
 use time::OffsetDateTime;
 
 use super::error::ApiError;
+use super::identity::Caller;
+use super::request::ApiRequest;
 use super::response;
 use crate::Context;
-use crate::idempotency::{IdempotencyRecord, IdempotencyScope};
+use crate::domain::identifier::{IdempotencyKey, MemberId};
+use crate::idempotency::{IdempotencyRecord, IdempotencyScope, fingerprint};
 use crate::store::{Commit, CommitError, Snapshot, SnapshotRequest};
 
-/// Attempts before giving up on a member that other writes keep moving.
-const MAX_ATTEMPTS: u32 = 12;
+/// Attempts before giving up on a member that other writes keep moving. Each attempt
+/// loses only to a write that committed, so this bounds how many writes to one member may
+/// queue up at once (a hundred taps from one phone settle well inside it); with the
+/// backoff below the worst case stays around two seconds, far inside the function timeout.
+const MAX_ATTEMPTS: u32 = 30;
+/// Full-jitter exponential backoff: a random wait up to 4 ms, 8 ms, ... 128 ms.
+const BACKOFF_BASE_MS: u64 = 4;
+const BACKOFF_MAX_EXPONENT: u32 = 5;
 
 pub struct Idempotency {
     pub scope: IdempotencyScope,
     pub fingerprint: String,
+}
+
+impl Idempotency {
+    /// A write keyed by the caller's `idempotency-key`, fingerprinted by its path and body.
+    pub fn keyed(
+        operation: &str,
+        member: &MemberId,
+        caller: &Caller,
+        key: &IdempotencyKey,
+        request: &ApiRequest,
+        body: Option<&serde_json::Value>,
+    ) -> Self {
+        Self {
+            scope: IdempotencyScope::keyed(
+                operation,
+                member.as_str(),
+                caller.subject(),
+                key.as_str(),
+            ),
+            fingerprint: fingerprint(request.method().as_str(), request.path(), body),
+        }
+    }
 }
 
 /// What a decision produced: the write, and the response it answers with once committed.
@@ -49,8 +80,10 @@ where
     };
     for attempt in 0..MAX_ATTEMPTS {
         if attempt > 0 {
-            let jitter = rand::rng().random_range(5..=20u64);
-            tokio::time::sleep(Duration::from_millis(jitter * u64::from(attempt.min(5)))).await;
+            let ceiling = BACKOFF_BASE_MS << attempt.min(BACKOFF_MAX_EXPONENT);
+            // Drawn before the await: the thread's RNG must not live across it (not Send).
+            let wait = rand::rng().random_range(0..=ceiling);
+            tokio::time::sleep(Duration::from_millis(wait)).await;
         }
         let now = context.clock.now();
         let mut snapshot = context.store.snapshot(read, now).await?;

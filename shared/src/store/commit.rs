@@ -1,26 +1,43 @@
 //! The one write behind every balance change: the member (guarded by its version), the
-//! ledger entries, the purchase record and the idempotency record, in one
-//! TransactWriteItems. All of it lands or none of it does.
+//! ledger entries, the records the change touches (purchase, redemption and voucher,
+//! reward stock) and the idempotency record, in one TransactWriteItems. All of it lands
+//! or none of it does.
+
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    Update,
 };
 use time::OffsetDateTime;
 
-use super::items::{IdempotencyItem, LedgerItem, MemberItem, PurchaseItem};
-use super::{Item, Store, StoreError, from_item, to_item};
+use super::items::{IdempotencyItem, LedgerItem, MemberItem, PurchaseItem, RedemptionItem};
+use super::{Item, Store, StoreError, from_item, key, keys, to_item};
+use crate::domain::identifier::RewardId;
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::member::Member;
 use crate::domain::purchase::Purchase;
+use crate::domain::redemption::Redemption;
+use crate::domain::reward::Reward;
 use crate::idempotency::IdempotencyRecord;
 
+/// A record written with the member's change, each guarded by what the decision relied on.
 #[derive(Debug)]
-pub struct PurchaseWrite {
-    pub purchase: Purchase,
-    /// An earn creates the record and must fail if the purchase was credited before.
-    pub must_be_new: bool,
+pub enum Write {
+    /// An earn's purchase record; fails if the purchase was credited before.
+    NewPurchase(Purchase),
+    /// A purchase record after a refund.
+    Purchase(Purchase),
+    /// A redemption and its voucher, both new.
+    NewRedemption(Redemption),
+    /// A redemption that was issued, now used or cancelled, and its voucher with it.
+    CloseRedemption(Redemption),
+    /// Takes one from the reward's stock, if the reward is still as it was read.
+    TakeReward(Reward),
+    /// Puts one back into a limited reward's stock.
+    ReturnReward(RewardId),
 }
 
 #[derive(Debug)]
@@ -29,7 +46,7 @@ pub struct Commit {
     pub member: Member,
     pub expected_version: u64,
     pub entries: Vec<LedgerEntry>,
-    pub purchase: Option<PurchaseWrite>,
+    pub writes: Vec<Write>,
     pub idempotency: Option<IdempotencyRecord>,
     pub now: OffsetDateTime,
 }
@@ -39,10 +56,10 @@ pub enum CommitError {
     /// The idempotency key was used first by a write that has committed: its response.
     #[error("idempotency key already used")]
     Replay(IdempotencyRecord),
-    /// Another transaction on the same items is in flight, or the member moved on since
-    /// it was read: read again and retry. `key_in_flight` when the contended item was the
-    /// idempotency record, i.e. the same request is being processed right now.
-    #[error("contention on the member's items")]
+    /// Another transaction on the same items is in flight, or something the decision read
+    /// has changed since: read again and decide again. `key_in_flight` when the contended
+    /// item was the idempotency record, i.e. the same request is being processed now.
+    #[error("contention on the items of the write")]
     Contention { key_in_flight: bool },
     /// The purchase was already credited (with an idempotency key that has expired).
     #[error("purchase already recorded")]
@@ -53,97 +70,223 @@ pub enum CommitError {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Role {
-    Member,
-    Entry,
-    Purchase,
+    Other,
+    NewPurchase,
     Idempotency,
 }
 
+/// Items of one transaction, with the role of each for reading cancellation reasons.
+#[derive(Default)]
+struct Transaction {
+    items: Vec<TransactWriteItem>,
+    roles: Vec<Role>,
+}
+
+type Values<'a> = &'a [(&'a str, AttributeValue)];
+
 impl Store {
     pub async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
-        let mut items = Vec::with_capacity(3 + commit.entries.len());
-        let mut roles = Vec::with_capacity(items.capacity());
-
-        items.push(self.put(
+        let mut tx = Transaction::default();
+        let expected = [(":expected", number(commit.expected_version))];
+        tx.put(
+            self,
             to_item(&MemberItem::from(&commit.member))?,
             "version = :expected",
-            &[(
-                ":expected",
-                AttributeValue::N(commit.expected_version.to_string()),
-            )],
-            false,
-        )?);
-        roles.push(Role::Member);
+            &expected,
+            Role::Other,
+        )?;
         for entry in &commit.entries {
-            items.push(self.put(
-                to_item(&LedgerItem::new(commit.member.id(), entry))?,
-                "attribute_not_exists(PK)",
-                &[],
-                false,
-            )?);
-            roles.push(Role::Entry);
+            let item = to_item(&LedgerItem::new(commit.member.id(), entry))?;
+            tx.put(self, item, "attribute_not_exists(PK)", &[], Role::Other)?;
         }
-        if let Some(write) = &commit.purchase {
-            let condition = if write.must_be_new {
-                "attribute_not_exists(PK)"
-            } else {
-                "attribute_exists(PK)"
-            };
-            items.push(self.put(
-                to_item(&PurchaseItem::from(&write.purchase))?,
-                condition,
-                &[],
-                false,
-            )?);
-            roles.push(Role::Purchase);
+        for write in &commit.writes {
+            tx.write(self, write)?;
         }
         if let Some(record) = &commit.idempotency {
-            items.push(self.put(
+            let now = [(":now", number(commit.now.unix_timestamp()))];
+            let condition = "attribute_not_exists(PK) OR expiresAt < :now";
+            tx.put(
+                self,
                 to_item(&IdempotencyItem::from(record))?,
-                "attribute_not_exists(PK) OR expiresAt < :now",
-                &[(
-                    ":now",
-                    AttributeValue::N(commit.now.unix_timestamp().to_string()),
-                )],
-                true,
-            )?);
-            roles.push(Role::Idempotency);
+                condition,
+                &now,
+                Role::Idempotency,
+            )?;
         }
+        self.transact(tx).await
+    }
 
+    /// Writes that change no balance (a voucher used at the till), in one transaction.
+    pub async fn commit_writes(&self, writes: &[Write]) -> Result<(), CommitError> {
+        let mut tx = Transaction::default();
+        for write in writes {
+            tx.write(self, write)?;
+        }
+        self.transact(tx).await
+    }
+
+    async fn transact(&self, tx: Transaction) -> Result<(), CommitError> {
         match self
             .client
             .transact_write_items()
-            .set_transact_items(Some(items))
+            .set_transact_items(Some(tx.items))
             .send()
             .await
         {
             Ok(_) => Ok(()),
-            Err(error) => Err(classify(error, &roles)),
+            Err(error) => Err(classify(error, &tx.roles)),
+        }
+    }
+}
+
+impl Transaction {
+    fn write(&mut self, store: &Store, write: &Write) -> Result<(), StoreError> {
+        let issued = [(":issued", AttributeValue::S("issued".into()))];
+        match write {
+            Write::NewPurchase(purchase) => {
+                let item = to_item(&PurchaseItem::from(purchase))?;
+                self.put(
+                    store,
+                    item,
+                    "attribute_not_exists(PK)",
+                    &[],
+                    Role::NewPurchase,
+                )
+            }
+            Write::Purchase(purchase) => {
+                let item = to_item(&PurchaseItem::from(purchase))?;
+                self.put(store, item, "attribute_exists(PK)", &[], Role::Other)
+            }
+            // The voucher's key is its code: a (vanishingly rare) duplicate code fails here
+            // and the decision is made again with a new one.
+            Write::NewRedemption(redemption) => {
+                self.put_redemption(store, redemption, "attribute_not_exists(PK)", &[])
+            }
+            Write::CloseRedemption(redemption) => {
+                self.put_redemption(store, redemption, "#status = :issued", &issued)
+            }
+            Write::TakeReward(reward) => {
+                let values = [
+                    (":true", AttributeValue::Bool(true)),
+                    (":cost", number(reward.cost.value())),
+                    (":one", number(1)),
+                ];
+                let key = key(
+                    keys::CATALOGUE_PK.to_string(),
+                    &keys::reward_sk(reward.reward_id.as_str()),
+                );
+                let unchanged = "active = :true AND cost = :cost";
+                if reward.stock.is_some() {
+                    let update = Update::builder()
+                        .table_name(&store.table)
+                        .set_key(Some(key))
+                        .update_expression("SET stock = stock - :one")
+                        .condition_expression(format!("{unchanged} AND stock >= :one"))
+                        .set_expression_attribute_values(Some(values_map(&values)))
+                        .build()
+                        .map_err(|_| StoreError::Internal)?;
+                    self.push(
+                        TransactWriteItem::builder().update(update).build(),
+                        Role::Other,
+                    );
+                } else {
+                    let check = ConditionCheck::builder()
+                        .table_name(&store.table)
+                        .set_key(Some(key))
+                        .condition_expression(format!(
+                            "{unchanged} AND attribute_not_exists(stock)"
+                        ))
+                        .set_expression_attribute_values(Some(values_map(&values[..2])))
+                        .build()
+                        .map_err(|_| StoreError::Internal)?;
+                    self.push(
+                        TransactWriteItem::builder().condition_check(check).build(),
+                        Role::Other,
+                    );
+                }
+                Ok(())
+            }
+            Write::ReturnReward(reward_id) => {
+                let update = Update::builder()
+                    .table_name(&store.table)
+                    .set_key(Some(key(
+                        keys::CATALOGUE_PK.to_string(),
+                        &keys::reward_sk(reward_id.as_str()),
+                    )))
+                    .update_expression("SET stock = stock + :one")
+                    .condition_expression("attribute_exists(stock)")
+                    .set_expression_attribute_values(Some(values_map(&[(":one", number(1))])))
+                    .build()
+                    .map_err(|_| StoreError::Internal)?;
+                self.push(
+                    TransactWriteItem::builder().update(update).build(),
+                    Role::Other,
+                );
+                Ok(())
+            }
         }
     }
 
     fn put(
-        &self,
+        &mut self,
+        store: &Store,
         item: Item,
         condition: &str,
-        values: &[(&str, AttributeValue)],
-        return_old_on_failure: bool,
-    ) -> Result<TransactWriteItem, StoreError> {
+        values: Values,
+        role: Role,
+    ) -> Result<(), StoreError> {
         let mut put = Put::builder()
-            .table_name(&self.table)
+            .table_name(&store.table)
             .set_item(Some(item))
             .condition_expression(condition);
-        for (name, value) in values {
-            put = put.expression_attribute_values(*name, value.clone());
+        if !values.is_empty() {
+            put = put.set_expression_attribute_values(Some(values_map(values)));
         }
-        if return_old_on_failure {
+        if condition.contains("#status") {
+            put = put.expression_attribute_names("#status", "status");
+        }
+        if role == Role::Idempotency {
             put = put.return_values_on_condition_check_failure(
                 ReturnValuesOnConditionCheckFailure::AllOld,
             );
         }
         let put = put.build().map_err(|_| StoreError::Internal)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+        self.push(TransactWriteItem::builder().put(put).build(), role);
+        Ok(())
     }
+
+    /// Both copies of a redemption (under its member and under its voucher code).
+    fn put_redemption(
+        &mut self,
+        store: &Store,
+        redemption: &Redemption,
+        condition: &str,
+        values: Values,
+    ) -> Result<(), StoreError> {
+        for item in [
+            RedemptionItem::record(redemption),
+            RedemptionItem::voucher(redemption),
+        ] {
+            self.put(store, to_item(&item)?, condition, values, Role::Other)?;
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, item: TransactWriteItem, role: Role) {
+        self.items.push(item);
+        self.roles.push(role);
+    }
+}
+
+fn number(n: impl ToString) -> AttributeValue {
+    AttributeValue::N(n.to_string())
+}
+
+fn values_map(values: Values) -> HashMap<String, AttributeValue> {
+    values
+        .iter()
+        .map(|(name, value)| ((*name).to_string(), value.clone()))
+        .collect()
 }
 
 fn classify<R: std::fmt::Debug>(
@@ -176,7 +319,7 @@ fn classify<R: std::fmt::Debug>(
             },
         };
     }
-    if failed(Role::Purchase, "ConditionalCheckFailed").is_some() {
+    if failed(Role::NewPurchase, "ConditionalCheckFailed").is_some() {
         return CommitError::PurchaseExists;
     }
     let contended = reasons.iter().any(|r| {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use super::keys;
-use crate::domain::identifier::{MemberId, TransactionId};
+use crate::domain::identifier::{MemberId, RedemptionId, RewardId, TransactionId};
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::lots::{ExpiryMonth, Lots};
 use crate::domain::member::{Member, Placement, TierStatus};
@@ -15,6 +15,9 @@ use crate::domain::money::Money;
 use crate::domain::points::Points;
 use crate::domain::program::Program;
 use crate::domain::purchase::Purchase;
+use crate::domain::redemption::{Redemption, RedemptionStatus};
+use crate::domain::reward::Reward;
+use crate::domain::voucher_code::VoucherCode;
 use crate::idempotency::{IdempotencyRecord, IdempotencyScope};
 
 const DAY: &[time::format_description::FormatItem<'static>] =
@@ -253,4 +256,141 @@ pub struct ProgramItem {
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub updated_by: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RewardItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    #[serde(flatten)]
+    pub reward: Reward,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    pub updated_by: String,
+}
+
+impl RewardItem {
+    pub fn new(reward: &Reward, now: OffsetDateTime, actor: &str) -> Self {
+        Self {
+            pk: keys::CATALOGUE_PK.to_string(),
+            sk: keys::reward_sk(reward.reward_id.as_str()),
+            entity: "reward".to_string(),
+            reward: reward.clone(),
+            updated_at: now,
+            updated_by: actor.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaidFrom {
+    pub lot: ExpiryMonth,
+    pub points: Points,
+}
+
+/// A redemption, stored twice: under its member (for the member's list) and under its
+/// voucher code (for the till's lookup). Both copies change together, in one transaction.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedemptionItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub redemption_id: RedemptionId,
+    pub member_id: MemberId,
+    pub reward_id: RewardId,
+    pub reward_name: String,
+    pub code: VoucherCode,
+    pub points_spent: Points,
+    pub stock_taken: bool,
+    pub paid_from: Vec<PaidFrom>,
+    pub status: RedemptionStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub closed_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_by: Option<String>,
+}
+
+impl RedemptionItem {
+    fn new(r: &Redemption, pk: String, sk: String, entity: &str) -> Self {
+        Self {
+            pk,
+            sk,
+            entity: entity.to_string(),
+            redemption_id: r.redemption_id.clone(),
+            member_id: r.member_id.clone(),
+            reward_id: r.reward_id.clone(),
+            reward_name: r.reward_name.clone(),
+            code: r.code.clone(),
+            points_spent: r.points_spent,
+            stock_taken: r.stock_taken,
+            paid_from: r
+                .paid_from
+                .iter()
+                .map(|(lot, points)| PaidFrom {
+                    lot: *lot,
+                    points: *points,
+                })
+                .collect(),
+            status: r.status,
+            created_at: r.created_at,
+            closed_at: r.closed_at,
+            closed_by: r.closed_by.clone(),
+        }
+    }
+
+    pub fn record(r: &Redemption) -> Self {
+        let pk = keys::member_pk(r.member_id.as_str());
+        Self::new(
+            r,
+            pk,
+            keys::redemption_sk(r.redemption_id.as_str()),
+            "redemption",
+        )
+    }
+
+    pub fn voucher(r: &Redemption) -> Self {
+        Self::new(
+            r,
+            keys::voucher_pk(r.code.as_str()),
+            keys::VOUCHER_SK.to_string(),
+            "voucher",
+        )
+    }
+}
+
+impl From<RedemptionItem> for Redemption {
+    fn from(item: RedemptionItem) -> Self {
+        Redemption {
+            redemption_id: item.redemption_id,
+            member_id: item.member_id,
+            reward_id: item.reward_id,
+            reward_name: item.reward_name,
+            code: item.code,
+            points_spent: item.points_spent,
+            stock_taken: item.stock_taken,
+            paid_from: item
+                .paid_from
+                .into_iter()
+                .map(|p| (p.lot, p.points))
+                .collect(),
+            status: item.status,
+            created_at: item.created_at,
+            closed_at: item.closed_at,
+            closed_by: item.closed_by,
+        }
+    }
 }

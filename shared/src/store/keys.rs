@@ -10,6 +10,10 @@ const PURCHASE_PREFIX: &str = "PURCHASE#";
 pub const PROGRAM_PK: &str = "PROGRAM";
 pub const PROGRAM_SK: &str = "CURRENT";
 pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
+pub const CATALOGUE_PK: &str = "CATALOGUE";
+pub const REWARD_PREFIX: &str = "REWARD#";
+pub const REDEMPTION_PREFIX: &str = "REDEMPTION#";
+pub const VOUCHER_SK: &str = "VOUCHER";
 
 pub fn member_pk(member: &str) -> String {
     format!("MEMBER#{member}")
@@ -26,6 +30,19 @@ pub fn ledger_seq(sk: &str) -> Option<u64> {
 
 pub fn purchase_sk(transaction_id: &str) -> String {
     format!("{PURCHASE_PREFIX}{transaction_id}")
+}
+
+pub fn reward_sk(reward: &str) -> String {
+    format!("{REWARD_PREFIX}{reward}")
+}
+
+/// Redemption ids are time-ordered, so the sort key lists a member's newest last.
+pub fn redemption_sk(redemption: &str) -> String {
+    format!("{REDEMPTION_PREFIX}{redemption}")
+}
+
+pub fn voucher_pk(code: &str) -> String {
+    format!("VOUCHER#{code}")
 }
 
 pub fn idempotency_pk(scope: &str) -> String {

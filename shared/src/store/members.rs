@@ -56,16 +56,11 @@ impl Store {
     }
 
     pub async fn member(&self, id: &MemberId) -> Result<Option<Member>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::member_pk(id.as_str()), keys::PROFILE)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        output.item.map(member_from).transpose()
+        let key = key(keys::member_pk(id.as_str()), keys::PROFILE);
+        self.get::<MemberItem>(key)
+            .await?
+            .map(|m| Member::try_from(m).map_err(StoreError::corrupt))
+            .transpose()
     }
 
     /// One page of the member's ledger, newest first, strictly older than `before` when

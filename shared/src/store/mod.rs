@@ -8,13 +8,15 @@ mod items;
 pub mod keys;
 mod members;
 mod program;
+mod rewards;
 mod snapshot;
 pub mod table;
 
 pub use client::client_from_env;
-pub use commit::{Commit, CommitError, PurchaseWrite};
+pub use commit::{Commit, CommitError, Write};
 pub use error::StoreError;
 pub use members::ActivityPage;
+pub use rewards::RedemptionPage;
 pub use snapshot::{Snapshot, SnapshotRequest};
 
 use aws_sdk_dynamodb::Client;
@@ -51,6 +53,25 @@ fn key(pk: String, sk: &str) -> Item {
         (keys::PK.to_string(), AttributeValue::S(pk)),
         (keys::SK.to_string(), AttributeValue::S(sk.to_string())),
     ])
+}
+
+impl Store {
+    /// One item by key, read consistently, decoded as `T`.
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        key: Item,
+    ) -> Result<Option<T>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(StoreError::from_sdk)?;
+        output.item.map(from_item).transpose()
+    }
 }
 
 fn to_item<T: serde::Serialize>(value: &T) -> Result<Item, StoreError> {

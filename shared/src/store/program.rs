@@ -3,7 +3,7 @@
 use time::OffsetDateTime;
 
 use super::items::ProgramItem;
-use super::{Store, StoreError, from_item, key, keys, to_item};
+use super::{Store, StoreError, key, keys, to_item};
 use crate::domain::program::Program;
 
 impl Store {
@@ -32,18 +32,7 @@ impl Store {
     }
 
     pub async fn program(&self) -> Result<Option<Program>, StoreError> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(key(keys::PROGRAM_PK.to_string(), keys::PROGRAM_SK)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(StoreError::from_sdk)?;
-        output
-            .item
-            .map(|item| from_item::<ProgramItem>(item).map(|p| p.program))
-            .transpose()
+        let key = key(keys::PROGRAM_PK.to_string(), keys::PROGRAM_SK);
+        Ok(self.get::<ProgramItem>(key).await?.map(|p| p.program))
     }
 }

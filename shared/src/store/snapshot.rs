@@ -3,12 +3,16 @@
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use time::OffsetDateTime;
 
-use super::items::{IdempotencyItem, MemberItem, ProgramItem, PurchaseItem};
+use super::items::{
+    IdempotencyItem, MemberItem, ProgramItem, PurchaseItem, RedemptionItem, RewardItem,
+};
 use super::{Item, Store, StoreError, from_item, key, keys};
-use crate::domain::identifier::{MemberId, TransactionId};
+use crate::domain::identifier::{MemberId, RedemptionId, RewardId, TransactionId};
 use crate::domain::member::Member;
 use crate::domain::program::Program;
 use crate::domain::purchase::Purchase;
+use crate::domain::redemption::Redemption;
+use crate::domain::reward::Reward;
 use crate::idempotency::{IdempotencyRecord, IdempotencyScope};
 
 /// BatchGetItem may leave keys unprocessed under load; they are asked for again a few times.
@@ -19,6 +23,8 @@ pub struct SnapshotRequest<'a> {
     pub member: Option<&'a MemberId>,
     pub program: bool,
     pub purchase: Option<&'a TransactionId>,
+    pub redemption: Option<&'a RedemptionId>,
+    pub reward: Option<&'a RewardId>,
     pub idempotency: Option<&'a IdempotencyScope>,
 }
 
@@ -27,6 +33,8 @@ pub struct Snapshot {
     pub member: Option<Member>,
     pub program: Option<Program>,
     pub purchase: Option<Purchase>,
+    pub redemption: Option<Redemption>,
+    pub reward: Option<Reward>,
     pub idempotency: Option<IdempotencyRecord>,
 }
 
@@ -39,12 +47,19 @@ impl Store {
         let mut wanted: Vec<Item> = Vec::with_capacity(4);
         if let Some(member) = request.member {
             wanted.push(key(keys::member_pk(member.as_str()), keys::PROFILE));
+            let pk = || keys::member_pk(member.as_str());
             if let Some(purchase) = request.purchase {
-                wanted.push(key(
-                    keys::member_pk(member.as_str()),
-                    &keys::purchase_sk(purchase.as_str()),
-                ));
+                wanted.push(key(pk(), &keys::purchase_sk(purchase.as_str())));
             }
+            if let Some(redemption) = request.redemption {
+                wanted.push(key(pk(), &keys::redemption_sk(redemption.as_str())));
+            }
+        }
+        if let Some(reward) = request.reward {
+            wanted.push(key(
+                keys::CATALOGUE_PK.to_string(),
+                &keys::reward_sk(reward.as_str()),
+            ));
         }
         if request.program {
             wanted.push(key(keys::PROGRAM_PK.to_string(), keys::PROGRAM_SK));
@@ -119,6 +134,8 @@ impl Snapshot {
                 let stored: PurchaseItem = from_item(item)?;
                 self.purchase = Some(Purchase::try_from(stored).map_err(StoreError::corrupt)?);
             }
+            "reward" => self.reward = Some(from_item::<RewardItem>(item)?.reward),
+            "redemption" => self.redemption = Some(from_item::<RedemptionItem>(item)?.into()),
             "idempotency" => {
                 let stored: IdempotencyItem = from_item(item)?;
                 // DynamoDB deletes expired items lazily; an expired key is as good as gone.

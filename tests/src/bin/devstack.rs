@@ -14,7 +14,7 @@ use loyalty::domain::program::Program;
 use loyalty::http::AuthConfig;
 use loyalty::http::dev_token::{DevClaims, mint};
 use loyalty::store::Store;
-use loyalty_tests::{Call, Function, demo_program_json, invoke, table_definition};
+use loyalty_tests::{Call, Function, demo_program_json, demo_rewards, invoke, table_definition};
 use serde_json::json;
 
 const DEMO_MEMBER: &str = "demo-member";
@@ -115,7 +115,14 @@ async fn setup(secret: &str) -> Result<(), String> {
         )
         .await;
     }
-    println!("demo member {DEMO_MEMBER} ready (enrol answered {enrolled})\n");
+    println!("demo member {DEMO_MEMBER} ready (enrol answered {enrolled})");
+    for (id, reward) in demo_rewards() {
+        let put = Call::new("PUT", format!("/v1/rewards/{id}"))
+            .bearer(&admin)
+            .json(&reward);
+        call(Function::RedeemReward, put).await;
+    }
+    println!("demo rewards loaded (tests/fixtures/demo-rewards.json)\n");
 
     println!("Dev tokens (HS256, signed with LOYALTY_DEV_JWT_SECRET):");
     println!("  export MEMBER_TOKEN={member}");
@@ -133,6 +140,13 @@ async fn setup(secret: &str) -> Result<(), String> {
         "  curl -s -X POST {BASE_URL}/v1/members/{DEMO_MEMBER}/earn/till-42-0001/reverse -H \"authorization: Bearer $TILL_TOKEN\" -H 'content-type: application/json' \\\n    -d '{{\"amount\": {{\"amount\": 300, \"currency\": \"EUR\"}}}}'"
     );
     println!("  curl -s {BASE_URL}/v1/program -H \"authorization: Bearer $ADMIN_TOKEN\"");
+    println!("  curl -s {BASE_URL}/v1/rewards -H \"authorization: Bearer $MEMBER_TOKEN\"");
+    println!(
+        "  curl -s -X POST {BASE_URL}/v1/members/me/redemptions -H \"authorization: Bearer $MEMBER_TOKEN\" -H 'idempotency-key: redeem-1' \\\n    -H 'content-type: application/json' -d '{{\"rewardId\": \"free-coffee\"}}'"
+    );
+    println!(
+        "  curl -s -X POST {BASE_URL}/v1/vouchers/<code>/use -H \"authorization: Bearer $TILL_TOKEN\""
+    );
     println!("\nNew tokens: cargo run -q -p loyalty-tests --bin devstack -- token <sub> [scope]");
     Ok(())
 }

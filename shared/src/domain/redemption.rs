@@ -1,0 +1,50 @@
+//! A redemption: points spent on a reward, and the voucher the member shows at the till.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::identifier::{MemberId, RedemptionId, RewardId};
+use super::lots::ExpiryMonth;
+use super::points::Points;
+use super::voucher_code::VoucherCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedemptionStatus {
+    /// The voucher can be used at the till, or the redemption cancelled.
+    Issued,
+    Used,
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redemption {
+    pub redemption_id: RedemptionId,
+    pub member_id: MemberId,
+    pub reward_id: RewardId,
+    pub reward_name: String,
+    pub code: VoucherCode,
+    pub points_spent: Points,
+    /// Whether a unit of the reward's stock was taken, to be put back on cancellation.
+    pub stock_taken: bool,
+    /// Which lots paid, so a cancellation puts the points back where they were.
+    pub paid_from: Vec<(ExpiryMonth, Points)>,
+    pub status: RedemptionStatus,
+    pub created_at: OffsetDateTime,
+    /// When the voucher was used or the redemption cancelled, and by whom.
+    pub closed_at: Option<OffsetDateTime>,
+    pub closed_by: Option<String>,
+}
+
+impl Redemption {
+    /// Marks the redemption used or cancelled; only an issued one can be either.
+    pub fn close(&mut self, status: RedemptionStatus, at: OffsetDateTime, by: &str) -> bool {
+        if self.status != RedemptionStatus::Issued || status == RedemptionStatus::Issued {
+            return false;
+        }
+        self.status = status;
+        self.closed_at = Some(at);
+        self.closed_by = Some(by.to_string());
+        true
+    }
+}
