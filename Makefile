@@ -6,7 +6,7 @@ SHELL := /bin/bash
 VENV_BIN := $(CURDIR)/.local/venv/bin
 SAM := $(VENV_BIN)/sam
 TEMPLATE := infra/template.yaml
-LAMBDA_BINARIES := earn-points member-api redeem-reward
+LAMBDA_BINARIES := earn-points member-api redeem-reward partner-offers
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: tools test dev lint validate build-arm64 clean-local

@@ -17,6 +17,8 @@ bash scripts/tools.sh
 
 export TABLE_NAME="${TABLE_NAME:-loyalty}"
 export LOYALTY_DEV_JWT_SECRET="${LOYALTY_DEV_JWT_SECRET:-local-dev-secret-change-me}"
+# Seals partners' webhook secrets at rest (in AWS it comes from Secrets Manager).
+export LOYALTY_SECRETS_KEY="${LOYALTY_SECRETS_KEY:-local-dev-partner-secrets-key-change-me}"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
 export AWS_REGION="${AWS_REGION:-us-east-1}"

@@ -7,5 +7,6 @@ pub mod http;
 pub mod idempotency;
 pub mod store;
 pub mod telemetry;
+pub mod webhook;
 
 pub use context::{Context, MissingSetting};

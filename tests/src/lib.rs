@@ -15,6 +15,8 @@ use loyalty::http::AuthConfig;
 use loyalty::http::dev_token::{DevClaims, mint};
 use loyalty::store::Store;
 use loyalty::store::table::TableDefinition;
+use loyalty::webhook::cipher::SecretCipher;
+use partner_offers::PartnerContext;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -83,6 +85,7 @@ pub enum Function {
     EarnPoints,
     MemberApi,
     RedeemReward,
+    PartnerOffers,
 }
 
 #[derive(Debug, Clone)]
@@ -187,12 +190,25 @@ impl Call {
 }
 
 /// Runs one call through a function's handler, as API Gateway would invoke it.
+/// (The partner-offers function also needs its secrets key: see [`TestEnv::call`].)
 pub async fn invoke(context: &Context, function: Function, call: Call) -> TestResponse {
     let request = call.to_request();
     let response = match function {
         Function::EarnPoints => earn_points::handle(context, request).await,
         Function::MemberApi => member_api::handle(context, request).await,
         Function::RedeemReward => redeem_reward::handle(context, request).await,
+        Function::PartnerOffers => {
+            // The dev stack's key when one is set (devstack seeds what `make dev` serves).
+            let cipher = SecretCipher::from_env()
+                .ok()
+                .flatten()
+                .unwrap_or_else(test_cipher);
+            let partners = PartnerContext {
+                base: context.clone(),
+                cipher,
+            };
+            partner_offers::handle(&partners, request).await
+        }
     };
     let response = match response {
         Ok(response) => response,
@@ -210,6 +226,13 @@ pub async fn invoke(context: &Context, function: Function, call: Call) -> TestRe
         headers,
         body,
     }
+}
+
+/// The key that seals partners' secrets in tests.
+pub const SECRETS_KEY: &str = "test-partner-secrets-key-0123456789abcdef";
+
+pub fn test_cipher() -> SecretCipher {
+    SecretCipher::from_key_material(SECRETS_KEY).expect("the test key is long enough")
 }
 
 /// A private table on DynamoDB Local with the demo programme loaded, and a clock that

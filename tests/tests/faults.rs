@@ -7,12 +7,14 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ErrorMetadata;
-use aws_sdk_dynamodb::operation::batch_get_item::{BatchGetItemError, BatchGetItemOutput};
+use aws_sdk_dynamodb::operation::transact_get_items::{
+    TransactGetItemsError, TransactGetItemsOutput,
+};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::error::{
     ProvisionedThroughputExceededException, TransactionCanceledException,
 };
-use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason};
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, ItemResponse};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use lambda_http::http::StatusCode;
 use loyalty::Context;
@@ -53,10 +55,10 @@ fn assert_no_leak(body: &serde_json::Value) {
 #[tokio::test]
 async fn throttling_is_429_with_retry_after() {
     let env = TestEnv::new().await;
-    let throttled = mock!(Client::batch_get_item)
+    let throttled = mock!(Client::transact_get_items)
         .sequence()
         .error(|| {
-            BatchGetItemError::ProvisionedThroughputExceededException(
+            TransactGetItemsError::ProvisionedThroughputExceededException(
                 // As a real response carries it: the error code comes with the error.
                 ProvisionedThroughputExceededException::builder()
                     .message("Rate exceeded for table loyalty")
@@ -102,11 +104,16 @@ async fn transaction_conflicts_are_retried_a_bounded_number_of_times_then_409() 
             .unwrap();
         scan.items.unwrap_or_default()
     };
-    let reads = mock!(Client::batch_get_item)
+    let reads = mock!(Client::transact_get_items)
         .sequence()
         .output(move || {
-            BatchGetItemOutput::builder()
-                .responses("loyalty", items.clone())
+            TransactGetItemsOutput::builder()
+                .set_responses(Some(
+                    items
+                        .iter()
+                        .map(|item| ItemResponse::builder().set_item(Some(item.clone())).build())
+                        .collect(),
+                ))
                 .build()
         })
         .repeatedly()

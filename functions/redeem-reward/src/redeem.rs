@@ -1,6 +1,6 @@
 //! `POST /v1/members/me/redemptions`: points for a reward and a voucher for the till.
 //!
-//! Two DynamoDB calls, the fewest possible: one BatchGetItem reads the member, the
+//! Two DynamoDB calls, the fewest possible: one TransactGetItems reads the member, the
 //! reward, the programme (for the tier ladder) and the idempotency record, because every
 //! check needs them before anything is written; one TransactWriteItems then writes the
 //! member (guarded by its version), the `redeem` ledger entry, the redemption and its

@@ -40,11 +40,8 @@ pub async fn use_voucher(
         {
             return json(StatusCode::OK, &till_view(&redemption));
         }
-        if !redemption.close(
-            RedemptionStatus::Used,
-            context.clock.now(),
-            caller.subject(),
-        ) {
+        let now = context.clock.now();
+        if !redemption.close(RedemptionStatus::Used, now, caller.subject()) {
             let status = serde_json::to_value(redemption.status).unwrap_or_default();
             return Err(ApiError::refused(
                 Refusal::VoucherNotUsable,
@@ -54,7 +51,7 @@ pub async fn use_voucher(
         let view = till_view(&redemption);
         match context
             .store
-            .commit_writes(&[Write::CloseRedemption(redemption)])
+            .commit_writes(&[Write::CloseRedemption(redemption)], None, now)
             .await
         {
             Ok(()) => return json(StatusCode::OK, &view),

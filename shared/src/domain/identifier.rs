@@ -88,6 +88,16 @@ identifier!(
     "redemptionId"
 );
 identifier!(
+    /// A partner business, chosen by the operator.
+    PartnerId,
+    "partnerId"
+);
+identifier!(
+    /// A partner's offer, chosen by the partner.
+    OfferId,
+    "offerId"
+);
+identifier!(
     /// A promotion, category or store named in the programme or a purchase.
     RuleId,
     "identifier"

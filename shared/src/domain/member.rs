@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use time::{Date, Duration, OffsetDateTime};
 
-use super::identifier::MemberId;
+use super::identifier::{MemberId, OfferId, PartnerId};
 use super::lots::{ExpiryMonth, Lots};
 use super::points::Points;
 use super::program::Program;
@@ -47,6 +47,8 @@ pub struct Member {
     /// Points earned on `earned_on`, for the per-member daily cap.
     pub(crate) earned_on: Date,
     pub(crate) earned_that_day: Points,
+    /// Bonus points had from each partner offer (`partner:offer`), for per-member caps.
+    pub(crate) partner_offer_points: BTreeMap<String, Points>,
 }
 
 /// Where a purchase's points went, kept with the purchase so a reversal takes them back
@@ -81,6 +83,7 @@ impl Member {
             qualifying: BTreeMap::new(),
             earned_on: now.date(),
             earned_that_day: Points::ZERO,
+            partner_offer_points: BTreeMap::new(),
         }
     }
 
@@ -276,6 +279,48 @@ impl Member {
         Ok(points)
     }
 
+    /// Bonus points this member has had from a partner's offer so far.
+    pub fn partner_offer_points(&self, partner: &PartnerId, offer: &OfferId) -> Points {
+        self.partner_offer_points
+            .get(&offer_key(partner, offer))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Credits a partner-funded bonus, offer by offer. The points open a lot like any
+    /// earn but do not count towards tiers: the member did not buy from the programme.
+    pub fn credit_partner_bonus(
+        &mut self,
+        partner: &PartnerId,
+        by_offer: &[(OfferId, Points)],
+        now: OffsetDateTime,
+        program: &Program,
+    ) -> Result<Points, BalanceError> {
+        let total = by_offer
+            .iter()
+            .try_fold(Points::ZERO, |sum, (_, p)| sum.checked_add(*p))
+            .ok_or(BalanceError::Overflow)?;
+        let lot = ExpiryMonth::for_points_earned(now, program.points_expiry_months());
+        self.lots.add(lot, total).ok_or(BalanceError::Overflow)?;
+        self.balance = self
+            .balance
+            .checked_add(total)
+            .ok_or(BalanceError::Overflow)?;
+        self.lifetime_points = self
+            .lifetime_points
+            .checked_add(total)
+            .ok_or(BalanceError::Overflow)?;
+        for (offer, points) in by_offer {
+            let used = self
+                .partner_offer_points
+                .entry(offer_key(partner, offer))
+                .or_default();
+            *used = used.checked_add(*points).ok_or(BalanceError::Overflow)?;
+        }
+        self.version += 1;
+        Ok(total)
+    }
+
     /// Points still held, by the instant they expire, soonest first.
     pub fn expiring_points(&self) -> Vec<(Points, OffsetDateTime)> {
         self.lots
@@ -289,6 +334,10 @@ impl Member {
         self.qualifying
             .retain(|day, points| *day >= first_day && *points != Points::ZERO);
     }
+}
+
+fn offer_key(partner: &PartnerId, offer: &OfferId) -> String {
+    format!("{partner}:{offer}")
 }
 
 fn window_start(now: OffsetDateTime, window_days: u16) -> Date {

@@ -10,6 +10,8 @@ pub mod lots;
 pub mod member;
 pub mod money;
 pub mod multiplier;
+pub mod offer;
+pub mod partner;
 pub mod points;
 pub mod program;
 pub mod purchase;

@@ -137,6 +137,9 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Throttled => ApiError::Throttled,
             StoreError::Unavailable => ApiError::Unavailable,
+            StoreError::Busy => {
+                ApiError::Conflict("the account is busy with other changes; retry".into())
+            }
             StoreError::Corrupt(_) | StoreError::Internal => ApiError::Internal,
         }
     }

@@ -15,4 +15,4 @@ pub use identity::{AuthConfig, Caller, Scope};
 pub use request::{ApiRequest, MAX_BODY_BYTES};
 pub use response::json;
 pub use serve::serve;
-pub use write::{Idempotency, Planned, execute_write};
+pub use write::{Decision, Idempotency, Planned, execute_write};

@@ -130,6 +130,11 @@ impl ApiRequest {
         Ok((Self::decode(value.clone())?, value))
     }
 
+    /// A header's value, when present and visible ASCII.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.inner.headers().get(name).and_then(|v| v.to_str().ok())
+    }
+
     pub fn idempotency_key(&self) -> Result<Option<IdempotencyKey>, ApiError> {
         match self.inner.headers().get("idempotency-key") {
             None => Ok(None),

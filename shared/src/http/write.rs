@@ -17,7 +17,7 @@ use super::response;
 use crate::Context;
 use crate::domain::identifier::{IdempotencyKey, MemberId};
 use crate::idempotency::{IdempotencyRecord, IdempotencyScope, fingerprint};
-use crate::store::{Commit, CommitError, Snapshot, SnapshotRequest};
+use crate::store::{Commit, CommitError, Snapshot, SnapshotRequest, StoreError};
 
 /// Attempts before giving up on a member that other writes keep moving. Each attempt
 /// loses only to a write that committed, so this bounds how many writes to one member may
@@ -34,6 +34,28 @@ pub struct Idempotency {
 }
 
 impl Idempotency {
+    /// The stored response if `record` is this request's, 422 if the key was used for
+    /// another request.
+    pub fn replay(&self, record: &IdempotencyRecord) -> Result<Response<Body>, ApiError> {
+        replay_or_conflict(record, self)
+    }
+
+    /// The record that remembers `body` as this request's response.
+    pub fn record(
+        &self,
+        status: StatusCode,
+        body: &serde_json::Value,
+        now: OffsetDateTime,
+    ) -> IdempotencyRecord {
+        IdempotencyRecord {
+            scope: self.scope.clone(),
+            fingerprint: self.fingerprint.clone(),
+            status: status.as_u16(),
+            body: body.to_string(),
+            created_at: now,
+        }
+    }
+
     /// A write keyed by the caller's `idempotency-key`, fingerprinted by its path and body.
     pub fn keyed(
         operation: &str,
@@ -62,14 +84,31 @@ pub struct Planned {
     pub body: serde_json::Value,
 }
 
-pub async fn execute_write<F>(
+/// A decision: write and answer, or answer without writing anything (a duplicate that
+/// is acknowledged, a purchase that earns nothing).
+pub enum Decision {
+    Write(Box<Planned>),
+    Answer {
+        status: StatusCode,
+        body: serde_json::Value,
+    },
+}
+
+impl From<Planned> for Decision {
+    fn from(planned: Planned) -> Self {
+        Decision::Write(Box::new(planned))
+    }
+}
+
+pub async fn execute_write<F, D>(
     context: &Context,
     read: SnapshotRequest<'_>,
     idempotency: Option<Idempotency>,
     mut decide: F,
 ) -> Result<Response<Body>, ApiError>
 where
-    F: FnMut(Snapshot, OffsetDateTime) -> Result<Planned, ApiError>,
+    F: FnMut(Snapshot, OffsetDateTime) -> Result<D, ApiError>,
+    D: Into<Decision>,
 {
     let read = SnapshotRequest {
         idempotency: idempotency.as_ref().map(|i| &i.scope),
@@ -86,7 +125,11 @@ where
             tokio::time::sleep(Duration::from_millis(wait)).await;
         }
         let now = context.clock.now();
-        let mut snapshot = context.store.snapshot(read, now).await?;
+        let mut snapshot = match context.store.snapshot(read, now).await {
+            Ok(snapshot) => snapshot,
+            Err(StoreError::Busy) => continue,
+            Err(other) => return Err(other.into()),
+        };
         if let (Some(record), Some(wanted)) = (snapshot.idempotency.take(), &idempotency) {
             return replay_or_conflict(&record, wanted);
         }
@@ -94,15 +137,11 @@ where
             mut commit,
             status,
             body,
-        } = decide(snapshot, now)?;
-        let body_text = body.to_string();
-        commit.idempotency = idempotency.as_ref().map(|i| IdempotencyRecord {
-            scope: i.scope.clone(),
-            fingerprint: i.fingerprint.clone(),
-            status: status.as_u16(),
-            body: body_text.clone(),
-            created_at: now,
-        });
+        } = match decide(snapshot, now)?.into() {
+            Decision::Write(planned) => *planned,
+            Decision::Answer { status, body } => return response::json(status, &body),
+        };
+        commit.idempotency = idempotency.as_ref().map(|i| i.record(status, &body, now));
         match context.store.commit(commit).await {
             Ok(()) => return response::json(status, &body),
             Err(CommitError::Replay(record)) => {
@@ -111,6 +150,9 @@ where
                 }
             }
             Err(contention @ CommitError::Contention { .. }) => last_contention = contention,
+            // A decision that read the purchase record decides again: it will see the
+            // purchase that got there first.
+            Err(CommitError::PurchaseExists) if read.purchase.is_some() => {}
             Err(other) => return Err(other.into()),
         }
         tracing::debug!(attempt, "write contended; deciding again from a fresh read");

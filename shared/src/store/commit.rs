@@ -13,11 +13,15 @@ use aws_sdk_dynamodb::types::{
 };
 use time::OffsetDateTime;
 
-use super::items::{IdempotencyItem, LedgerItem, MemberItem, PurchaseItem, RedemptionItem};
+use super::items::{
+    IdempotencyItem, LedgerItem, MemberItem, PartnerIssueItem, PartnerItem, PurchaseItem,
+    RedemptionItem,
+};
 use super::{Item, Store, StoreError, from_item, key, keys, to_item};
 use crate::domain::identifier::RewardId;
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::member::Member;
+use crate::domain::partner::{Partner, PartnerIssue};
 use crate::domain::purchase::Purchase;
 use crate::domain::redemption::Redemption;
 use crate::domain::reward::Reward;
@@ -38,6 +42,13 @@ pub enum Write {
     TakeReward(Reward),
     /// Puts one back into a limited reward's stock.
     ReturnReward(RewardId),
+    /// A partner record, new (`expected_revision: None`) or replacing the revision read.
+    Partner {
+        partner: Partner,
+        expected_revision: Option<u64>,
+    },
+    /// A line of a partner's settlement statement.
+    PartnerIssued(PartnerIssue),
 }
 
 #[derive(Debug)]
@@ -103,24 +114,25 @@ impl Store {
             tx.write(self, write)?;
         }
         if let Some(record) = &commit.idempotency {
-            let now = [(":now", number(commit.now.unix_timestamp()))];
-            let condition = "attribute_not_exists(PK) OR expiresAt < :now";
-            tx.put(
-                self,
-                to_item(&IdempotencyItem::from(record))?,
-                condition,
-                &now,
-                Role::Idempotency,
-            )?;
+            tx.idempotency(self, record, commit.now)?;
         }
         self.transact(tx).await
     }
 
-    /// Writes that change no balance (a voucher used at the till), in one transaction.
-    pub async fn commit_writes(&self, writes: &[Write]) -> Result<(), CommitError> {
+    /// Writes that change no balance (a voucher used at the till, a partner's offers), in
+    /// one transaction, with the idempotency record when there is one.
+    pub async fn commit_writes(
+        &self,
+        writes: &[Write],
+        idempotency: Option<&IdempotencyRecord>,
+        now: OffsetDateTime,
+    ) -> Result<(), CommitError> {
         let mut tx = Transaction::default();
         for write in writes {
             tx.write(self, write)?;
+        }
+        if let Some(record) = idempotency {
+            tx.idempotency(self, record, now)?;
         }
         self.transact(tx).await
     }
@@ -206,6 +218,23 @@ impl Transaction {
                 }
                 Ok(())
             }
+            Write::Partner {
+                partner,
+                expected_revision,
+            } => {
+                let item = to_item(&PartnerItem::from(partner))?;
+                match expected_revision {
+                    None => self.put(store, item, "attribute_not_exists(PK)", &[], Role::Other),
+                    Some(revision) => {
+                        let expected = [(":expected", number(revision))];
+                        self.put(store, item, "revision = :expected", &expected, Role::Other)
+                    }
+                }
+            }
+            Write::PartnerIssued(issue) => {
+                let item = to_item(&PartnerIssueItem::from(issue))?;
+                self.put(store, item, "attribute_not_exists(PK)", &[], Role::Other)
+            }
             Write::ReturnReward(reward_id) => {
                 let update = Update::builder()
                     .table_name(&store.table)
@@ -253,6 +282,23 @@ impl Transaction {
         let put = put.build().map_err(|_| StoreError::Internal)?;
         self.push(TransactWriteItem::builder().put(put).build(), role);
         Ok(())
+    }
+
+    fn idempotency(
+        &mut self,
+        store: &Store,
+        record: &IdempotencyRecord,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let now = [(":now", number(now.unix_timestamp()))];
+        let condition = "attribute_not_exists(PK) OR expiresAt < :now";
+        self.put(
+            store,
+            to_item(&IdempotencyItem::from(record))?,
+            condition,
+            &now,
+            Role::Idempotency,
+        )
     }
 
     /// Both copies of a redemption (under its member and under its voucher code).

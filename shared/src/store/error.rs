@@ -9,6 +9,9 @@ pub enum StoreError {
     Throttled,
     #[error("DynamoDB could not be reached in time")]
     Unavailable,
+    /// A read met a transaction committing on the same items; reading again will succeed.
+    #[error("a transaction on the items was in progress")]
+    Busy,
     #[error("a stored item could not be read: {0}")]
     Corrupt(String),
     #[error("DynamoDB failed the request")]

@@ -7,11 +7,15 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use super::keys;
-use crate::domain::identifier::{MemberId, RedemptionId, RewardId, TransactionId};
+use crate::domain::identifier::{
+    MemberId, OfferId, PartnerId, RedemptionId, RewardId, TransactionId,
+};
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::lots::{ExpiryMonth, Lots};
 use crate::domain::member::{Member, Placement, TierStatus};
 use crate::domain::money::Money;
+use crate::domain::offer::Offer;
+use crate::domain::partner::{Partner, PartnerIssue, PartnerSecret, PartnerStatus};
 use crate::domain::points::Points;
 use crate::domain::program::Program;
 use crate::domain::purchase::Purchase;
@@ -56,6 +60,8 @@ pub struct MemberItem {
     pub qualifying: BTreeMap<String, Points>,
     pub earned_on: String,
     pub earned_that_day: Points,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub partner_offer_points: BTreeMap<String, Points>,
 }
 
 impl From<&Member> for MemberItem {
@@ -81,6 +87,7 @@ impl From<&Member> for MemberItem {
                 .collect(),
             earned_on: format_day(m.earned_on),
             earned_that_day: m.earned_that_day,
+            partner_offer_points: m.partner_offer_points.clone(),
         }
     }
 }
@@ -108,6 +115,7 @@ impl TryFrom<MemberItem> for Member {
                 .collect::<Result<_, String>>()?,
             earned_on: parse_day(&item.earned_on)?,
             earned_that_day: item.earned_that_day,
+            partner_offer_points: item.partner_offer_points,
         })
     }
 }
@@ -391,6 +399,123 @@ impl From<RedemptionItem> for Redemption {
             created_at: item.created_at,
             closed_at: item.closed_at,
             closed_by: item.closed_by,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartnerItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub partner_id: PartnerId,
+    pub name: String,
+    pub status: PartnerStatus,
+    pub secrets: Vec<PartnerSecret>,
+    pub offers: Vec<Offer>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub revision: u64,
+}
+
+impl From<&Partner> for PartnerItem {
+    fn from(p: &Partner) -> Self {
+        Self {
+            pk: keys::partner_pk(p.partner_id.as_str()),
+            sk: keys::PROFILE.to_string(),
+            entity: "partner".to_string(),
+            partner_id: p.partner_id.clone(),
+            name: p.name.clone(),
+            status: p.status,
+            secrets: p.secrets.clone(),
+            offers: p.offers.clone(),
+            created_at: p.created_at,
+            revision: p.revision,
+        }
+    }
+}
+
+impl From<PartnerItem> for Partner {
+    fn from(item: PartnerItem) -> Self {
+        Partner {
+            partner_id: item.partner_id,
+            name: item.name,
+            status: item.status,
+            secrets: item.secrets,
+            offers: item.offers,
+            created_at: item.created_at,
+            revision: item.revision,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferPoints {
+    pub offer_id: OfferId,
+    pub points: Points,
+}
+
+/// One line of a partner's settlement statement, sorted by when the points were issued.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PartnerIssueItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub partner_id: PartnerId,
+    pub member_id: MemberId,
+    pub entry_id: String,
+    pub partner_transaction_id: String,
+    pub points: Points,
+    pub by_offer: Vec<OfferPoints>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+}
+
+impl From<&PartnerIssue> for PartnerIssueItem {
+    fn from(i: &PartnerIssue) -> Self {
+        Self {
+            pk: keys::partner_pk(i.partner_id.as_str()),
+            sk: keys::partner_issue_sk(i.recorded_at, &i.entry_id),
+            entity: "partner_issue".to_string(),
+            partner_id: i.partner_id.clone(),
+            member_id: i.member_id.clone(),
+            entry_id: i.entry_id.clone(),
+            partner_transaction_id: i.partner_transaction_id.clone(),
+            points: i.points,
+            by_offer: i
+                .by_offer
+                .iter()
+                .map(|(o, p)| OfferPoints {
+                    offer_id: o.clone(),
+                    points: *p,
+                })
+                .collect(),
+            recorded_at: i.recorded_at,
+        }
+    }
+}
+
+impl From<PartnerIssueItem> for PartnerIssue {
+    fn from(item: PartnerIssueItem) -> Self {
+        PartnerIssue {
+            partner_id: item.partner_id,
+            member_id: item.member_id,
+            entry_id: item.entry_id,
+            partner_transaction_id: item.partner_transaction_id,
+            points: item.points,
+            by_offer: item
+                .by_offer
+                .into_iter()
+                .map(|o| (o.offer_id, o.points))
+                .collect(),
+            recorded_at: item.recorded_at,
         }
     }
 }

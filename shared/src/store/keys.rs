@@ -45,6 +45,33 @@ pub fn voucher_pk(code: &str) -> String {
     format!("VOUCHER#{code}")
 }
 
+pub fn partner_pk(partner: &str) -> String {
+    format!("PARTNER#{partner}")
+}
+
+pub const PARTNER_ISSUE_PREFIX: &str = "ISSUED#";
+
+/// Issued-points lines sort by time (RFC 3339 UTC with fixed millisecond precision sorts
+/// as text), then by entry id.
+pub fn partner_issue_sk(at: time::OffsetDateTime, entry_id: &str) -> String {
+    format!("{PARTNER_ISSUE_PREFIX}{}#{entry_id}", sortable_time(at))
+}
+
+/// `2026-11-23T12:00:00.000Z`: fixed width, so text order is time order.
+pub fn sortable_time(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+        at.year(),
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second(),
+        at.millisecond()
+    )
+}
+
 pub fn idempotency_pk(scope: &str) -> String {
     format!("IDEMPOTENCY#{scope}")
 }

@@ -7,6 +7,7 @@ mod error;
 mod items;
 pub mod keys;
 mod members;
+mod partners;
 mod program;
 mod rewards;
 mod snapshot;

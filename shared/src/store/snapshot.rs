@@ -1,22 +1,22 @@
-//! Everything a write needs to decide, read in one consistent BatchGetItem.
+//! Everything a write needs to decide, read in one consistent TransactGetItems.
 
-use aws_sdk_dynamodb::types::KeysAndAttributes;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_get_items::TransactGetItemsError;
+use aws_sdk_dynamodb::types::{Get, TransactGetItem};
 use time::OffsetDateTime;
 
 use super::items::{
-    IdempotencyItem, MemberItem, ProgramItem, PurchaseItem, RedemptionItem, RewardItem,
+    IdempotencyItem, MemberItem, PartnerItem, ProgramItem, PurchaseItem, RedemptionItem, RewardItem,
 };
 use super::{Item, Store, StoreError, from_item, key, keys};
-use crate::domain::identifier::{MemberId, RedemptionId, RewardId, TransactionId};
+use crate::domain::identifier::{MemberId, PartnerId, RedemptionId, RewardId, TransactionId};
 use crate::domain::member::Member;
+use crate::domain::partner::Partner;
 use crate::domain::program::Program;
 use crate::domain::purchase::Purchase;
 use crate::domain::redemption::Redemption;
 use crate::domain::reward::Reward;
 use crate::idempotency::{IdempotencyRecord, IdempotencyScope};
-
-/// BatchGetItem may leave keys unprocessed under load; they are asked for again a few times.
-const BATCH_ROUNDS: usize = 4;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SnapshotRequest<'a> {
@@ -25,6 +25,7 @@ pub struct SnapshotRequest<'a> {
     pub purchase: Option<&'a TransactionId>,
     pub redemption: Option<&'a RedemptionId>,
     pub reward: Option<&'a RewardId>,
+    pub partner: Option<&'a PartnerId>,
     pub idempotency: Option<&'a IdempotencyScope>,
 }
 
@@ -35,6 +36,7 @@ pub struct Snapshot {
     pub purchase: Option<Purchase>,
     pub redemption: Option<Redemption>,
     pub reward: Option<Reward>,
+    pub partner: Option<Partner>,
     pub idempotency: Option<IdempotencyRecord>,
 }
 
@@ -61,6 +63,9 @@ impl Store {
                 &keys::reward_sk(reward.as_str()),
             ));
         }
+        if let Some(partner) = request.partner {
+            wanted.push(key(keys::partner_pk(partner.as_str()), keys::PROFILE));
+        }
         if request.program {
             wanted.push(key(keys::PROGRAM_PK.to_string(), keys::PROGRAM_SK));
         }
@@ -71,48 +76,54 @@ impl Store {
             ));
         }
         let mut snapshot = Snapshot::default();
-        for item in self.batch_get(wanted).await? {
+        for item in self.transact_get(wanted).await? {
             snapshot.absorb(item, now)?;
         }
         Ok(snapshot)
     }
 
-    async fn batch_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
-        let mut found = Vec::with_capacity(keys.len());
-        let mut pending = keys;
-        for round in 0..BATCH_ROUNDS {
-            if pending.is_empty() {
-                return Ok(found);
-            }
-            if round > 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(10 << round)).await;
-            }
-            let request = KeysAndAttributes::builder()
-                .set_keys(Some(std::mem::take(&mut pending)))
-                .consistent_read(true)
-                .build()
-                .map_err(|_| StoreError::Internal)?;
-            let output = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, request)
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            if let Some(mut responses) = output.responses {
-                found.extend(responses.remove(&self.table).unwrap_or_default());
-            }
-            if let Some(mut unprocessed) = output.unprocessed_keys {
-                pending = unprocessed
-                    .remove(&self.table)
-                    .map(|k| k.keys)
-                    .unwrap_or_default();
-            }
+    /// One TransactGetItems: serialisable with the transactions that write these items, so
+    /// a decision never sees half of another write (a purchase without its idempotency
+    /// record, a member without its ledger entry). BatchGetItem would be cheaper but gives
+    /// no such guarantee across items.
+    async fn transact_get(&self, keys: Vec<Item>) -> Result<Vec<Item>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
         }
-        if pending.is_empty() {
-            Ok(found)
-        } else {
-            Err(StoreError::Throttled)
+        let gets = keys
+            .into_iter()
+            .map(|key| {
+                let get = Get::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(key))
+                    .build();
+                get.map(|get| TransactGetItem::builder().get(get).build())
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| StoreError::Internal)?;
+        let output = self
+            .client
+            .transact_get_items()
+            .set_transact_items(Some(gets))
+            .send()
+            .await;
+        match output {
+            Ok(output) => Ok(output
+                .responses
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|r| r.item)
+                .collect()),
+            // A transaction on these items is committing right now: read again shortly.
+            Err(SdkError::ServiceError(service))
+                if matches!(
+                    service.err(),
+                    TransactGetItemsError::TransactionCanceledException(_)
+                ) =>
+            {
+                Err(StoreError::Busy)
+            }
+            Err(error) => Err(StoreError::from_sdk(error)),
         }
     }
 }
@@ -136,6 +147,7 @@ impl Snapshot {
             }
             "reward" => self.reward = Some(from_item::<RewardItem>(item)?.reward),
             "redemption" => self.redemption = Some(from_item::<RedemptionItem>(item)?.into()),
+            "partner" => self.partner = Some(from_item::<PartnerItem>(item)?.into()),
             "idempotency" => {
                 let stored: IdempotencyItem = from_item(item)?;
                 // DynamoDB deletes expired items lazily; an expired key is as good as gone.

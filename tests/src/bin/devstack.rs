@@ -122,12 +122,26 @@ async fn setup(secret: &str) -> Result<(), String> {
             .json(&reward);
         call(Function::RedeemReward, put).await;
     }
-    println!("demo rewards loaded (tests/fixtures/demo-rewards.json)\n");
+    println!("demo rewards loaded (tests/fixtures/demo-rewards.json)");
+    let partner = invoke(
+        &context,
+        Function::PartnerOffers,
+        Call::new("PUT", "/v1/partners/demo-partner")
+            .bearer(&admin)
+            .json(&json!({"name": "Demo Bike Shop"})),
+    )
+    .await;
+    let partner_secret = partner.body["secret"]
+        .as_str()
+        .unwrap_or("(not created)")
+        .to_string();
+    println!("demo partner demo-partner created (its secret is shown once, below)\n");
 
     println!("Dev tokens (HS256, signed with LOYALTY_DEV_JWT_SECRET):");
     println!("  export MEMBER_TOKEN={member}");
     println!("  export TILL_TOKEN={till}");
-    println!("  export ADMIN_TOKEN={admin}\n");
+    println!("  export ADMIN_TOKEN={admin}");
+    println!("  export PARTNER_SECRET={partner_secret}\n");
     println!("Try:");
     println!("  curl -s {BASE_URL}/v1/members/me -H \"authorization: Bearer $MEMBER_TOKEN\"");
     println!(
@@ -146,6 +160,9 @@ async fn setup(secret: &str) -> Result<(), String> {
     );
     println!(
         "  curl -s -X POST {BASE_URL}/v1/vouchers/<code>/use -H \"authorization: Bearer $TILL_TOKEN\""
+    );
+    println!(
+        "  scripts/sign-webhook.sh \"$PARTNER_SECRET\" {BASE_URL}/v1/partners/demo-partner/webhooks offer.json  # see README"
     );
     println!("\nNew tokens: cargo run -q -p loyalty-tests --bin devstack -- token <sub> [scope]");
     Ok(())

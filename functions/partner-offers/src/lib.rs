@@ -1,0 +1,72 @@
+//! The partner-offers function: partner businesses managed by operators, and the signed
+//! webhooks in which partners publish offers and report their customers' purchases.
+//!
+//! Routes: `PUT|GET /v1/partners/{partnerId}`, `POST /v1/partners/{partnerId}/secrets`,
+//! `DELETE /v1/partners/{partnerId}/secrets/{secretId}`, `GET /v1/partners/{partnerId}/statement`
+//! (operators), and `POST /v1/partners/{partnerId}/webhooks` (partners, signed).
+
+mod admin;
+mod offers;
+mod purchase;
+mod statement;
+mod webhooks;
+
+use std::convert::Infallible;
+
+use lambda_http::http::Method;
+use lambda_http::{Body, Request, Response};
+use loyalty::Context;
+use loyalty::http::{ApiError, ApiRequest, serve};
+use loyalty::webhook::cipher::SecretCipher;
+
+/// The shared context plus the key that seals partners' secrets at rest.
+pub struct PartnerContext {
+    pub base: Context,
+    pub cipher: SecretCipher,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Context(#[from] loyalty::MissingSetting),
+    #[error(transparent)]
+    Cipher(#[from] loyalty::webhook::cipher::CipherError),
+    #[error("LOYALTY_SECRETS_KEY is not set")]
+    NoSecretsKey,
+}
+
+impl PartnerContext {
+    pub async fn from_env() -> Result<Self, SetupError> {
+        let base = Context::from_env().await?;
+        let cipher = SecretCipher::from_env()?.ok_or(SetupError::NoSecretsKey)?;
+        Ok(Self { base, cipher })
+    }
+}
+
+pub async fn handle(
+    context: &PartnerContext,
+    request: Request,
+) -> Result<Response<Body>, Infallible> {
+    Ok(serve(request, |request| route(context, request)).await)
+}
+
+async fn route(context: &PartnerContext, request: ApiRequest) -> Result<Response<Body>, ApiError> {
+    let method = request.method().clone();
+    match (method, request.segments().as_slice()) {
+        (Method::POST, ["v1", "partners", partner, "webhooks"]) => {
+            webhooks::receive(context, &request, partner).await
+        }
+        (Method::PUT, ["v1", "partners", partner]) => admin::put(context, &request, partner).await,
+        (Method::GET, ["v1", "partners", partner]) => admin::get(context, &request, partner).await,
+        (Method::POST, ["v1", "partners", partner, "secrets"]) => {
+            admin::add_secret(context, &request, partner).await
+        }
+        (Method::DELETE, ["v1", "partners", partner, "secrets", secret]) => {
+            admin::retire_secret(context, &request, partner, secret).await
+        }
+        (Method::GET, ["v1", "partners", partner, "statement"]) => {
+            statement::get(context, &request, partner).await
+        }
+        _ => Err(ApiError::NotFound("no such route".into())),
+    }
+}

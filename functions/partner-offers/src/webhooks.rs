@@ -1,0 +1,114 @@
+//! `POST /v1/partners/{partnerId}/webhooks`: Standard Webhooks signatures over the raw
+//! body, checked against the partner's active secrets in constant time; each `webhook-id`
+//! processed at most once (its idempotency record is written in the same transaction as
+//! the event's effect, so a redelivery answers 200 and changes nothing).
+
+use lambda_http::{Body, Response};
+use loyalty::domain::identifier::{OfferId, PartnerId};
+use loyalty::domain::offer::OfferDocument;
+use loyalty::domain::partner::PartnerStatus;
+use loyalty::http::{ApiError, ApiRequest, Idempotency};
+use loyalty::idempotency::{IdempotencyScope, fingerprint};
+use loyalty::store::SnapshotRequest;
+use loyalty::webhook::secret::SigningKey;
+use loyalty::webhook::signature::{WebhookHeaders, verify};
+use serde::Deserialize;
+
+use crate::PartnerContext;
+use crate::offers;
+use crate::purchase::{self, PartnerPurchase};
+
+/// The events partners send, by their `type`.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", content = "data")]
+enum WebhookEvent {
+    #[serde(rename = "offer.upserted")]
+    OfferUpserted(OfferDocument),
+    #[serde(rename = "offer.withdrawn")]
+    OfferWithdrawn(OfferWithdrawn),
+    #[serde(rename = "purchase.completed")]
+    PurchaseCompleted(PartnerPurchase),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct OfferWithdrawn {
+    offer_id: OfferId,
+}
+
+pub async fn receive(
+    context: &PartnerContext,
+    request: &ApiRequest,
+    partner: &str,
+) -> Result<Response<Body>, ApiError> {
+    let body = request.body_bytes()?;
+    let unknown = || ApiError::Unauthorized("unknown partner or invalid signature".into());
+    let partner_id = PartnerId::try_from(partner).map_err(|_| unknown())?;
+    let headers = WebhookHeaders {
+        id: request.header("webhook-id").unwrap_or_default(),
+        timestamp: request.header("webhook-timestamp").unwrap_or_default(),
+        signature: request.header("webhook-signature").unwrap_or_default(),
+    };
+    let now = context.base.clock.now();
+    let scope = IdempotencyScope::keyed(
+        "webhook",
+        partner_id.as_str(),
+        partner_id.as_str(),
+        headers.id,
+    );
+    // One read: the partner (its secrets, status and offers) and whether this webhook-id
+    // was processed already.
+    let read = SnapshotRequest {
+        partner: Some(&partner_id),
+        idempotency: Some(&scope),
+        ..Default::default()
+    };
+    let snapshot = context.base.store.snapshot(read, now).await?;
+    let partner = snapshot.partner.ok_or_else(unknown)?;
+    let keys = partner
+        .secrets
+        .iter()
+        .map(|s| {
+            context.cipher.open(
+                &s.sealed,
+                &format!("{}:{}", partner.partner_id, s.secret_id),
+            )
+        })
+        .collect::<Result<Vec<SigningKey>, _>>()
+        .map_err(|_| {
+            tracing::error!(
+                partner = partner_id.as_str(),
+                "a partner secret does not decrypt with LOYALTY_SECRETS_KEY"
+            );
+            ApiError::Internal
+        })?;
+    let key_refs: Vec<&SigningKey> = keys.iter().collect();
+    verify(&headers, body, &key_refs, now).map_err(|e| {
+        tracing::info!(partner = partner_id.as_str(), reason = %e, "webhook rejected");
+        ApiError::Unauthorized(e.to_string())
+    })?;
+    if partner.status == PartnerStatus::Suspended {
+        return Err(ApiError::Forbidden("this partner is suspended".into()));
+    }
+
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::invalid(format!("the body is not valid JSON: {e}")))?;
+    let idempotency = Idempotency {
+        scope,
+        fingerprint: fingerprint("POST", request.path(), Some(&value)),
+    };
+    if let Some(record) = &snapshot.idempotency {
+        return idempotency.replay(record);
+    }
+    match ApiRequest::decode::<WebhookEvent>(value)? {
+        WebhookEvent::OfferUpserted(document) => {
+            offers::upsert(context, &partner_id, &idempotency, document).await
+        }
+        WebhookEvent::OfferWithdrawn(w) => {
+            offers::withdraw(context, &partner_id, &idempotency, w.offer_id).await
+        }
+        WebhookEvent::PurchaseCompleted(p) => {
+            purchase::complete(context, &partner_id, idempotency, p).await
+        }
+    }
+}
