@@ -6,10 +6,10 @@ SHELL := /bin/bash
 VENV_BIN := $(CURDIR)/.local/venv/bin
 SAM := $(VENV_BIN)/sam
 TEMPLATE := infra/template.yaml
-LAMBDA_BINARIES := earn-points member-api redeem-reward partner-offers
+LAMBDA_BINARIES := earn-points member-api redeem-reward partner-offers evaluate-tier
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: tools test dev lint validate build-arm64 clean-local
+.PHONY: tools test dev daily-run lint validate build-arm64 clean-local
 
 ## tools: install / check the dev tools (idempotent)
 tools:
@@ -22,6 +22,10 @@ test:
 ## dev: DynamoDB Local + demo data + the API on http://127.0.0.1:9000 (cargo lambda watch)
 dev:
 	bash scripts/dev.sh
+
+## daily-run: evaluate-tier's daily run on the dev stack, now or as if at AT=<RFC 3339 time>
+daily-run:
+	bash scripts/daily-run.sh
 
 ## lint: rustfmt check and clippy with warnings denied
 lint:

@@ -29,12 +29,19 @@ export PATH="$root/.local/venv/bin:$PATH"
 dev_port="${DEV_PORT:-9000}"
 
 started_dynamodb=0
+pump_pid=""
+pidfile="$root/.local/dynamodb-dev.pid"
+# Stops what this script started: the stream pump, and DynamoDB Local if it started one.
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+  if [[ -n "$pump_pid" ]]; then kill "$pump_pid" 2>/dev/null || true; fi
+  if [[ $started_dynamodb == 1 ]]; then bash "$root/scripts/dynamodb-local.sh" stop "$pidfile" || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 if [[ -z "${DYNAMODB_ENDPOINT:-}" ]]; then
   dynamodb_port="${DYNAMODB_PORT:-8000}"
-  pidfile="$root/.local/dynamodb-dev.pid"
-  trap 'bash "$root/scripts/dynamodb-local.sh" stop "$pidfile" || true' EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
   bash scripts/dynamodb-local.sh start "$dynamodb_port" "$pidfile"
   started_dynamodb=1
   export DYNAMODB_ENDPOINT="http://127.0.0.1:${dynamodb_port}"
@@ -44,6 +51,13 @@ fi
 
 # Create the table (same definition as infra/template.yaml), load demo data, print curl commands.
 cargo run --quiet -p loyalty-tests --bin devstack -- setup
+
+# Tier upgrades within seconds of an earn, as the stream trigger does in AWS: a pump feeds the
+# table's stream records to evaluate-tier (its log lines show tier changes and events).
+cargo build --quiet -p loyalty-tests --bin devstack
+"$root/target/debug/devstack" pump >"$root/.local/stream-pump.log" 2>&1 &
+pump_pid=$!
+echo "dev: stream pump running (log: .local/stream-pump.log); daily run: make daily-run [AT=2027-12-01T00:15:00Z]"
 
 watch=(cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$dev_port")
 # --env-var splits its argument on commas (KEY=VALUE,OTHER=VALUE), so a value that contains a comma
@@ -69,9 +83,5 @@ if [[ -s "$env_file" ]]; then
 fi
 
 echo "dev: serving the API on http://127.0.0.1:${dev_port}/v1/ (Ctrl-C to stop)"
-if [[ $started_dynamodb == 1 ]]; then
-  # Not exec: the EXIT trap must still run to stop the DynamoDB Local started above.
-  "${watch[@]}"
-else
-  exec "${watch[@]}"
-fi
+# Not exec: the EXIT trap must still run to stop the pump (and DynamoDB Local).
+"${watch[@]}"

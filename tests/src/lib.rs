@@ -1,6 +1,9 @@
 //! The test kit: a private table on DynamoDB Local per test, the functions' handlers
 //! called with API Gateway events built from a fixture, dev tokens, and table snapshots.
 
+pub mod calls;
+pub mod stream;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;

@@ -62,7 +62,7 @@ pub async fn adjust(
         let mut member = snapshot
             .member
             .ok_or_else(|| ApiError::NotFound("no member with this id".into()))?;
-        let expected_version = member.version();
+        let expected_revision = member.revision();
         member
             .adjust(points, now, &program)
             .map_err(balance_error)?;
@@ -84,7 +84,7 @@ pub async fn adjust(
         Ok(Planned {
             commit: Commit {
                 member,
-                expected_version,
+                expected_revision,
                 entries: vec![entry],
                 writes: Vec::new(),
                 idempotency: None,

@@ -79,7 +79,7 @@ pub async fn earn(
             .evaluate_earn(&priced, &tier, member.earned_today(now))
             .map_err(|e| ApiError::invalid(e.to_string()))?;
 
-        let expected_version = member.version();
+        let expected_revision = member.revision();
         let placement = member
             .credit_purchase(earning.points(), occurred_at, now, &program)
             .map_err(balance_error)?;
@@ -120,7 +120,7 @@ pub async fn earn(
         Ok(Planned {
             commit: Commit {
                 member,
-                expected_version,
+                expected_revision,
                 entries: vec![entry],
                 writes: vec![Write::NewPurchase(purchase)],
                 idempotency: None,

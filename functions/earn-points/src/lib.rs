@@ -2,12 +2,14 @@
 //! and the programme whose rules decide how many.
 //!
 //! Routes: `POST /v1/members/{memberId}/earn`, `POST /v1/members/{memberId}/earn/{transactionId}/reverse`,
-//! `POST /v1/members/{memberId}/adjustments`, `GET|PUT /v1/program`.
+//! `POST /v1/members/{memberId}/adjustments`, `PUT /v1/members/{memberId}/tier-floor`,
+//! `GET|PUT /v1/program`.
 
 mod adjust;
 mod earn;
 mod program;
 mod reverse;
+mod tier_floor;
 
 use std::convert::Infallible;
 
@@ -31,6 +33,9 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         }
         (Method::POST, ["v1", "members", member, "adjustments"]) => {
             adjust::adjust(context, &request, member).await
+        }
+        (Method::PUT, ["v1", "members", member, "tier-floor"]) => {
+            tier_floor::put(context, &request, member).await
         }
         (Method::GET, ["v1", "program"]) => program::get(context, &request).await,
         (Method::PUT, ["v1", "program"]) => program::put(context, &request).await,

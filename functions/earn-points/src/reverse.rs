@@ -62,7 +62,7 @@ pub async fn reverse(
             })?;
 
         let refunded_now = reversal.refunded_minor_after - purchase.refunded_minor;
-        let expected_version = member.version();
+        let expected_revision = member.revision();
         member
             .take_back_purchase(reversal.points, purchase.placement, now, &program)
             .map_err(balance_error)?;
@@ -100,7 +100,7 @@ pub async fn reverse(
         Ok(Planned {
             commit: Commit {
                 member,
-                expected_version,
+                expected_revision,
                 entries: vec![entry],
                 writes: vec![Write::Purchase(purchase)],
                 idempotency: None,

@@ -72,6 +72,8 @@ pub fn member_view(member: &Member, program: Option<&Program>, now: OffsetDateTi
             "qualifyingPoints": qualifying,
             "windowDays": window_days,
             "perks": current.map(|t| t.perks().to_vec()).unwrap_or_default(),
+            "reviewAt": member.tier().review_at.map(rfc3339),
+            "floor": member.floor().map(|f| json!({"tier": f.tier, "until": rfc3339(f.until)})),
             "next": next,
         },
         "expiringPoints": expiring,

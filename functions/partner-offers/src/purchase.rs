@@ -83,7 +83,7 @@ pub async fn complete(
                 body: json!({"status": "no_offer_applied", "points": 0, "memberId": purchase.member_id}),
             });
         }
-        let expected_version = member.version();
+        let expected_revision = member.revision();
         let points = member
             .credit_partner_bonus(partner_id, &by_offer, now, &program)
             .map_err(|e| ApiError::invalid(e.to_string()))?;
@@ -136,7 +136,7 @@ pub async fn complete(
         Ok(Decision::from(Planned {
             commit: Commit {
                 member,
-                expected_version,
+                expected_revision,
                 entries: vec![entry],
                 writes: vec![Write::NewPurchase(record), Write::PartnerIssued(issue)],
                 idempotency: None,

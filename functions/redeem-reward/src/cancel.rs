@@ -42,10 +42,12 @@ pub async fn cancel(
         member: Some(&member_id),
         redemption: Some(&redemption_id),
         reward: Some(&reward_id),
+        program: true,
         ..Default::default()
     };
 
     execute_write(context, read, idempotency, |snapshot, now| {
+        let program = snapshot.program.ok_or_else(ApiError::program_missing)?;
         let mut member = snapshot
             .member
             .ok_or_else(|| ApiError::NotFound("no member with this id".into()))?;
@@ -62,9 +64,9 @@ pub async fn cancel(
                 ),
             ));
         }
-        let expected_version = member.version();
+        let expected_revision = member.revision();
         let refunded = member
-            .refund(&redemption.paid_from)
+            .refund(&redemption.paid_from, &program)
             .map_err(|e| ApiError::invalid(e.to_string()))?;
         let entry = LedgerEntry::for_change(
             &member,
@@ -94,7 +96,7 @@ pub async fn cancel(
         Ok(Planned {
             commit: Commit {
                 member,
-                expected_version,
+                expected_revision,
                 entries: vec![entry],
                 writes,
                 idempotency: None,

@@ -56,9 +56,9 @@ pub async fn redeem(context: &Context, request: &ApiRequest) -> Result<Response<
             .check_redeemable(&member, &program, now)
             .map_err(refusal)?;
 
-        let expected_version = member.version();
+        let expected_revision = member.revision();
         let paid_from = member
-            .redeem(reward.cost)
+            .redeem(reward.cost, &program)
             .map_err(|e| ApiError::refused(Refusal::InsufficientPoints, e.to_string()))?;
         let redemption_id = RedemptionId::try_from(new_entry_id(now, &mut rand::rng()))?;
         let redemption = Redemption {
@@ -96,7 +96,7 @@ pub async fn redeem(context: &Context, request: &ApiRequest) -> Result<Response<
         Ok(Planned {
             commit: Commit {
                 member,
-                expected_version,
+                expected_revision,
                 entries: vec![entry],
                 writes: vec![Write::NewRedemption(redemption), Write::TakeReward(reward)],
                 idempotency: None,

@@ -81,6 +81,10 @@ impl<'de> Deserialize<'de> for ExpiryMonth {
 pub struct Lots(BTreeMap<ExpiryMonth, Points>);
 
 impl Lots {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn total(&self) -> Option<Points> {
         self.0
             .values()

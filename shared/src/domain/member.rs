@@ -3,7 +3,9 @@
 //! the ledger entry that explains the change; the store writes both in one transaction
 //! on the condition that nobody else moved the version in between.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
 
 use time::{Date, Duration, OffsetDateTime};
 
@@ -28,6 +30,20 @@ pub enum BalanceError {
 pub struct TierStatus {
     pub name: String,
     pub since: OffsetDateTime,
+    /// When the tier is next reviewed (downgrades wait for it, and its grace period); `None`
+    /// in the entry tier, which has nothing to lose.
+    pub review_at: Option<OffsetDateTime>,
+}
+
+/// An operator's guarantee that a member stays at least in `tier` until `until`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TierFloor {
+    pub tier: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub until: OffsetDateTime,
+    pub reason: String,
+    pub set_by: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +56,15 @@ pub struct Member {
     pub(crate) balance: Points,
     pub(crate) lifetime_points: Points,
     pub(crate) version: u64,
+    /// Bumped by every write of the member (the store checks it); `version` counts only
+    /// ledger entries.
+    pub(crate) revision: u64,
     pub(crate) tier: TierStatus,
+    pub(crate) floor: Option<TierFloor>,
+    /// Lots whose coming expiry was already announced (`PointsExpiring`).
+    pub(crate) warned_lots: BTreeSet<ExpiryMonth>,
+    /// When the daily run must next look at this member (expiry, warning, review, floor end).
+    pub(crate) due_at: Option<OffsetDateTime>,
     pub(crate) lots: Lots,
     /// Qualifying points by the UTC day they were earned, pruned to the rolling window.
     pub(crate) qualifying: BTreeMap<Date, Points>,
@@ -75,10 +99,15 @@ impl Member {
             balance: Points::ZERO,
             lifetime_points: Points::ZERO,
             version: 0,
+            revision: 0,
             tier: TierStatus {
                 name: entry_tier.name().to_string(),
                 since: now,
+                review_at: None,
             },
+            floor: None,
+            warned_lots: BTreeSet::new(),
+            due_at: None,
             lots: Lots::default(),
             qualifying: BTreeMap::new(),
             earned_on: now.date(),
@@ -108,6 +137,15 @@ impl Member {
     /// The sequence number of the member's latest ledger entry (0 before the first).
     pub fn version(&self) -> u64 {
         self.version
+    }
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+    pub fn floor(&self) -> Option<&TierFloor> {
+        self.floor.as_ref()
+    }
+    pub fn due_at(&self) -> Option<OffsetDateTime> {
+        self.due_at
     }
     pub fn tier(&self) -> &TierStatus {
         &self.tier
@@ -176,6 +214,7 @@ impl Member {
         }
         self.prune_qualifying(now, program.qualifying_window_days());
         self.version += 1;
+        self.reschedule(program);
         Ok(placement)
     }
 
@@ -207,6 +246,7 @@ impl Member {
         }
         self.prune_qualifying(now, program.qualifying_window_days());
         self.version += 1;
+        self.reschedule(program);
         Ok(())
     }
 
@@ -242,11 +282,16 @@ impl Member {
             .checked_add(points)
             .ok_or(BalanceError::Overflow)?;
         self.version += 1;
+        self.reschedule(program);
         Ok(())
     }
 
     /// Spends `cost` on a reward, oldest-expiring points first; says which lots paid.
-    pub fn redeem(&mut self, cost: Points) -> Result<Vec<(ExpiryMonth, Points)>, BalanceError> {
+    pub fn redeem(
+        &mut self,
+        cost: Points,
+        program: &Program,
+    ) -> Result<Vec<(ExpiryMonth, Points)>, BalanceError> {
         let available = self.balance.max(Points::ZERO);
         let refused = BalanceError::InsufficientPoints {
             available,
@@ -261,11 +306,16 @@ impl Member {
             .checked_sub(cost)
             .ok_or(BalanceError::Overflow)?;
         self.version += 1;
+        self.reschedule(program);
         Ok(taken)
     }
 
     /// Gives back the points of a cancelled redemption, to the lots that paid for it.
-    pub fn refund(&mut self, taken: &[(ExpiryMonth, Points)]) -> Result<Points, BalanceError> {
+    pub fn refund(
+        &mut self,
+        taken: &[(ExpiryMonth, Points)],
+        program: &Program,
+    ) -> Result<Points, BalanceError> {
         let points = taken
             .iter()
             .try_fold(Points::ZERO, |sum, (_, p)| sum.checked_add(*p))
@@ -276,6 +326,7 @@ impl Member {
             .checked_add(points)
             .ok_or(BalanceError::Overflow)?;
         self.version += 1;
+        self.reschedule(program);
         Ok(points)
     }
 
@@ -318,6 +369,7 @@ impl Member {
             *used = used.checked_add(*points).ok_or(BalanceError::Overflow)?;
         }
         self.version += 1;
+        self.reschedule(program);
         Ok(total)
     }
 
@@ -329,7 +381,7 @@ impl Member {
             .collect()
     }
 
-    fn prune_qualifying(&mut self, now: OffsetDateTime, window_days: u16) {
+    pub(crate) fn prune_qualifying(&mut self, now: OffsetDateTime, window_days: u16) {
         let first_day = window_start(now, window_days);
         self.qualifying
             .retain(|day, points| *day >= first_day && *points != Points::ZERO);
@@ -431,16 +483,16 @@ mod tests {
         m.credit_purchase(p(100), now, now, &program).unwrap();
         let before = m.clone();
         assert!(matches!(
-            m.redeem(p(141)),
+            m.redeem(p(141), &program),
             Err(BalanceError::InsufficientPoints { .. })
         ));
         assert_eq!(m, before);
-        let taken = m.redeem(p(70)).unwrap();
+        let taken = m.redeem(p(70), &program).unwrap();
         let first: ExpiryMonth = "2027-09".parse().unwrap();
         let second: ExpiryMonth = "2027-11".parse().unwrap();
         assert_eq!(taken, vec![(first, p(40)), (second, p(30))]);
         assert_eq!(m.balance(), p(70));
-        assert_eq!(m.refund(&taken).unwrap(), p(70));
+        assert_eq!(m.refund(&taken, &program).unwrap(), p(70));
         assert_eq!(m.lots(), before.lots());
         assert_eq!(m.balance(), before.balance());
         assert_eq!(m.version(), before.version() + 2);

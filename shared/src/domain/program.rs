@@ -12,6 +12,7 @@ use super::money::MAX_MINOR_AMOUNT;
 use super::multiplier::Multiplier;
 use super::points::{MAX_POINTS, Points};
 use super::tier::{InvalidTier, Tier, TierDocument, TierName, is_display_text};
+use super::tier_policy::{InvalidTierPolicy, TierPolicy, TierPolicyDocument};
 
 pub const DEFAULT_POINTS_EXPIRY_MONTHS: u16 = 12;
 pub const MAX_POINTS_EXPIRY_MONTHS: u16 = 120;
@@ -95,6 +96,8 @@ pub enum ProgramError {
     PointsExpiryMonths(i64),
     #[error("qualifyingWindowDays must be between 1 and {MAX_QUALIFYING_WINDOW_DAYS}, got {0}")]
     QualifyingWindowDays(i64),
+    #[error(transparent)]
+    TierPolicy(InvalidTierPolicy),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -113,6 +116,8 @@ pub struct ProgramDocument {
     pub points_expiry_months: i64,
     #[serde(default = "default_qualifying_window_days")]
     pub qualifying_window_days: i64,
+    #[serde(default)]
+    pub tier_policy: TierPolicyDocument,
 }
 
 fn default_points_expiry_months() -> i64 {
@@ -337,9 +342,19 @@ pub struct Program {
     higher_tiers: Vec<Tier>,
     points_expiry_months: u16,
     qualifying_window_days: u16,
+    tier_policy: TierPolicy,
 }
 
 impl Program {
+    pub fn tier_policy(&self) -> &TierPolicy {
+        &self.tier_policy
+    }
+
+    /// A tier's position in the ladder, 0 for the entry tier; `None` for a name not in it.
+    pub fn tier_rank(&self, name: &str) -> Option<usize> {
+        self.tiers().position(|tier| tier.name().as_str() == name)
+    }
+
     /// Parses and checks a `PUT /v1/program` body.
     pub fn from_json(bytes: &[u8]) -> Result<Program, ProgramError> {
         let document: ProgramDocument = serde_json::from_slice(bytes)
@@ -597,12 +612,15 @@ impl TryFrom<ProgramDocument> for Program {
             .ok_or(ProgramError::QualifyingWindowDays(
                 document.qualifying_window_days,
             ))?;
+        let tier_policy =
+            TierPolicy::try_from(document.tier_policy).map_err(ProgramError::TierPolicy)?;
         Ok(Program {
             earn_rules,
             lowest_tier,
             higher_tiers,
             points_expiry_months,
             qualifying_window_days,
+            tier_policy,
         })
     }
 }
@@ -651,6 +669,7 @@ impl From<Program> for ProgramDocument {
                 .collect(),
             points_expiry_months: i64::from(program.points_expiry_months),
             qualifying_window_days: i64::from(program.qualifying_window_days),
+            tier_policy: program.tier_policy.into(),
         }
     }
 }
@@ -683,7 +702,8 @@ mod tests {
                 {"name": "Silver", "qualifyingPoints": 1000, "earnMultiplier": 1.25, "perks": []}
             ],
             "pointsExpiryMonths": 12,
-            "qualifyingWindowDays": 365
+            "qualifyingWindowDays": 365,
+            "tierPolicy": {"reviewAfterDays": 365, "graceDays": 30, "downgrade": "oneStep", "expiryWarningDays": 30}
         })
     }
 
@@ -792,7 +812,8 @@ mod tests {
                 },
                 "tiers": [{"name": "Member", "qualifyingPoints": 0, "earnMultiplier": 1, "perks": []}],
                 "pointsExpiryMonths": 12,
-                "qualifyingWindowDays": 365
+                "qualifyingWindowDays": 365,
+                "tierPolicy": {"reviewAfterDays": 365, "graceDays": 30, "downgrade": "oneStep", "expiryWarningDays": 30}
             })
         );
     }

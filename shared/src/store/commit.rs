@@ -14,10 +14,11 @@ use aws_sdk_dynamodb::types::{
 use time::OffsetDateTime;
 
 use super::items::{
-    IdempotencyItem, LedgerItem, MemberItem, PartnerIssueItem, PartnerItem, PurchaseItem,
-    RedemptionItem,
+    EventItem, IdempotencyItem, LedgerItem, MemberItem, PartnerIssueItem, PartnerItem,
+    PurchaseItem, RedemptionItem,
 };
 use super::{Item, Store, StoreError, from_item, key, keys, to_item};
+use crate::domain::event::DomainEvent;
 use crate::domain::identifier::RewardId;
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::member::Member;
@@ -49,13 +50,16 @@ pub enum Write {
     },
     /// A line of a partner's settlement statement.
     PartnerIssued(PartnerIssue),
+    /// An event for the notification service, published from the stream.
+    Event(DomainEvent),
 }
 
 #[derive(Debug)]
 pub struct Commit {
-    /// The member after the change; `expected_version` is the version it was read at.
+    /// The member after the change; `expected_revision` is the revision it was read at (the
+    /// store writes it with the next one).
     pub member: Member,
-    pub expected_version: u64,
+    pub expected_revision: u64,
     pub entries: Vec<LedgerEntry>,
     pub writes: Vec<Write>,
     pub idempotency: Option<IdempotencyRecord>,
@@ -98,11 +102,13 @@ type Values<'a> = &'a [(&'a str, AttributeValue)];
 impl Store {
     pub async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
         let mut tx = Transaction::default();
-        let expected = [(":expected", number(commit.expected_version))];
+        let expected = [(":expected", number(commit.expected_revision))];
+        let mut member = MemberItem::from(&commit.member);
+        member.revision = commit.expected_revision + 1;
         tx.put(
             self,
-            to_item(&MemberItem::from(&commit.member))?,
-            "version = :expected",
+            to_item(&member)?,
+            "revision = :expected",
             &expected,
             Role::Other,
         )?;
@@ -230,6 +236,10 @@ impl Transaction {
                         self.put(store, item, "revision = :expected", &expected, Role::Other)
                     }
                 }
+            }
+            Write::Event(event) => {
+                let item = to_item(&EventItem::from(event))?;
+                self.put(store, item, "attribute_not_exists(PK)", &[], Role::Other)
             }
             Write::PartnerIssued(issue) => {
                 let item = to_item(&PartnerIssueItem::from(issue))?;

@@ -1,18 +1,19 @@
 //! The table's items as serde structs (written and read with serde_dynamo), and their
 //! conversion to and from domain values. Only the store sees these shapes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use super::keys;
+use crate::domain::event::DomainEvent;
 use crate::domain::identifier::{
     MemberId, OfferId, PartnerId, RedemptionId, RewardId, TransactionId,
 };
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::lots::{ExpiryMonth, Lots};
-use crate::domain::member::{Member, Placement, TierStatus};
+use crate::domain::member::{Member, Placement, TierFloor, TierStatus};
 use crate::domain::money::Money;
 use crate::domain::offer::Offer;
 use crate::domain::partner::{Partner, PartnerIssue, PartnerSecret, PartnerStatus};
@@ -56,12 +57,39 @@ pub struct MemberItem {
     pub tier_name: String,
     #[serde(with = "time::serde::rfc3339")]
     pub tier_since: OffsetDateTime,
+    // Empty maps and lists are left out: smaller items, and DynamoDB Local's stream renders
+    // an empty map as `{}`, which no SDK can parse.
+    #[serde(default, skip_serializing_if = "Lots::is_empty")]
     pub lots: Lots,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub qualifying: BTreeMap<String, Points>,
     pub earned_on: String,
     pub earned_that_day: Points,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub partner_offer_points: BTreeMap<String, Points>,
+    #[serde(default)]
+    pub revision: u64,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub tier_review_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<TierFloor>,
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub warned_lots: BTreeSet<ExpiryMonth>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub due_at: Option<OffsetDateTime>,
+    /// The due-date index: `DUE#<day>#<shard>` and the member id, while something is due.
+    #[serde(rename = "GSI1PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1pk: Option<String>,
+    #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi1sk: Option<String>,
 }
 
 impl From<&Member> for MemberItem {
@@ -88,6 +116,13 @@ impl From<&Member> for MemberItem {
             earned_on: format_day(m.earned_on),
             earned_that_day: m.earned_that_day,
             partner_offer_points: m.partner_offer_points.clone(),
+            revision: m.revision,
+            tier_review_at: m.tier.review_at,
+            floor: m.floor.clone(),
+            warned_lots: m.warned_lots.clone(),
+            due_at: m.due_at,
+            gsi1pk: m.due_at.map(|at| keys::due_pk(at.date(), m.id.as_str())),
+            gsi1sk: m.due_at.map(|_| m.id.to_string()),
         }
     }
 }
@@ -106,6 +141,7 @@ impl TryFrom<MemberItem> for Member {
             tier: TierStatus {
                 name: item.tier_name,
                 since: item.tier_since,
+                review_at: item.tier_review_at,
             },
             lots: item.lots,
             qualifying: item
@@ -116,6 +152,10 @@ impl TryFrom<MemberItem> for Member {
             earned_on: parse_day(&item.earned_on)?,
             earned_that_day: item.earned_that_day,
             partner_offer_points: item.partner_offer_points,
+            revision: item.revision,
+            floor: item.floor,
+            warned_lots: item.warned_lots,
+            due_at: item.due_at,
         })
     }
 }
@@ -415,6 +455,7 @@ pub struct PartnerItem {
     pub name: String,
     pub status: PartnerStatus,
     pub secrets: Vec<PartnerSecret>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offers: Vec<Offer>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -516,6 +557,33 @@ impl From<PartnerIssueItem> for PartnerIssue {
                 .map(|o| (o.offer_id, o.points))
                 .collect(),
             recorded_at: item.recorded_at,
+        }
+    }
+}
+
+/// An outbox event, under its member; the stream publishes it, TTL removes it later.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    #[serde(flatten)]
+    pub event: DomainEvent,
+    pub expires_at: i64,
+}
+
+impl From<&DomainEvent> for EventItem {
+    fn from(event: &DomainEvent) -> Self {
+        Self {
+            pk: keys::member_pk(event.member_id.as_str()),
+            sk: keys::event_sk(&event.event_id),
+            entity: "event".to_string(),
+            event: event.clone(),
+            // Kept a week for inspection and replays, then removed by TTL.
+            expires_at: (event.occurred_at + time::Duration::days(7)).unix_timestamp(),
         }
     }
 }

@@ -72,6 +72,38 @@ pub fn sortable_time(at: time::OffsetDateTime) -> String {
     )
 }
 
+/// Members due on one day are spread over this many partitions of the due-date index, so a
+/// busy day is not one hot partition. Changing it strands members filed under the old count.
+pub const DUE_SHARDS: u32 = 8;
+/// The index of the table keyed by due date (see infra/template.yaml).
+pub const DUE_INDEX: &str = "GSI1";
+
+/// The due-date index key (GSI1PK) for a member due on `day`.
+pub fn due_pk(day: time::Date, member: &str) -> String {
+    due_partition(day, shard_of(member))
+}
+
+pub fn due_partition(day: time::Date, shard: u32) -> String {
+    format!(
+        "DUE#{:04}-{:02}-{:02}#{shard}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    )
+}
+
+/// A stable shard for a member (FNV-1a; the same in every build and process).
+fn shard_of(member: &str) -> u32 {
+    let hash = member.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    hash % DUE_SHARDS
+}
+
+pub fn event_sk(event_id: &str) -> String {
+    format!("EVENT#{event_id}")
+}
+
 pub fn idempotency_pk(scope: &str) -> String {
     format!("IDEMPOTENCY#{scope}")
 }

@@ -11,6 +11,7 @@ mod partners;
 mod program;
 mod rewards;
 mod snapshot;
+pub mod stream;
 pub mod table;
 
 pub use client::client_from_env;

@@ -46,8 +46,81 @@ async fn main() -> Result<(), String> {
             Ok(())
         }
         Some("setup") => setup(&secret).await,
-        _ => Err("usage: devstack setup | devstack token <sub> [scope]".into()),
+        Some("pump") => pump(&secret).await,
+        Some("daily") => daily(&secret, args.get(1).map(String::as_str)).await,
+        _ => {
+            Err("usage: devstack setup | token <sub> [scope] | pump | daily [RFC 3339 time]".into())
+        }
     }
+}
+
+/// The dev stack's context, on the system clock or a fixed instant.
+async fn dev_context(secret: &str, at: Option<time::OffsetDateTime>) -> Result<Context, String> {
+    let table = env("TABLE_NAME")?;
+    env("DYNAMODB_ENDPOINT")?;
+    let clock: Arc<dyn loyalty::domain::clock::Clock> = match at {
+        Some(at) => Arc::new(loyalty::domain::clock::ManualClock::at(at)),
+        None => Arc::new(SystemClock),
+    };
+    Ok(Context {
+        store: Store::new(loyalty::store::client_from_env().await, table),
+        clock,
+        auth: AuthConfig::with_dev_secret(secret),
+    })
+}
+
+/// What Lambda's stream trigger does in AWS: feeds the table's new stream records to the
+/// evaluate-tier function, so tiers change within seconds of an earn on the local stack too.
+async fn pump(secret: &str) -> Result<(), String> {
+    loyalty::telemetry::init();
+    let context = dev_context(secret, None).await?;
+    let client = context.store.client().clone();
+    let mut reader =
+        loyalty_tests::stream::StreamReader::start(&client, context.store.table()).await;
+    let tiers = evaluate_tier::TierContext {
+        base: context,
+        publisher: Arc::new(evaluate_tier::LogPublisher),
+    };
+    println!(
+        "stream pump: feeding {} stream records to evaluate-tier",
+        tiers.base.store.table()
+    );
+    loop {
+        let event = reader.next_event().await;
+        let records = event["Records"].as_array().map_or(0, Vec::len);
+        if records == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            continue;
+        }
+        match evaluate_tier::handle(&tiers, event).await {
+            Ok(answer) => println!(
+                "stream pump: {records} records, failures {}",
+                answer["batchItemFailures"]
+            ),
+            Err(error) => println!("stream pump: {error}"),
+        }
+    }
+}
+
+/// The daily run, now or at a given instant (to see expiry and reviews on the local stack).
+async fn daily(secret: &str, at: Option<&str>) -> Result<(), String> {
+    loyalty::telemetry::init();
+    let at = at
+        .map(|raw| time::OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339))
+        .transpose()
+        .map_err(|e| format!("the time must be RFC 3339: {e}"))?;
+    let context = dev_context(secret, at).await?;
+    let tiers = evaluate_tier::TierContext {
+        base: context,
+        publisher: Arc::new(evaluate_tier::LogPublisher),
+    };
+    // Looks back far enough to catch up with a jump in time.
+    let run = json!({"kind": "daily", "catchUpDays": 400});
+    let summary = evaluate_tier::handle(&tiers, run)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("{summary}");
+    Ok(())
 }
 
 async fn setup(secret: &str) -> Result<(), String> {

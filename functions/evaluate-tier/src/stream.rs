@@ -1,0 +1,75 @@
+//! The table's change stream: a member's profile changed, so maybe upgrade it now; an
+//! outbox event was written, so publish it. Failures are reported per record.
+
+use aws_lambda_events::event::dynamodb::EventRecord;
+use loyalty::domain::event::DomainEvent;
+use loyalty::store::Write;
+use loyalty::store::stream::{StreamChange, classify};
+use serde_json::{Value, json};
+
+use crate::TierContext;
+use crate::member_update::update_member;
+
+pub async fn process(context: &TierContext, payload: Value) -> Value {
+    let records = payload
+        .get("Records")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut failures: Vec<String> = Vec::new();
+    let mut to_publish: Vec<(String, DomainEvent)> = Vec::new();
+    for raw in records {
+        let sequence = raw["dynamodb"]["SequenceNumber"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let record: EventRecord = match serde_json::from_value(raw) {
+            Ok(record) => record,
+            Err(error) => {
+                tracing::error!(sequence, %error, "stream record does not parse");
+                failures.push(sequence);
+                continue;
+            }
+        };
+        if record.event_name == "REMOVE" {
+            continue;
+        }
+        let new_image = Some(&record.change.new_image).filter(|image| !image.is_empty());
+        let outcome = match classify(&record.change.keys, new_image) {
+            Ok(StreamChange::Member(member)) => {
+                let upgraded = update_member(&context.base, &member, |member, program, now| {
+                    Ok(member.apply_upgrade(program, now).map(|change| {
+                        (
+                            Vec::new(),
+                            vec![Write::Event(DomainEvent::tier_changed(member, &change))],
+                        )
+                    }))
+                })
+                .await;
+                upgraded.map(|_| ()).map_err(|e| e.to_string())
+            }
+            Ok(StreamChange::Event(event)) => {
+                to_publish.push((sequence.clone(), *event));
+                Ok(())
+            }
+            Ok(StreamChange::Other) => Ok(()),
+            Err(error) => Err(error.to_string()),
+        };
+        if let Err(error) = outcome {
+            tracing::error!(sequence, error, "stream record failed");
+            failures.push(sequence);
+        }
+    }
+    if !to_publish.is_empty() {
+        let events: Vec<DomainEvent> = to_publish.iter().map(|(_, e)| e.clone()).collect();
+        if let Err(error) = context.publisher.publish(&events).await {
+            tracing::error!(%error, "publishing failed; the records will be retried");
+            failures.extend(to_publish.into_iter().map(|(sequence, _)| sequence));
+        }
+    }
+    let failures: Vec<Value> = failures
+        .into_iter()
+        .map(|s| json!({"itemIdentifier": s}))
+        .collect();
+    json!({ "batchItemFailures": failures })
+}

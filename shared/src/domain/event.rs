@@ -1,0 +1,83 @@
+//! Events for a notification service (`TierChanged`, `PointsExpiring`), written to the
+//! table in the same transaction as the change they announce (an outbox), and published
+//! from the table's stream, so none is lost or announced for a change that did not happen.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use time::format_description::well_known::Rfc3339;
+
+use super::identifier::MemberId;
+use super::member::Member;
+use super::tier_review::{ExpiryWarning, TierChange};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventKind {
+    TierChanged,
+    PointsExpiring,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DomainEvent {
+    pub event_id: String,
+    pub kind: EventKind,
+    pub member_id: MemberId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    /// What a notification needs: tiers from and to, or points and their expiry.
+    pub detail: serde_json::Value,
+}
+
+impl EventKind {
+    /// EventBridge's `detail-type`.
+    pub fn detail_type(self) -> &'static str {
+        match self {
+            EventKind::TierChanged => "TierChanged",
+            EventKind::PointsExpiring => "PointsExpiring",
+        }
+    }
+}
+
+impl DomainEvent {
+    fn new(
+        member: &MemberId,
+        kind: EventKind,
+        detail: serde_json::Value,
+        at: OffsetDateTime,
+    ) -> Self {
+        Self {
+            event_id: super::entry_id::new_entry_id(at, &mut rand::rng()),
+            kind,
+            member_id: member.clone(),
+            occurred_at: at,
+            detail,
+        }
+    }
+
+    /// A member moved up or down the ladder.
+    pub fn tier_changed(member: &Member, change: &TierChange) -> Self {
+        let review_at = member
+            .tier()
+            .review_at
+            .and_then(|t| t.format(&Rfc3339).ok());
+        let detail = serde_json::json!({
+            "from": change.from,
+            "to": change.to,
+            "direction": if change.upgrade { "up" } else { "down" },
+            "reviewAt": review_at,
+        });
+        Self::new(member.id(), EventKind::TierChanged, detail, change.at)
+    }
+
+    /// Points of a lot will expire soon.
+    pub fn points_expiring(member: &Member, warning: &ExpiryWarning, now: OffsetDateTime) -> Self {
+        let detail = serde_json::json!({
+            "points": warning.points,
+            "expiresAt": warning.expires_at.format(&Rfc3339).unwrap_or_default(),
+            "lot": warning.lot.to_string(),
+            "balance": member.balance(),
+        });
+        Self::new(member.id(), EventKind::PointsExpiring, detail, now)
+    }
+}

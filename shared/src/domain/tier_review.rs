@@ -1,0 +1,261 @@
+//! Tiers and expiry over time: upgrades as soon as qualifying points allow, downgrades
+//! only at the review date after its grace period (one step or recomputed), floors set by
+//! operators, lots expiring oldest first with a warning beforehand, and the date the daily
+//! run must next look at the member.
+
+use time::OffsetDateTime;
+
+use super::entry_id::new_entry_id;
+use super::ledger::{EntryType, LedgerEntry};
+use super::lots::ExpiryMonth;
+use super::member::{BalanceError, Member, TierFloor};
+use super::points::Points;
+use super::program::Program;
+use super::tier_policy::Downgrade;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TierChange {
+    pub from: String,
+    pub to: String,
+    pub upgrade: bool,
+    pub at: OffsetDateTime,
+}
+
+/// A lot that expired: its points, and the ledger sequence and balance after its entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiredLot {
+    pub lot: ExpiryMonth,
+    pub points: Points,
+    pub seq: u64,
+    pub balance_after: Points,
+}
+
+impl ExpiredLot {
+    /// The `expire` entry that explains the lot's points leaving the balance.
+    pub fn ledger_entry(&self, now: OffsetDateTime) -> LedgerEntry {
+        LedgerEntry {
+            entry_id: new_entry_id(now, &mut rand::rng()),
+            seq: self.seq,
+            kind: EntryType::Expire,
+            points: self.points.negated(),
+            balance_after: self.balance_after,
+            occurred_at: self.lot.expires_at(),
+            recorded_at: now,
+            reference: format!("lot:{}", self.lot),
+            breakdown: None,
+            amount: None,
+            reason: Some("points expired".into()),
+            actor: "evaluate-tier".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiryWarning {
+    pub lot: ExpiryMonth,
+    pub points: Points,
+    pub expires_at: OffsetDateTime,
+}
+
+/// What one daily look at a member did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DailyOutcome {
+    pub expired: Vec<ExpiredLot>,
+    pub warnings: Vec<ExpiryWarning>,
+    pub tier_change: Option<TierChange>,
+}
+
+impl Member {
+    /// The tier the qualifying points over the rolling window reach. Returns (name, rank).
+    fn earned_tier(&self, program: &Program, now: OffsetDateTime) -> (String, usize) {
+        let window = program.qualifying_window_days();
+        let earned = program
+            .tier_for(self.qualifying_points(now, window))
+            .name()
+            .to_string();
+        let rank = program.tier_rank(&earned).unwrap_or(0);
+        (earned, rank)
+    }
+
+    /// The tier the member is entitled to now: what its qualifying points reach, or its
+    /// floor while the floor lasts, whichever is higher. Returns (name, rank).
+    fn entitled_tier(&self, program: &Program, now: OffsetDateTime) -> (String, usize) {
+        let (earned, earned_rank) = self.earned_tier(program, now);
+        let floor = self.floor.as_ref().filter(|f| f.until > now).and_then(|f| {
+            program
+                .tier_rank(&f.tier)
+                .map(|rank| (f.tier.clone(), rank))
+        });
+        match floor {
+            Some((name, rank)) if rank > earned_rank => (name, rank),
+            _ => (earned, earned_rank),
+        }
+    }
+
+    fn current_rank(&self, program: &Program) -> usize {
+        program.tier_rank(&self.tier.name).unwrap_or(0)
+    }
+
+    fn move_to(
+        &mut self,
+        name: String,
+        rank: usize,
+        program: &Program,
+        now: OffsetDateTime,
+    ) -> TierChange {
+        let change = TierChange {
+            from: self.tier.name.clone(),
+            to: name.clone(),
+            upgrade: rank > self.current_rank(program),
+            at: now,
+        };
+        self.tier.name = name;
+        self.tier.since = now;
+        self.tier.review_at = (rank > 0).then(|| now + program.tier_policy().review_after());
+        change
+    }
+
+    /// Upgrades at once when the member is entitled to a higher tier (after an earn, or a
+    /// floor); never downgrades. Used by the stream, within seconds of the change.
+    pub fn apply_upgrade(&mut self, program: &Program, now: OffsetDateTime) -> Option<TierChange> {
+        let (name, rank) = self.entitled_tier(program, now);
+        if rank <= self.current_rank(program) {
+            return None;
+        }
+        let change = self.move_to(name, rank, program, now);
+        self.reschedule(program);
+        Some(change)
+    }
+
+    /// Sets (or replaces) an operator's tier floor; upgrades at once if it is higher.
+    pub fn set_floor(
+        &mut self,
+        floor: TierFloor,
+        program: &Program,
+        now: OffsetDateTime,
+    ) -> Option<TierChange> {
+        self.floor = Some(floor);
+        let change = self.apply_upgrade(program, now);
+        self.reschedule(program);
+        change
+    }
+
+    /// The daily look: expires lots whose month has ended (oldest first), warns of lots
+    /// about to expire, and at the review date (after its grace) keeps, lowers or raises
+    /// the tier; then sets the next date to look.
+    pub fn run_daily(
+        &mut self,
+        program: &Program,
+        now: OffsetDateTime,
+    ) -> Result<DailyOutcome, BalanceError> {
+        let mut outcome = DailyOutcome::default();
+        let due: Vec<(ExpiryMonth, Points)> = self
+            .lots
+            .positive()
+            .filter(|(month, _)| month.expires_at() <= now)
+            .collect();
+        for (lot, points) in due {
+            self.lots
+                .add(lot, points.negated())
+                .ok_or(BalanceError::Overflow)?;
+            self.balance = self
+                .balance
+                .checked_sub(points)
+                .ok_or(BalanceError::Overflow)?;
+            self.version += 1;
+            outcome.expired.push(ExpiredLot {
+                lot,
+                points,
+                seq: self.version,
+                balance_after: self.balance,
+            });
+        }
+        let warning = program.tier_policy().expiry_warning();
+        let upcoming: Vec<(ExpiryMonth, Points)> = self
+            .lots
+            .positive()
+            .filter(|(month, _)| {
+                month.expires_at() - warning <= now && !self.warned_lots.contains(month)
+            })
+            .collect();
+        for (lot, points) in upcoming {
+            self.warned_lots.insert(lot);
+            outcome.warnings.push(ExpiryWarning {
+                lot,
+                points,
+                expires_at: lot.expires_at(),
+            });
+        }
+        let held: Vec<ExpiryMonth> = self.lots.positive().map(|(m, _)| m).collect();
+        self.warned_lots.retain(|m| held.contains(m));
+
+        outcome.tier_change = self
+            .apply_upgrade(program, now)
+            .or_else(|| self.review(program, now));
+        if self.floor.as_ref().is_some_and(|f| f.until <= now) {
+            self.floor = None;
+        }
+        self.reschedule(program);
+        Ok(outcome)
+    }
+
+    /// At the review date plus grace: down to what the member is entitled to (one step,
+    /// or recomputed), or a new review date when it kept its tier.
+    fn review(&mut self, program: &Program, now: OffsetDateTime) -> Option<TierChange> {
+        let policy = program.tier_policy();
+        let review_at = self.tier.review_at?;
+        if now < review_at + policy.grace() {
+            return None;
+        }
+        let current = self.current_rank(program);
+        let (entitled, entitled_rank) = self.entitled_tier(program, now);
+        if entitled_rank >= current {
+            let (_, earned_rank) = self.earned_tier(program, now);
+            let floor_until = self.floor.as_ref().map(|f| f.until);
+            self.tier.review_at = match floor_until {
+                // Only the floor keeps this tier: the review falls due when the floor ends.
+                Some(until) if earned_rank < current => Some(until - policy.grace()),
+                _ => Some(now + policy.review_after()),
+            };
+            return None;
+        }
+        let (name, rank) = match policy.downgrade() {
+            Downgrade::Recompute => (entitled, entitled_rank),
+            Downgrade::OneStep => {
+                let rank = current.saturating_sub(1).max(entitled_rank);
+                let name = program
+                    .tiers()
+                    .nth(rank)
+                    .map(|t| t.name().to_string())
+                    .unwrap_or(entitled);
+                (name, rank)
+            }
+        };
+        Some(self.move_to(name, rank, program, now))
+    }
+
+    /// The next instant the daily run must look at this member: the first lot's expiry, the
+    /// first unannounced lot's warning, the review date after grace, a floor's end.
+    pub fn reschedule(&mut self, program: &Program) {
+        let policy = program.tier_policy();
+        let mut next: Option<OffsetDateTime> = None;
+        let mut consider = |at: OffsetDateTime| next = Some(next.map_or(at, |n| n.min(at)));
+        if let Some((lot, _)) = self.lots.positive().next() {
+            consider(lot.expires_at());
+        }
+        if let Some((lot, _)) = self
+            .lots
+            .positive()
+            .find(|(m, _)| !self.warned_lots.contains(m))
+        {
+            consider(lot.expires_at() - policy.expiry_warning());
+        }
+        if let Some(review_at) = self.tier.review_at {
+            consider(review_at + policy.grace());
+        }
+        if let Some(floor) = &self.floor {
+            consider(floor.until);
+        }
+        self.due_at = next;
+    }
+}
