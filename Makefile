@@ -9,7 +9,7 @@ TEMPLATE := infra/template.yaml
 LAMBDA_BINARIES := earn-points member-api redeem-reward partner-offers evaluate-tier
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: tools test dev daily-run lint validate build-arm64 clean-local
+.PHONY: tools test dev daily-run fuzz sam-build lint validate build-arm64 clean-local
 
 ## tools: install / check the dev tools (idempotent)
 tools:
@@ -26,6 +26,15 @@ dev:
 ## daily-run: evaluate-tier's daily run on the dev stack, now or as if at AT=<RFC 3339 time>
 daily-run:
 	bash scripts/daily-run.sh
+
+## fuzz: the cargo-fuzz targets (request decoders, webhook verifier), FUZZ_SECONDS each (default 60)
+fuzz:
+	bash scripts/fuzz.sh
+
+## sam-build: sam build of every function (arm64 release builds with cargo-lambda and zig; slow)
+sam-build:
+	bash scripts/tools.sh --arm64
+	PATH="$(VENV_BIN):$$PATH" $(SAM) build --template $(TEMPLATE) --build-dir .aws-sam/build
 
 ## lint: rustfmt check and clippy with warnings denied
 lint:

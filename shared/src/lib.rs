@@ -5,6 +5,7 @@ mod context;
 pub mod domain;
 pub mod http;
 pub mod idempotency;
+pub mod metrics;
 pub mod store;
 pub mod telemetry;
 pub mod webhook;

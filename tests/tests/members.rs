@@ -66,7 +66,7 @@ async fn bad_enrolments_are_400_and_change_nothing() {
             Call::new("POST", "/v1/members").bearer(&env.member_token("a b")),
         )
         .await;
-    assert_eq!(odd.status, StatusCode::FORBIDDEN);
+    assert_eq!(odd.status, StatusCode::BAD_REQUEST);
     assert_eq!(env.table_snapshot().await, before);
 }
 

@@ -164,6 +164,15 @@ async fn vector_replayed_webhook_id_is_200_and_changes_nothing() {
     assert_eq!(again.status, StatusCode::OK);
     assert!(again.replayed());
     assert_eq!(again.body, first.body);
+    // Even a different body under the same webhook-id is the same event, already processed.
+    let other = OFFER.replace("Double points in November", "Something else");
+    let changed = deliver(
+        &env,
+        signed_call("bikes", &secret, "msg_1", now() + 60, &other),
+    )
+    .await;
+    assert_eq!(changed.status, StatusCode::OK);
+    assert!(changed.replayed());
     assert_eq!(env.table_snapshot().await, before);
 }
 

@@ -62,6 +62,7 @@ where
         let Some((entries, writes)) = decide(&mut member, &program, now)? else {
             return Ok(false);
         };
+        let recorded = entries.clone();
         let commit = Commit {
             member,
             expected_revision,
@@ -71,7 +72,10 @@ where
             now,
         };
         match context.store.commit(commit).await {
-            Ok(()) => return Ok(true),
+            Ok(()) => {
+                loyalty::metrics::record_ledger(&recorded);
+                return Ok(true);
+            }
             Err(CommitError::Contention { .. }) => continue,
             Err(CommitError::Store(store)) => return Err(store.into()),
             Err(other) => return Err(UpdateError::Domain(other.to_string())),

@@ -48,9 +48,10 @@ pub async fn complete(
         purchase.partner_transaction_id
     ))
     .map_err(|_| {
-        ApiError::invalid(
-            "partnerTransactionId must be 1 to 100 characters from letters, digits and -_.:@",
-        )
+        ApiError::invalid(format!(
+            "partnerTransactionId must be 1 to {} characters from letters, digits and -_.:@",
+            127_usize.saturating_sub(partner_id.as_str().len())
+        ))
     })?;
     let read = SnapshotRequest {
         member: Some(&purchase.member_id),

@@ -9,9 +9,10 @@ use loyalty::domain::offer::OfferDocument;
 use loyalty::domain::partner::PartnerStatus;
 use loyalty::http::{ApiError, ApiRequest, Idempotency};
 use loyalty::idempotency::{IdempotencyScope, fingerprint};
+use loyalty::metrics::{Metric, emit};
 use loyalty::store::SnapshotRequest;
 use loyalty::webhook::secret::SigningKey;
-use loyalty::webhook::signature::{WebhookHeaders, verify};
+use loyalty::webhook::signature::{VerifyError, WebhookHeaders, verify};
 use serde::Deserialize;
 
 use crate::PartnerContext;
@@ -64,7 +65,10 @@ pub async fn receive(
         ..Default::default()
     };
     let snapshot = context.base.store.snapshot(read, now).await?;
-    let partner = snapshot.partner.ok_or_else(unknown)?;
+    let partner = snapshot.partner.ok_or_else(|| {
+        rejected(&partner_id, "unknown_partner");
+        unknown()
+    })?;
     let keys = partner
         .secrets
         .iter()
@@ -84,18 +88,29 @@ pub async fn receive(
         })?;
     let key_refs: Vec<&SigningKey> = keys.iter().collect();
     verify(&headers, body, &key_refs, now).map_err(|e| {
-        tracing::info!(partner = partner_id.as_str(), reason = %e, "webhook rejected");
+        let reason = match e {
+            VerifyError::MissingHeader(_) => "missing_header",
+            VerifyError::MalformedHeader(_) => "malformed_header",
+            VerifyError::StaleTimestamp => "stale_timestamp",
+            VerifyError::FutureTimestamp => "future_timestamp",
+            VerifyError::NoValidSignature => "bad_signature",
+        };
+        rejected(&partner_id, reason);
         ApiError::Unauthorized(e.to_string())
     })?;
     if partner.status == PartnerStatus::Suspended {
+        rejected(&partner_id, "suspended");
         return Err(ApiError::Forbidden("this partner is suspended".into()));
     }
 
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::invalid(format!("the body is not valid JSON: {e}")))?;
+    // A webhook-id names one event: a redelivery answers 200 with the first response and
+    // changes nothing, whatever body it carries (Standard Webhooks), so the body is not part
+    // of the fingerprint.
     let idempotency = Idempotency {
         scope,
-        fingerprint: fingerprint("POST", request.path(), Some(&value)),
+        fingerprint: fingerprint("POST", request.path(), None),
     };
     if let Some(record) = &snapshot.idempotency {
         return idempotency.replay(record);
@@ -111,4 +126,10 @@ pub async fn receive(
             purchase::complete(context, &partner_id, idempotency, p).await
         }
     }
+}
+
+/// Logged and counted (metric `WebhookRejected` by reason); never the signature itself.
+fn rejected(partner: &PartnerId, reason: &str) {
+    tracing::info!(partner = partner.as_str(), reason, "webhook rejected");
+    emit(Metric::WebhookRejected, 1, &[("Reason", reason)]);
 }

@@ -135,7 +135,7 @@ impl Caller {
     /// The caller as a member: its `sub` is the member id.
     pub fn member_id(&self) -> Result<MemberId, ApiError> {
         MemberId::try_from(self.subject.as_str())
-            .map_err(|_| ApiError::Forbidden("the token's subject is not a valid member id".into()))
+            .map_err(|_| ApiError::invalid("the token's subject is not a valid member id"))
     }
 
     /// Reading a member's data: the member itself, or an operator.

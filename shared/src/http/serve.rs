@@ -28,6 +28,7 @@ where
         Err(error) => {
             let status = error.status().as_u16();
             if status >= 500 {
+                crate::metrics::emit(crate::metrics::Metric::Errors, 1, &[("Code", error.code())]);
                 tracing::error!(request_id, %method, path, status, code = error.code(), "request failed");
             } else {
                 tracing::info!(request_id, %method, path, status, code = error.code(), "request refused");

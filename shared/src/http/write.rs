@@ -142,8 +142,12 @@ where
             Decision::Answer { status, body } => return response::json(status, &body),
         };
         commit.idempotency = idempotency.as_ref().map(|i| i.record(status, &body, now));
+        let entries = commit.entries.clone();
         match context.store.commit(commit).await {
-            Ok(()) => return response::json(status, &body),
+            Ok(()) => {
+                crate::metrics::record_ledger(&entries);
+                return response::json(status, &body);
+            }
             Err(CommitError::Replay(record)) => {
                 if let Some(wanted) = &idempotency {
                     return replay_or_conflict(&record, wanted);
