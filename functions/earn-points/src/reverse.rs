@@ -63,7 +63,8 @@ pub async fn reverse(
 
         let refunded_now = reversal.refunded_minor_after - purchase.refunded_minor;
         let expected_revision = member.revision();
-        member
+        // Less than the proportional points when the purchase's lot has already expired.
+        let taken = member
             .take_back_purchase(reversal.points, purchase.placement, now, &program)
             .map_err(balance_error)?;
         purchase.refunded_minor = reversal.refunded_minor_after;
@@ -75,7 +76,7 @@ pub async fn reverse(
             &member,
             EntryFacts {
                 kind: EntryType::Reverse,
-                points: reversal.points.negated(),
+                points: taken.negated(),
                 occurred_at: now,
                 reference: transaction_id.to_string(),
                 breakdown: None,

@@ -66,7 +66,7 @@ pub async fn cancel(
         }
         let expected_revision = member.revision();
         let refunded = member
-            .refund(&redemption.paid_from, &program)
+            .refund(&redemption.paid_from, &program, now)
             .map_err(|e| ApiError::invalid(e.to_string()))?;
         let entry = LedgerEntry::for_change(
             &member,

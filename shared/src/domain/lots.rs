@@ -173,6 +173,36 @@ impl Lots {
         Some(())
     }
 
+    /// New points: they first pay any debt (negative lots), the rest opens or grows the lot
+    /// of `month`, so a member never shows points it does not hold.
+    pub fn credit(&mut self, month: ExpiryMonth, points: Points) -> Option<()> {
+        let paid = self.settle_debt(points)?;
+        self.add(month, points.checked_sub(paid)?)
+    }
+
+    /// Pays up to `points` of the negative lots (a debt left by reversals of spent points)
+    /// back towards zero, oldest first; returns how much was paid. The lots' total rises by
+    /// that much, so the caller removes the same amount from the lot that paid.
+    pub fn settle_debt(&mut self, points: Points) -> Option<Points> {
+        let mut paid = Points::ZERO;
+        let debts: Vec<(ExpiryMonth, Points)> = self
+            .0
+            .iter()
+            .filter(|(_, p)| p.is_negative())
+            .map(|(m, p)| (*m, *p))
+            .collect();
+        for (month, debt) in debts {
+            let left = points.checked_sub(paid)?;
+            if !left.is_positive() {
+                break;
+            }
+            let pay = left.min(debt.negated());
+            self.add(month, pay)?;
+            paid = paid.checked_add(pay)?;
+        }
+        Some(paid)
+    }
+
     /// Lots holding points, oldest first.
     pub fn positive(&self) -> impl Iterator<Item = (ExpiryMonth, Points)> + '_ {
         self.0

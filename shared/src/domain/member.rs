@@ -200,7 +200,7 @@ impl Member {
             .checked_add(points)
             .ok_or(BalanceError::Overflow)?;
         self.lots
-            .add(placement.lot, points)
+            .credit(placement.lot, points)
             .ok_or(BalanceError::Overflow)?;
         let earned_today = self
             .earned_today(now)
@@ -226,7 +226,14 @@ impl Member {
         placement: Placement,
         now: OffsetDateTime,
         program: &Program,
-    ) -> Result<(), BalanceError> {
+    ) -> Result<Points, BalanceError> {
+        // Points whose lot has expired already left the balance by expiry: a refund after
+        // that takes nothing more (the member must not lose them twice).
+        let points = if placement.lot.expires_at() <= now {
+            Points::ZERO
+        } else {
+            points
+        };
         self.balance = self
             .balance
             .checked_sub(points)
@@ -247,7 +254,7 @@ impl Member {
         self.prune_qualifying(now, program.qualifying_window_days());
         self.version += 1;
         self.reschedule(program);
-        Ok(())
+        Ok(points)
     }
 
     /// An operator's manual correction. A credit opens a lot like an earn (but does not
@@ -275,7 +282,9 @@ impl Member {
                 })?;
         } else {
             let lot = ExpiryMonth::for_points_earned(now, program.points_expiry_months());
-            self.lots.add(lot, points).ok_or(BalanceError::Overflow)?;
+            self.lots
+                .credit(lot, points)
+                .ok_or(BalanceError::Overflow)?;
         }
         self.balance = self
             .balance
@@ -311,16 +320,24 @@ impl Member {
     }
 
     /// Gives back the points of a cancelled redemption, to the lots that paid for it.
+    /// Points from lots that have expired meanwhile are not given back: they would have
+    /// expired had they not been spent.
     pub fn refund(
         &mut self,
         taken: &[(ExpiryMonth, Points)],
         program: &Program,
+        now: OffsetDateTime,
     ) -> Result<Points, BalanceError> {
-        let points = taken
+        let live: Vec<(ExpiryMonth, Points)> = taken
+            .iter()
+            .filter(|(month, _)| month.expires_at() > now)
+            .copied()
+            .collect();
+        let points = live
             .iter()
             .try_fold(Points::ZERO, |sum, (_, p)| sum.checked_add(*p))
             .ok_or(BalanceError::Overflow)?;
-        self.lots.restore(taken).ok_or(BalanceError::Overflow)?;
+        self.lots.restore(&live).ok_or(BalanceError::Overflow)?;
         self.balance = self
             .balance
             .checked_add(points)
@@ -352,7 +369,7 @@ impl Member {
             .try_fold(Points::ZERO, |sum, (_, p)| sum.checked_add(*p))
             .ok_or(BalanceError::Overflow)?;
         let lot = ExpiryMonth::for_points_earned(now, program.points_expiry_months());
-        self.lots.add(lot, total).ok_or(BalanceError::Overflow)?;
+        self.lots.credit(lot, total).ok_or(BalanceError::Overflow)?;
         self.balance = self
             .balance
             .checked_add(total)
@@ -492,10 +509,54 @@ mod tests {
         let second: ExpiryMonth = "2027-11".parse().unwrap();
         assert_eq!(taken, vec![(first, p(40)), (second, p(30))]);
         assert_eq!(m.balance(), p(70));
-        assert_eq!(m.refund(&taken, &program).unwrap(), p(70));
+        assert_eq!(m.refund(&taken, &program, now).unwrap(), p(70));
         assert_eq!(m.lots(), before.lots());
         assert_eq!(m.balance(), before.balance());
         assert_eq!(m.version(), before.version() + 2);
+    }
+
+    #[test]
+    fn expiry_takes_only_what_is_held_when_a_reversal_left_a_debt() {
+        let program = program();
+        let earned_at = datetime!(2026-01-10 10:00 UTC);
+        let mut m = member(&program, earned_at);
+        let first = m
+            .credit_purchase(p(50), earned_at, earned_at, &program)
+            .unwrap();
+        m.credit_purchase(p(30), earned_at, earned_at, &program)
+            .unwrap();
+        m.adjust(p(-80), earned_at, &program).unwrap(); // all spent
+        m.take_back_purchase(p(50), first, earned_at, &program)
+            .unwrap(); // debt of 50
+        let later = datetime!(2026-06-01 10:00 UTC);
+        m.credit_purchase(p(70), later, later, &program).unwrap(); // balance 20
+        assert_eq!(m.balance(), p(20));
+        let outcome = m
+            .run_daily(&program, datetime!(2027-07-01 0:15 UTC))
+            .unwrap();
+        let expired: i64 = outcome.expired.iter().map(|e| e.points.value()).sum();
+        assert_eq!(
+            expired, 20,
+            "only the 20 held points expire; the rest paid the debt"
+        );
+        assert_eq!(m.balance(), Points::ZERO);
+        assert_eq!(m.lots().total(), Some(Points::ZERO));
+    }
+
+    #[test]
+    fn a_refund_does_not_revive_points_that_have_expired() {
+        let program = program();
+        let now = datetime!(2026-11-23 10:00 UTC);
+        let mut m = member(&program, now);
+        m.credit_purchase(p(40), now, now, &program).unwrap();
+        let taken = m.redeem(p(40), &program).unwrap();
+        let after_expiry = datetime!(2027-12-02 10:00 UTC);
+        assert_eq!(
+            m.refund(&taken, &program, after_expiry).unwrap(),
+            Points::ZERO
+        );
+        assert_eq!(m.balance(), Points::ZERO);
+        assert_eq!(m.refund(&taken, &program, now).unwrap(), p(40));
     }
 
     #[test]

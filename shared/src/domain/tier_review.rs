@@ -154,10 +154,17 @@ impl Member {
             .positive()
             .filter(|(month, _)| month.expires_at() <= now)
             .collect();
-        for (lot, points) in due {
+        for (lot, held) in due {
+            // A negative lot (points taken back after they were spent) is a debt the
+            // expiring points pay first: only what the member really holds expires.
+            let settled = self.lots.settle_debt(held).ok_or(BalanceError::Overflow)?;
             self.lots
-                .add(lot, points.negated())
+                .add(lot, held.negated())
                 .ok_or(BalanceError::Overflow)?;
+            let points = held.checked_sub(settled).ok_or(BalanceError::Overflow)?;
+            if !points.is_positive() {
+                continue;
+            }
             self.balance = self
                 .balance
                 .checked_sub(points)
