@@ -579,11 +579,10 @@ impl<'a> Run<'a> {
             Action::Cancel { redemption, .. } => {
                 let refunded = int(&body["pointsRefunded"]);
                 let spent = self.expected.redemptions.get(redemption).map(|r| r.2);
-                // Points from lots that expired meanwhile are not given back.
+                // Points whose lot expired meanwhile are not given back.
                 prop_assert!(
-                    spent.is_some_and(|spent| refunded <= spent),
-                    "refunded more than spent: {}",
-                    body
+                    spent.is_some_and(|spent| (0..=spent).contains(&refunded)),
+                    "refunded {refunded} of {spent:?} spent: {body}"
                 );
                 self.original(response, format!("cancellation of {redemption}"))?;
                 self.expected.cancelled.insert(redemption.clone(), refunded);
@@ -666,15 +665,7 @@ impl<'a> Run<'a> {
             self.daily(at).await?;
         }
         self.daily(target).await?;
-        for (m, member) in self.members.iter().enumerate() {
-            if self
-                .expected
-                .cancelled
-                .keys()
-                .any(|id| self.expected.redemptions.get(id).is_some_and(|r| r.0 == m))
-            {
-                continue;
-            }
+        for member in &self.members {
             let me = self.env.me(member).await;
             for lot in me.body["expiringPoints"].as_array().into_iter().flatten() {
                 let at = OffsetDateTime::parse(text(&lot["expiresAt"]), &Rfc3339);
@@ -781,9 +772,7 @@ impl<'a> Run<'a> {
                         "{member}: a debit overdrew the balance: {entry}"
                     ),
                     ("expire", _) => prop_assert!(
-                        points < 0
-                            && (-points <= before.max(0)
-                                || activity.iter().any(|e| e["type"] == "reverse")),
+                        points < 0 && -points <= before.max(0),
                         "{member}: expiry took {} points from a balance of {before}: {entry}",
                         -points
                     ),
@@ -804,7 +793,7 @@ impl<'a> Run<'a> {
                 has_reversal || lots.values().all(|p| *p >= 0),
                 "{member}: a negative lot without a reversal: {lots:?}"
             );
-            if balance >= 0 && lots.values().all(|p| *p >= 0) {
+            if balance >= 0 {
                 prop_assert_eq!(
                     expiring,
                     balance,
@@ -860,11 +849,14 @@ impl<'a> Run<'a> {
                             prop_assert_eq!(points, -spent, "{}: {}", member, entry);
                             *redeemed.entry(redemption.to_string()).or_default() += 1;
                         } else {
-                            prop_assert!(
-                                self.expected.cancelled.contains_key(redemption),
-                                "{member}: a refund no cancellation answered 200: {entry}"
+                            let answered = self.expected.cancelled.get(redemption);
+                            prop_assert_eq!(
+                                answered,
+                                Some(&points),
+                                "{}: a refund no cancellation answered 200 with: {}",
+                                member,
+                                entry
                             );
-                            prop_assert_eq!(points, spent, "{}: {}", member, entry);
                             *refunded.entry(redemption.to_string()).or_default() += 1;
                         }
                     }
@@ -1048,9 +1040,10 @@ fn concurrent_operations_keep_every_balance_ledger_and_lot_in_step() {
     }
 }
 
-// What the property found, each reduced by hand to a few steps. They assert the behaviour
-// the property asks for and are ignored while the product does otherwise: run them with
-// `cargo test -p loyalty-tests --test properties -- --ignored`.
+// What the property found, each reduced by hand to a few steps: points of an expired lot
+// coming back through a cancellation and never expiring, a refund after expiry taking the
+// points a second time, and a reversal's debt outliving the points that paid it (the app
+// showing more points expiring than the member holds, and expiry then taking them all).
 
 async fn daily_at(env: &TestEnv, at: OffsetDateTime) {
     env.clock.set(at);
