@@ -644,12 +644,15 @@ impl<'a> Run<'a> {
     }
 
     /// Moves the clock `days` on the way the schedule would live through them: the daily
-    /// job (with its usual week of look-back) runs at every instant a member falls due on
-    /// the way, then at the end. Running it only on those days does what running it every
-    /// day would, at a fraction of the calls (a 400-day catch-up is 3,200 queries a run).
+    /// job runs at every instant a member falls due on the way, then at the end. Running
+    /// it only on those days does what running it every day would, at a fraction of the
+    /// calls (a 400-day catch-up is 3,200 queries a run). The first run of a step looks
+    /// back the schedule's usual week, for whatever the last batch left overdue; the later
+    /// ones look at their own day only, as nothing can fall due between them unseen.
     async fn expire(&mut self, days: i64) -> Result<(), TestCaseError> {
         let target = self.env.clock.now() + time::Duration::days(days);
         let _ = writeln!(self.log, "expire: +{days} days");
+        let mut first = true;
         for _ in 0..MAX_RUNS_PER_STEP {
             let now = self.env.clock.now();
             let mut next: Option<OffsetDateTime> = None;
@@ -662,9 +665,10 @@ impl<'a> Run<'a> {
                 }
             }
             let Some(at) = next else { break };
-            self.daily(at).await?;
+            self.daily(at, first).await?;
+            first = false;
         }
-        self.daily(target).await?;
+        self.daily(target, first).await?;
         for member in &self.members {
             let me = self.env.me(member).await;
             for lot in me.body["expiringPoints"].as_array().into_iter().flatten() {
@@ -679,10 +683,15 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// One scheduled daily run at `at`.
-    async fn daily(&mut self, at: OffsetDateTime) -> Result<(), TestCaseError> {
+    /// One daily run at `at`, looking back the schedule's week or (`week` false) one day.
+    async fn daily(&mut self, at: OffsetDateTime, week: bool) -> Result<(), TestCaseError> {
         self.env.clock.set(at);
-        let summary = evaluate_tier::handle(&self.tiers, json!({"kind": "daily"}))
+        let event = if week {
+            json!({"kind": "daily"})
+        } else {
+            json!({"kind": "daily", "catchUpDays": 1})
+        };
+        let summary = evaluate_tier::handle(&self.tiers, event)
             .await
             .map_err(|e| TestCaseError::fail(format!("the daily run failed: {e}")))?;
         self.expected.lots_expired += int(&summary["lotsExpired"]);
@@ -1174,4 +1183,56 @@ async fn a_reversal_debt_is_paid_once_and_expiry_never_takes_more_than_the_balan
     daily_at(&env, datetime!(2027-12-02 0:15 UTC)).await;
     daily_at(&env, datetime!(2028-01-01 0:15 UTC)).await;
     assert_eq!(env.me("owes").await.body["balance"], 0);
+}
+
+#[tokio::test]
+async fn points_given_back_by_a_cancellation_pay_a_reversal_debt_first() {
+    use time::macros::datetime;
+    let env = TestEnv::new().await;
+    env.enrol("back").await;
+    let put = Call::new("PUT", "/v1/rewards/mug")
+        .bearer(&env.admin_token())
+        .json(&json!({"name": "Mug", "cost": 60}));
+    assert_eq!(
+        env.call(Function::RedeemReward, put).await.status,
+        StatusCode::OK
+    );
+    let redeem = |key: &'static str| {
+        let call = Call::new("POST", "/v1/members/me/redemptions")
+            .bearer(&env.member_token("back"))
+            .header("idempotency-key", key)
+            .json(&json!({"rewardId": "mug"}));
+        env.call(Function::RedeemReward, call)
+    };
+    // 60 points in lot 2027-11 and 60 in lot 2027-12, both spent on mugs.
+    assert_eq!(
+        env.earn("back", purchase("nov", 6_000, None)).await.status,
+        StatusCode::CREATED
+    );
+    env.clock.set(datetime!(2026-12-23 12:00 UTC));
+    assert_eq!(
+        env.earn("back", purchase("dec", 6_000, None)).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(redeem("first").await.status, StatusCode::CREATED);
+    let second = redeem("second").await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.body);
+    // The November purchase is refunded: its points were spent, so the member owes 60.
+    let reverse = Call::new("POST", "/v1/members/back/earn/nov/reverse").bearer(&env.till_token());
+    let reversed = env.call(Function::EarnPoints, reverse).await;
+    assert_eq!(reversed.body["balance"], -60, "{}", reversed.body);
+    // The second mug is cancelled: its 60 points come back and pay the debt.
+    let id = text(&second.body["redemptionId"]);
+    let cancel = Call::new("POST", format!("/v1/members/me/redemptions/{id}/cancel"))
+        .bearer(&env.member_token("back"));
+    let cancelled = env.call(Function::RedeemReward, cancel).await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    let me = env.me("back").await;
+    assert_eq!(me.body["balance"], 0, "{}", me.body);
+    assert_eq!(expiring_sum(&me), 0, "{}", me.body);
+    daily_at(&env, datetime!(2027-12-02 0:15 UTC)).await;
+    daily_at(&env, datetime!(2028-01-01 0:15 UTC)).await;
+    let me = env.me("back").await;
+    assert_eq!(me.body["balance"], 0, "the debt was paid once: {}", me.body);
+    assert_eq!(env.ledger_sum("back").await, 0);
 }

@@ -129,14 +129,6 @@ impl Lots {
         Some(taken)
     }
 
-    /// Puts back points taken by [`Lots::spend_oldest_first`], into the lots they came from.
-    pub fn restore(&mut self, taken: &[(ExpiryMonth, Points)]) -> Option<()> {
-        for (month, points) in taken {
-            self.add(*month, *points)?;
-        }
-        Some(())
-    }
-
     /// Takes back `points` (positive) that were credited to `month`: from that lot first,
     /// then from the newest other lots; what no lot holds any more stays on `month` as a
     /// negative amount, so the lots still sum to the balance.

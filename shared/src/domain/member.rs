@@ -337,7 +337,12 @@ impl Member {
             .iter()
             .try_fold(Points::ZERO, |sum, (_, p)| sum.checked_add(*p))
             .ok_or(BalanceError::Overflow)?;
-        self.lots.restore(&live).ok_or(BalanceError::Overflow)?;
+        // Like new points, they pay any debt left by a reversal first.
+        for (month, points) in &live {
+            self.lots
+                .credit(*month, *points)
+                .ok_or(BalanceError::Overflow)?;
+        }
         self.balance = self
             .balance
             .checked_add(points)
