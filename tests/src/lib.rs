@@ -1,6 +1,7 @@
 //! The test kit: a private table on DynamoDB Local per test, the functions' handlers
 //! called with API Gateway events built from a fixture, dev tokens, and table snapshots.
 
+pub mod access;
 pub mod calls;
 pub mod stream;
 
@@ -60,15 +61,20 @@ pub fn table_definition() -> TableDefinition {
     TableDefinition::from_sam_template(&yaml).expect("the template defines the table")
 }
 
-/// A client for DynamoDB Local at `DYNAMODB_ENDPOINT` (set by `make test`). Its timeouts
-/// are looser than the functions' (`loyalty::store::client_from_env`): DynamoDB Local on a
-/// busy two-core machine, serving a hundred concurrent requests of one test while other
-/// tests run, is far slower than DynamoDB, and production timeouts would turn that into
-/// 503s. The fault tests check the production timeouts against a dead endpoint.
+/// A client for DynamoDB Local at `DYNAMODB_ENDPOINT` (set by `make test`).
 pub async fn local_client() -> Client {
     let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect(
         "DYNAMODB_ENDPOINT is not set: run the tests with `make test`, which starts DynamoDB Local",
     );
+    local_client_at(&endpoint).await
+}
+
+/// A client for the DynamoDB Local at `endpoint`. Its timeouts are looser than the
+/// functions' (`loyalty::store::client_from_env`): DynamoDB Local on a busy two-core
+/// machine, serving a hundred concurrent requests of one test while other tests run, is far
+/// slower than DynamoDB, and production timeouts would turn that into 503s. The fault tests
+/// check the production timeouts against a dead endpoint.
+pub async fn local_client_at(endpoint: &str) -> Client {
     let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .timeout_config(
@@ -249,7 +255,12 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub async fn new() -> Self {
-        let env = Self::without_program().await;
+        Self::new_on(local_client().await).await
+    }
+
+    /// A test environment on the DynamoDB that `client` talks to.
+    pub async fn new_on(client: Client) -> Self {
+        let env = Self::without_program_on(client).await;
         let program =
             Program::from_json(demo_program_json().as_bytes()).expect("demo programme is valid");
         env.context
@@ -261,7 +272,10 @@ impl TestEnv {
     }
 
     pub async fn without_program() -> Self {
-        let client = local_client().await;
+        Self::without_program_on(local_client().await).await
+    }
+
+    async fn without_program_on(client: Client) -> Self {
         let table = format!("loyalty-test-{:016x}", rand::random::<u64>());
         table_definition()
             .create(&client, &table)

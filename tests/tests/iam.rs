@@ -1,0 +1,433 @@
+//! Least privilege, checked against what the code really does: every route of each function
+//! runs on DynamoDB Local through a client that records each item-level action and the
+//! partition key it names, as IAM evaluates them. Every recorded access must be allowed by
+//! that function's policy in `infra/template.yaml` (its actions, and its
+//! `dynamodb:LeadingKeys` patterns), and every action and pattern the policy grants must be
+//! used, so a policy can neither fall behind the code nor grant more than it needs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use evaluate_tier::{RecordingPublisher, TierContext};
+use lambda_http::http::StatusCode;
+use loyalty::Context;
+use loyalty::store::Store;
+use loyalty::webhook::secret::SigningKey;
+use loyalty::webhook::signature::sign;
+use loyalty_tests::access::{Access, AccessRecorder};
+use loyalty_tests::stream::StreamReader;
+use loyalty_tests::{Call, Function, START, TestEnv, TestResponse, invoke, purchase};
+use serde_json::{Value, json};
+use serde_yaml::Value as Yaml;
+use time::macros::datetime;
+
+/// One Allow statement of a function's policy, as far as DynamoDB is concerned.
+#[derive(Debug)]
+struct Grant {
+    sid: String,
+    actions: BTreeSet<String>,
+    /// `None`: the table; `Some(name)`: one of its indexes.
+    index: Option<String>,
+    /// `ForAllValues:StringLike` on `dynamodb:LeadingKeys`; `None` when unconditioned.
+    leading_keys: Option<Vec<String>>,
+}
+
+/// IAM's `StringLike`: `*` matches any run of characters, `?` any one character.
+fn like(pattern: &str, value: &str) -> bool {
+    let (p, v): (Vec<char>, Vec<char>) = (pattern.chars().collect(), value.chars().collect());
+    let (mut pi, mut vi, mut star, mut mark) = (0, 0, None, 0);
+    while vi < v.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == v[vi]) {
+            pi += 1;
+            vi += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = vi;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            vi = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+fn text(value: &Yaml) -> String {
+    match value {
+        Yaml::Tagged(tagged) => text(&tagged.value),
+        other => other.as_str().unwrap_or_default().to_string(),
+    }
+}
+
+fn strings(value: &Yaml) -> Vec<String> {
+    match value {
+        Yaml::Sequence(items) => items.iter().map(text).collect(),
+        other => vec![text(other)],
+    }
+}
+
+/// The DynamoDB grants of the function whose binary is `binary`.
+fn grants(binary: &str) -> Vec<Grant> {
+    let template: Yaml =
+        serde_yaml::from_str(&std::fs::read_to_string(loyalty_tests::template_path()).unwrap())
+            .unwrap();
+    let function = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
+        .unwrap_or_else(|| panic!("{binary} is in the template"));
+    let mut grants = Vec::new();
+    for policy in function["Properties"]["Policies"].as_sequence().unwrap() {
+        for statement in policy["Statement"].as_sequence().unwrap() {
+            assert_eq!(statement["Effect"].as_str(), Some("Allow"));
+            let actions: BTreeSet<String> = strings(&statement["Action"])
+                .into_iter()
+                .filter(|a| a.starts_with("dynamodb:"))
+                .collect();
+            if actions.is_empty() {
+                continue;
+            }
+            let resource = text(&statement["Resource"]);
+            let index = resource
+                .split_once("/index/")
+                .map(|(_, index)| index.to_string());
+            assert!(
+                resource.starts_with("LoyaltyTable.Arn")
+                    || resource.starts_with("${LoyaltyTable.Arn}"),
+                "{binary}: {resource} is the table or one of its indexes"
+            );
+            let condition = &statement["Condition"];
+            let leading_keys = condition
+                .get("ForAllValues:StringLike")
+                .and_then(|c| c.get("dynamodb:LeadingKeys"))
+                .map(strings);
+            grants.push(Grant {
+                sid: text(&statement["Sid"]),
+                actions,
+                index,
+                leading_keys,
+            });
+        }
+    }
+    grants
+}
+
+fn allows(grant: &Grant, access: &Access) -> bool {
+    grant.actions.contains(&access.action)
+        && grant.index == access.index
+        && grant
+            .leading_keys
+            .as_ref()
+            .is_none_or(|patterns| patterns.iter().any(|p| like(p, &access.partition)))
+}
+
+/// What is wrong with `binary`'s policy given what it was seen to do (empty when nothing).
+fn policy_problems(binary: &str, accesses: &BTreeSet<Access>) -> Vec<String> {
+    let grants = grants(binary);
+    let mut problems = Vec::new();
+    for access in accesses {
+        if !grants.iter().any(|g| allows(g, access)) {
+            problems.push(format!(
+                "{binary} does {access:?}, which its policy does not allow"
+            ));
+        }
+    }
+    for grant in &grants {
+        if grant.index.is_none() && grant.leading_keys.is_none() {
+            problems.push(format!(
+                "{binary}/{}: table access without a dynamodb:LeadingKeys condition",
+                grant.sid
+            ));
+        }
+        for action in &grant.actions {
+            if !accesses
+                .iter()
+                .any(|a| &a.action == action && allows(grant, a))
+            {
+                problems.push(format!(
+                    "{binary}/{}: {action} is granted but never used",
+                    grant.sid
+                ));
+            }
+        }
+        for pattern in grant.leading_keys.iter().flatten() {
+            if !accesses
+                .iter()
+                .any(|a| allows(grant, a) && like(pattern, &a.partition))
+            {
+                problems.push(format!(
+                    "{binary}/{}: {pattern} is granted but never used",
+                    grant.sid
+                ));
+            }
+        }
+    }
+    problems
+}
+
+struct Recorded {
+    env: TestEnv,
+    recorders: BTreeMap<&'static str, AccessRecorder>,
+}
+
+impl Recorded {
+    fn context(&self, binary: &'static str) -> Context {
+        let recorder = &self.recorders[binary];
+        Context {
+            store: Store::new(recorder.client(&self.env.client), self.env.table.clone()),
+            ..self.env.context.clone()
+        }
+    }
+
+    async fn call(&self, function: Function, call: Call, expected: StatusCode) -> TestResponse {
+        let binary = match function {
+            Function::EarnPoints => "earn-points",
+            Function::MemberApi => "member-api",
+            Function::RedeemReward => "redeem-reward",
+            Function::PartnerOffers => "partner-offers",
+        };
+        let context = self.context(binary);
+        let response = invoke(&context, function, call.clone()).await;
+        assert_eq!(
+            response.status, expected,
+            "{} {}: {}",
+            call.method, call.path, response.body
+        );
+        response
+    }
+}
+
+fn signed(partner: &str, secret: &str, id: &str, body: &str) -> Call {
+    let key = SigningKey::from_secret(secret).unwrap();
+    let at = START.unix_timestamp();
+    Call::new("POST", format!("/v1/partners/{partner}/webhooks"))
+        .header("webhook-id", id)
+        .header("webhook-timestamp", &at.to_string())
+        .header("webhook-signature", &sign(&key, id, at, body.as_bytes()))
+        .raw_body(body)
+}
+
+/// Every route of every function, once, the way apps, tills, partners and AWS call them.
+async fn run_every_route() -> Recorded {
+    let env = TestEnv::new().await;
+    let mut stream = StreamReader::start(&env.client, &env.table).await;
+    let functions = [
+        "earn-points",
+        "evaluate-tier",
+        "member-api",
+        "partner-offers",
+        "redeem-reward",
+    ];
+    let recorders = functions.map(|f| (f, AccessRecorder::default())).into();
+    let run = Recorded { env, recorders };
+    let env = &run.env;
+    let (admin, till, member) = (env.admin_token(), env.till_token(), env.member_token("ida"));
+    use Function::*;
+    use StatusCode as S;
+
+    // member-api
+    let enrol = Call::new("POST", "/v1/members").bearer(&member);
+    run.call(MemberApi, enrol, S::CREATED).await;
+    let friend = Call::new("POST", "/v1/members")
+        .bearer(&env.member_token("joe"))
+        .json(&json!({"referralCode": "ida"}));
+    run.call(MemberApi, friend, S::CREATED).await;
+    for path in ["/v1/members/me", "/v1/members/me/activity"] {
+        run.call(MemberApi, Call::new("GET", path).bearer(&member), S::OK)
+            .await;
+    }
+    for path in ["/v1/members/ida", "/v1/members/ida/activity"] {
+        run.call(MemberApi, Call::new("GET", path).bearer(&admin), S::OK)
+            .await;
+    }
+
+    // earn-points
+    let program: Value = serde_json::from_str(loyalty_tests::demo_program_json()).unwrap();
+    let put = Call::new("PUT", "/v1/program")
+        .bearer(&admin)
+        .json(&program);
+    run.call(EarnPoints, put, S::OK).await;
+    run.call(
+        EarnPoints,
+        Call::new("GET", "/v1/program").bearer(&admin),
+        S::OK,
+    )
+    .await;
+    let earn = Call::new("POST", "/v1/members/ida/earn")
+        .bearer(&till)
+        .json(&purchase("t-1", 250_000, Some("coffee")));
+    run.call(EarnPoints, earn, S::CREATED).await;
+    let reverse = Call::new("POST", "/v1/members/ida/earn/t-1/reverse")
+        .bearer(&till)
+        .header("idempotency-key", "rev-1")
+        .json(&json!({"amount": {"amount": 1000, "currency": "EUR"}}));
+    run.call(EarnPoints, reverse, S::CREATED).await;
+    let adjust = Call::new("POST", "/v1/members/ida/adjustments")
+        .bearer(&admin)
+        .header("idempotency-key", "adj-1")
+        .json(&json!({"points": 5000, "reason": "goodwill"}));
+    run.call(EarnPoints, adjust, S::CREATED).await;
+    let floor = Call::new("PUT", "/v1/members/ida/tier-floor")
+        .bearer(&admin)
+        .header("idempotency-key", "floor-1")
+        .json(&json!({"tier": "Gold", "until": "2027-06-01T00:00:00Z", "reason": "status match"}));
+    run.call(EarnPoints, floor, S::OK).await;
+
+    // redeem-reward
+    let (reward, body) = loyalty_tests::demo_rewards().remove(0);
+    let put = Call::new("PUT", format!("/v1/rewards/{reward}"))
+        .bearer(&admin)
+        .json(&body);
+    run.call(RedeemReward, put, S::OK).await;
+    run.call(
+        RedeemReward,
+        Call::new("GET", "/v1/rewards").bearer(&member),
+        S::OK,
+    )
+    .await;
+    let mut vouchers = Vec::new();
+    for key in ["r-1", "r-2"] {
+        let redeem = Call::new("POST", "/v1/members/me/redemptions")
+            .bearer(&member)
+            .header("idempotency-key", key)
+            .json(&json!({"rewardId": reward}));
+        let redeemed = run.call(RedeemReward, redeem, S::CREATED).await;
+        vouchers.push((
+            redeemed.body["redemptionId"].as_str().unwrap().to_string(),
+            redeemed.body["code"].as_str().unwrap().to_string(),
+        ));
+    }
+    let list = Call::new("GET", "/v1/members/me/redemptions").bearer(&member);
+    run.call(RedeemReward, list, S::OK).await;
+    let (_, code) = &vouchers[0];
+    let look = Call::new("GET", format!("/v1/vouchers/{code}")).bearer(&till);
+    run.call(RedeemReward, look, S::OK).await;
+    let used = Call::new("POST", format!("/v1/vouchers/{code}/use")).bearer(&till);
+    run.call(RedeemReward, used, S::OK).await;
+    let (redemption, _) = &vouchers[1];
+    let cancel = Call::new(
+        "POST",
+        format!("/v1/members/me/redemptions/{redemption}/cancel"),
+    )
+    .bearer(&member)
+    .header("idempotency-key", "cancel-1");
+    run.call(RedeemReward, cancel, S::OK).await;
+
+    // partner-offers
+    let created = Call::new("PUT", "/v1/partners/bikes")
+        .bearer(&admin)
+        .json(&json!({"name": "Bike Shop"}));
+    let created = run.call(PartnerOffers, created, S::CREATED).await;
+    let secret = created.body["secret"].as_str().unwrap().to_string();
+    let added = Call::new("POST", "/v1/partners/bikes/secrets").bearer(&admin);
+    let added = run.call(PartnerOffers, added, S::CREATED).await;
+    let added = added.body["secretId"].as_str().unwrap().to_string();
+    let retire = Call::new("DELETE", format!("/v1/partners/bikes/secrets/{added}")).bearer(&admin);
+    run.call(PartnerOffers, retire, S::OK).await;
+    run.call(
+        PartnerOffers,
+        Call::new("GET", "/v1/partners/bikes").bearer(&admin),
+        S::OK,
+    )
+    .await;
+    let offer = r#"{"type": "offer.upserted", "data": {"offerId": "double", "title": "Double points",
+        "bonus": {"multiplier": 2}, "validFrom": "2026-11-01T00:00:00Z", "validTo": "2026-12-01T00:00:00Z"}}"#;
+    run.call(
+        PartnerOffers,
+        signed("bikes", &secret, "msg-1", offer),
+        S::OK,
+    )
+    .await;
+    let bought = json!({"type": "purchase.completed", "data": {"memberId": "ida",
+        "partnerTransactionId": "p-1", "amount": {"amount": 5000, "currency": "EUR"},
+        "occurredAt": "2026-11-23T11:00:00Z", "offerId": "double"}})
+    .to_string();
+    run.call(
+        PartnerOffers,
+        signed("bikes", &secret, "msg-2", &bought),
+        S::OK,
+    )
+    .await;
+    let statement = Call::new(
+        "GET",
+        "/v1/partners/bikes/statement?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z",
+    )
+    .bearer(&admin);
+    run.call(PartnerOffers, statement, S::OK).await;
+
+    // evaluate-tier: the stream of everything above, then daily runs at an expiry warning,
+    // an expiry and a review date.
+    let tiers = TierContext {
+        base: run.context("evaluate-tier"),
+        publisher: Arc::new(RecordingPublisher::default()),
+    };
+    for at in [
+        None,
+        Some(datetime!(2027-06-01 0:15 UTC)),
+        Some(datetime!(2027-11-01 0:15 UTC)),
+        Some(datetime!(2027-12-01 0:15 UTC)),
+    ] {
+        if let Some(at) = at {
+            run.env.clock.set(at);
+            let summary = evaluate_tier::handle(&tiers, json!({"kind": "daily"}))
+                .await
+                .unwrap();
+            assert!(summary.is_object(), "{summary}");
+        }
+        for _ in 0..5 {
+            let event = stream.next_event().await;
+            if event["Records"].as_array().is_none_or(Vec::is_empty) {
+                break;
+            }
+            let answer = evaluate_tier::handle(&tiers, event).await.unwrap();
+            assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
+        }
+    }
+    run
+}
+
+#[tokio::test]
+async fn each_function_touches_only_what_its_iam_policy_allows_and_the_policy_grants_nothing_unused()
+ {
+    let run = run_every_route().await;
+    let mut problems = Vec::new();
+    for (binary, recorder) in &run.recorders {
+        let accesses = recorder.accesses();
+        assert!(!accesses.is_empty(), "{binary} was run");
+        eprintln!("{binary}:");
+        for access in &accesses {
+            eprintln!(
+                "  {} {:?} {}",
+                access.action, access.index, access.partition
+            );
+        }
+        problems.extend(policy_problems(binary, &accesses));
+    }
+    assert_eq!(
+        run.recorders.keys().copied().collect::<Vec<_>>(),
+        [
+            "earn-points",
+            "evaluate-tier",
+            "member-api",
+            "partner-offers",
+            "redeem-reward"
+        ]
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn string_like_matches_as_iam_does() {
+    assert!(like("MEMBER#*", "MEMBER#ida"));
+    assert!(like("MEMBER#*", "MEMBER#"));
+    assert!(!like("MEMBER#*", "PARTNER#bikes"));
+    assert!(like("PROGRAM", "PROGRAM"));
+    assert!(!like("PROGRAM", "PROGRAMX"));
+    assert!(like("IDEMPOTENCY#*#earn", "IDEMPOTENCY#till-001#earn"));
+    assert!(like("DUE#????-??-??#*", "DUE#2027-06-01#3"));
+    assert!(!like("DUE#????-??-??#*", "DUE#2027-6-01#3"));
+}
