@@ -9,7 +9,7 @@ TEMPLATE := infra/template.yaml
 LAMBDA_BINARIES := earn-points member-api redeem-reward partner-offers evaluate-tier
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: tools test dev daily-run fuzz sam-build lint validate build-arm64 clean-local
+.PHONY: tools test contract-long dev daily-run fuzz sam-build lint validate build-arm64 bench clean-local
 
 ## tools: install / check the dev tools (idempotent)
 tools:
@@ -18,6 +18,10 @@ tools:
 ## test: fmt, clippy, tests against DynamoDB Local (private network namespace), sam validate
 test:
 	bash scripts/test.sh
+
+## contract-long: schemathesis against the local stack for 20 minutes (SCHEMATHESIS_MAX_TIME=<seconds>), random seed
+contract-long:
+	bash scripts/schemathesis-long.sh
 
 ## dev: DynamoDB Local + demo data + the API on http://127.0.0.1:9000 (cargo lambda watch)
 dev:
@@ -34,7 +38,7 @@ fuzz:
 ## sam-build: sam build of every function (arm64 release builds with cargo-lambda and zig; slow)
 sam-build:
 	bash scripts/tools.sh --arm64
-	PATH="$(VENV_BIN):$$PATH" $(SAM) build --template $(TEMPLATE) --build-dir .aws-sam/build
+	PATH="$(VENV_BIN):$$PATH" $(SAM) build --beta-features --template $(TEMPLATE) --build-dir .aws-sam/build
 
 ## lint: rustfmt check and clippy with warnings denied
 lint:
@@ -53,6 +57,10 @@ build-arm64:
 	@for b in $(LAMBDA_BINARIES); do \
 		printf '%-12s %8s bytes  target/lambda/%s/bootstrap.zip\n' "$$b" "$$(stat -c %s target/lambda/$$b/bootstrap.zip)" "$$b"; \
 	done
+
+## bench: the benchmark suite (cold starts, warm latency, DynamoDB calls, memory, zip sizes, growth) against its floors; writes BENCHMARKS.md (slow; not in CI)
+bench:
+	bash scripts/bench.sh
 
 ## clean-local: stop DynamoDB Local instances started by the scripts, remove .local/, node_modules/, .aws-sam/
 clean-local:

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Test phase of scripts/test.sh: starts a fresh in-memory DynamoDB Local on a free port, runs
-# `cargo test --workspace --locked --offline` against it, stops it again (also when a test fails),
-# and exits with cargo's exit code. Test binaries must already be built (cargo test --no-run).
+# `cargo test --workspace --locked --offline` against it, then the contract run
+# (scripts/schemathesis.sh: schemathesis against `cargo lambda watch`, on its own table), stops
+# DynamoDB Local again (also when a test fails), and exits non-zero if either failed. Test
+# binaries and the functions must already be built (scripts/test.sh does both).
 #
 # scripts/test.sh runs this inside `unshare --net` with LOYALTY_TEST_NETNS=1, so the first thing
 # to do is to bring up the namespace's loopback interface. Run on its own, it uses the host network.
 #
 # Usage: scripts/test-phase.sh [extra cargo test arguments]
+# The contract run is skipped when cargo test arguments are given (a filtered run), unless
+# LOYALTY_CONTRACT=1; LOYALTY_CONTRACT=0 always skips it.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -42,4 +46,22 @@ set +e
 cargo test --workspace --locked --offline "$@"
 rc=$?
 set -e
+
+contract="${LOYALTY_CONTRACT:-}"
+if [[ -z "$contract" ]]; then
+  if [[ $# -eq 0 ]]; then contract=1; else contract=0; fi
+fi
+if [[ "$contract" == 1 ]]; then
+  echo
+  echo "test: contract run: schemathesis against the local stack (scripts/schemathesis.sh)"
+  set +e
+  # Its own table on this DynamoDB Local; loopback is already up.
+  env -u LOYALTY_TEST_NETNS bash scripts/schemathesis.sh
+  contract_rc=$?
+  set -e
+  echo "test: cargo test exited $rc, the contract run exited $contract_rc"
+  if [[ $rc -eq 0 ]]; then rc=$contract_rc; fi
+else
+  echo "test: contract run skipped (cargo test arguments given, or LOYALTY_CONTRACT=0)"
+fi
 exit "$rc"

@@ -4,11 +4,15 @@
 #   2. cargo fmt --check, cargo clippy -D warnings
 #   3. build every test binary (this is the only step that may fetch crates)
 #   4. run the tests against a fresh DynamoDB Local, inside a private network namespace
-#      (DynamoDB Local cannot bind to loopback only; in its own namespace, loopback is all there is)
+#      (DynamoDB Local cannot bind to loopback only; in its own namespace, loopback is all there is),
+#      then the contract run there too: schemathesis against the local stack for about two
+#      minutes (scripts/schemathesis.sh; `make contract-long` for a long one)
 #   5. sam validate --lint on infra/template.yaml
 #
 # Usage: scripts/test.sh [extra cargo test arguments, e.g. a test name filter]
-# Environment: RUST_TEST_THREADS (default 4), LOYALTY_TEST_NO_NETNS=1 to use the host network.
+# Environment: RUST_TEST_THREADS (default 4), LOYALTY_TEST_NO_NETNS=1 to use the host network,
+#   LOYALTY_CONTRACT=0/1 to skip / force the contract run (default: run it unless cargo test
+#   arguments were given), SCHEMATHESIS_MAX_TIME and friends (see scripts/schemathesis.sh).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,6 +34,15 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test --workspace --no-run --locked"
 cargo test --workspace --no-run --locked
 
+# The contract run (scripts/schemathesis.sh, in the test phase) serves the functions with
+# `cargo lambda watch`, which runs `cargo run --bin <function>` for each: build each one the same
+# way now, so that in the network namespace cargo only finds them up to date.
+step "cargo build --locked --bin <each function>, --bin devstack (for the contract run)"
+for bin in member-api earn-points redeem-reward partner-offers; do
+  cargo build --locked --bin "$bin"
+done
+cargo build --locked -p loyalty-tests --bin devstack
+
 # --- test phase -------------------------------------------------------------------------------
 mkdir -p .local
 test_log="$root/.local/test-output.log"
@@ -43,7 +56,7 @@ else
   echo "test: WARNING: DynamoDB Local will listen on the host network (all interfaces) for this run"
 fi
 
-step "cargo test --workspace --locked --offline (DynamoDB Local)"
+step "cargo test --workspace --locked --offline (DynamoDB Local), then the contract run (schemathesis)"
 set +e
 "${phase[@]}" 2>&1 | tee "$test_log"
 test_rc=${PIPESTATUS[0]}
@@ -66,11 +79,15 @@ awk '/^test result:/ {
      END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, s }' "$test_log"
 
 if [[ $test_rc -ne 0 ]]; then
-  echo "make test: FAILED (cargo test exited $test_rc; output in .local/test-output.log)"
+  echo "make test: FAILED (cargo test or the contract run failed, exit $test_rc; output in .local/test-output.log)"
   exit "$test_rc"
 fi
 if [[ $validate_rc -ne 0 ]]; then
   echo "make test: FAILED (sam validate --lint exited $validate_rc)"
   exit "$validate_rc"
 fi
-echo "make test: OK (fmt, clippy, tests, sam validate)"
+if grep -q '^contract: OK' "$test_log"; then
+  echo "make test: OK (fmt, clippy, tests, contract run, sam validate)"
+else
+  echo "make test: OK (fmt, clippy, tests, sam validate; contract run skipped)"
+fi

@@ -1,7 +1,9 @@
 //! Every bad input gets a clear 4xx JSON error and leaves the table exactly as it was.
 
 use lambda_http::http::StatusCode;
-use loyalty_tests::{Call, Function, TestEnv, purchase};
+use loyalty::webhook::secret::SigningKey;
+use loyalty::webhook::signature::sign;
+use loyalty_tests::{Call, Function, START, TestEnv, purchase};
 use serde_json::json;
 
 async fn assert_refused_without_change(env: &TestEnv, call: Call, status: StatusCode, code: &str) {
@@ -149,4 +151,272 @@ async fn bad_adjustments_are_refused() {
     assert_eq!(ok.status, StatusCode::CREATED);
     assert_eq!(ok.body["balance"], 0);
     assert_eq!(ok.body["reason"], "all of it");
+}
+
+/// Found by the contract run (scripts/schemathesis.sh): `cargo lambda watch` hands the
+/// functions `lambda-runtime-deadline-ms: 600000`, its timeout, where Lambda sends a point in
+/// time (milliseconds since the epoch). Read as a time, that deadline passed in 1970, and every
+/// request on the local stack ended in 503 `unavailable` before it started.
+#[tokio::test]
+async fn an_emulators_relative_deadline_does_not_cut_requests_short() {
+    use lambda_http::RequestExt;
+
+    let env = TestEnv::new().await;
+    env.enrol("dee").await;
+    let me = |deadline_ms: u64| {
+        let request = Call::new("GET", "/v1/members/me")
+            .bearer(&env.member_token("dee"))
+            .to_request();
+        let mut context = request.lambda_context();
+        context.deadline = deadline_ms;
+        request.with_lambda_context(context)
+    };
+    let in_a_minute = u64::try_from(
+        (std::time::SystemTime::now() + std::time::Duration::from_secs(60))
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
+    for (what, deadline_ms) in [
+        ("cargo lambda watch's 600000", 600_000),
+        ("a Lambda deadline a minute away", in_a_minute),
+    ] {
+        let response = member_api::handle(&env.context, me(deadline_ms))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{what}");
+    }
+}
+
+/// Sends `call` to `function` and checks it is a 400 `invalid_request` that changes nothing
+/// and whose message names no Rust type.
+async fn assert_400_without_change(env: &TestEnv, function: Function, name: &str, call: Call) {
+    let before = env.table_snapshot().await;
+    let response = env.call(function, call).await;
+    assert_eq!(
+        response.status,
+        StatusCode::BAD_REQUEST,
+        "{name}: {}",
+        response.body
+    );
+    assert_eq!(response.error_code(), "invalid_request", "{name}");
+    let message = response.body["error"]["message"]
+        .as_str()
+        .unwrap_or_default();
+    for internal in ["struct", "Document", "Request", "enum "] {
+        assert!(
+            !message.contains(internal),
+            "{name}: the message names a Rust type: {message:?}"
+        );
+    }
+    assert_eq!(
+        env.table_snapshot().await,
+        before,
+        "{name} changed the table"
+    );
+}
+
+/// Found by the contract run (scripts/schemathesis.sh): serde builds a struct from an array
+/// of its fields, so `POST /v1/members` with the body `[null, null]` enrolled the caller, an
+/// adjustment could be `[5, "reason"]` and a purchase's amount `[100, "EUR"]`. API.md: a body
+/// or field of the wrong type is 400 `invalid_request`. (Its messages also named the Rust
+/// types, "expected struct MoneyDocument", where no error may show an internal name.)
+#[tokio::test]
+async fn objects_written_as_arrays_are_400_and_change_nothing() {
+    let env = TestEnv::new().await;
+    env.enrol("arr").await;
+    env.earn("arr", purchase("arr-1", 1000, None)).await;
+    let member = env.member_token("new-arr");
+    let till = env.till_token();
+    let admin = env.admin_token();
+    let post = |path: &str, token: &str, body: &str| {
+        Call::new("POST", path.to_string())
+            .bearer(token)
+            .raw_body(body)
+    };
+    let put = |path: &str, token: &str, body: &str| {
+        Call::new("PUT", path.to_string())
+            .bearer(token)
+            .raw_body(body)
+    };
+    let cases = [
+        (
+            Function::MemberApi,
+            "enrol as [null, null]",
+            post("/v1/members", &member, "[null, null]"),
+        ),
+        (
+            Function::MemberApi,
+            "enrol as [name]",
+            post("/v1/members", &member, r#"["Arr"]"#),
+        ),
+        (
+            Function::EarnPoints,
+            "earn as an array",
+            post(
+                "/v1/members/arr/earn",
+                &till,
+                r#"["arr-2", {"amount": 100, "currency": "EUR"}]"#,
+            ),
+        ),
+        (
+            Function::EarnPoints,
+            "earn with the amount as an array",
+            post(
+                "/v1/members/arr/earn",
+                &till,
+                r#"{"transactionId": "arr-2", "amount": [100, "EUR"]}"#,
+            ),
+        ),
+        (
+            Function::EarnPoints,
+            "earn with the amount as a number",
+            post(
+                "/v1/members/arr/earn",
+                &till,
+                r#"{"transactionId": "arr-2", "amount": 100}"#,
+            ),
+        ),
+        (
+            Function::EarnPoints,
+            "earn as a number",
+            post("/v1/members/arr/earn", &till, "5"),
+        ),
+        (
+            Function::EarnPoints,
+            "reverse as an array",
+            post(
+                "/v1/members/arr/earn/arr-1/reverse",
+                &till,
+                r#"[[500, "EUR"]]"#,
+            ),
+        ),
+        (
+            Function::EarnPoints,
+            "reverse with the amount as an array",
+            post(
+                "/v1/members/arr/earn/arr-1/reverse",
+                &till,
+                r#"{"amount": [500, "EUR"]}"#,
+            ),
+        ),
+        (
+            Function::EarnPoints,
+            "adjustment as an array",
+            post(
+                "/v1/members/arr/adjustments",
+                &admin,
+                r#"[5, "array reason"]"#,
+            ),
+        ),
+        (
+            Function::EarnPoints,
+            "tier floor as an array",
+            put(
+                "/v1/members/arr/tier-floor",
+                &admin,
+                r#"["Gold", "2027-06-30T00:00:00Z", "status match"]"#,
+            ),
+        ),
+        (
+            Function::EarnPoints,
+            "programme as an array",
+            put("/v1/program", &admin, "[{}]"),
+        ),
+        (
+            Function::EarnPoints,
+            "programme with earnRules as an array",
+            put(
+                "/v1/program",
+                &admin,
+                r#"{"earnRules": [[]], "tiers": [{"name": "Member", "qualifyingPoints": 0}]}"#,
+            ),
+        ),
+        (
+            Function::EarnPoints,
+            "programme with earnRules as a number",
+            put("/v1/program", &admin, r#"{"earnRules": 1}"#),
+        ),
+        (
+            Function::RedeemReward,
+            "reward as an array",
+            put("/v1/rewards/arr-reward", &admin, r#"["Array reward", 10]"#),
+        ),
+        (
+            Function::RedeemReward,
+            "redemption as an array",
+            post(
+                "/v1/members/me/redemptions",
+                &env.member_token("arr"),
+                r#"["free-coffee"]"#,
+            )
+            .header("idempotency-key", "arr-redeem-1"),
+        ),
+        (
+            Function::PartnerOffers,
+            "partner as an array",
+            put("/v1/partners/arr-partner", &admin, r#"["Array partner"]"#),
+        ),
+    ];
+    for (function, name, call) in cases {
+        assert_400_without_change(&env, function, name, call).await;
+    }
+}
+
+/// The same for partners' events, whose `data` serde buffered before it knew the type.
+#[tokio::test]
+async fn webhook_data_written_as_arrays_is_400_and_changes_nothing() {
+    let env = TestEnv::new().await;
+    env.enrol("arr").await;
+    let created = env
+        .call(
+            Function::PartnerOffers,
+            Call::new("PUT", "/v1/partners/bikes")
+                .bearer(&env.admin_token())
+                .json(&json!({"name": "Bike Shop"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let key = SigningKey::from_secret(created.body["secret"].as_str().unwrap()).unwrap();
+    let timestamp = START.unix_timestamp();
+    let signed = |id: &str, body: &str| {
+        Call::new("POST", "/v1/partners/bikes/webhooks")
+            .header("webhook-id", id)
+            .header("webhook-timestamp", &timestamp.to_string())
+            .header(
+                "webhook-signature",
+                &sign(&key, id, timestamp, body.as_bytes()),
+            )
+            .raw_body(body)
+    };
+    let cases = [
+        (
+            "withdrawal data as an array",
+            r#"{"type": "offer.withdrawn", "data": ["double-nov"]}"#,
+        ),
+        (
+            "offer data as an array",
+            r#"{"type": "offer.upserted", "data": ["double-nov", "Double", {"multiplier": 2}, null, "2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z"]}"#,
+        ),
+        (
+            "offer bonus as an array",
+            r#"{"type": "offer.upserted", "data": {"offerId": "double-nov", "title": "Double", "bonus": [2], "validFrom": "2026-11-01T00:00:00Z", "validTo": "2026-12-01T00:00:00Z"}}"#,
+        ),
+        (
+            "purchase amount as an array",
+            r#"{"type": "purchase.completed", "data": {"memberId": "arr", "partnerTransactionId": "bk-1", "amount": [5000, "EUR"], "occurredAt": "2026-11-23T10:00:00Z"}}"#,
+        ),
+        (
+            "the event as an array",
+            r#"["offer.withdrawn", {"offerId": "double-nov"}]"#,
+        ),
+        ("no data", r#"{"type": "offer.withdrawn"}"#),
+        ("data null", r#"{"type": "offer.withdrawn", "data": null}"#),
+        ("type not a string", r#"{"type": 5, "data": {}}"#),
+    ];
+    for (index, (name, body)) in cases.into_iter().enumerate() {
+        let call = signed(&format!("msg_arr_{index}"), body);
+        assert_400_without_change(&env, Function::PartnerOffers, name, call).await;
+    }
 }

@@ -4,7 +4,7 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use loyalty::Context;
-use loyalty::domain::program::Program;
+use loyalty::domain::program::{Program, ProgramDocument};
 use loyalty::http::{ApiError, ApiRequest, Scope, json};
 
 pub async fn get(context: &Context, request: &ApiRequest) -> Result<Response<Body>, ApiError> {
@@ -20,8 +20,9 @@ pub async fn get(context: &Context, request: &ApiRequest) -> Result<Response<Bod
 pub async fn put(context: &Context, request: &ApiRequest) -> Result<Response<Body>, ApiError> {
     let caller = request.caller(context)?;
     caller.require(Scope::Admin)?;
-    let program =
-        Program::from_json(request.body_bytes()?).map_err(|e| ApiError::invalid(e.to_string()))?;
+    // Decoded like every other body (objects only, no Rust names in messages), then checked.
+    let (document, _): (ProgramDocument, _) = request.json()?;
+    let program = Program::try_from(document).map_err(|e| ApiError::invalid(e.to_string()))?;
     context
         .store
         .put_program(&program, context.clock.now(), caller.subject())

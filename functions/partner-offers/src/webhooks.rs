@@ -19,16 +19,15 @@ use crate::PartnerContext;
 use crate::offers;
 use crate::purchase::{self, PartnerPurchase};
 
-/// The events partners send, by their `type`.
+/// An event as partners send it: its `type` and the `data` that type describes (other
+/// top-level fields, such as Standard Webhooks' `timestamp`, are ignored). The `data` is
+/// decoded once the type is known, like any request body: serde's adjacently tagged enums
+/// buffer it first, and would then take a struct written as an array of its fields.
 #[derive(Debug, Deserialize)]
-#[serde(tag = "type", content = "data")]
-enum WebhookEvent {
-    #[serde(rename = "offer.upserted")]
-    OfferUpserted(OfferDocument),
-    #[serde(rename = "offer.withdrawn")]
-    OfferWithdrawn(OfferWithdrawn),
-    #[serde(rename = "purchase.completed")]
-    PurchaseCompleted(PartnerPurchase),
+struct WebhookEvent {
+    #[serde(rename = "type")]
+    kind: String,
+    data: serde_json::Value,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,16 +114,23 @@ pub async fn receive(
     if let Some(record) = &snapshot.idempotency {
         return idempotency.replay(record);
     }
-    match ApiRequest::decode::<WebhookEvent>(value)? {
-        WebhookEvent::OfferUpserted(document) => {
+    let event = ApiRequest::decode::<WebhookEvent>(value)?;
+    match event.kind.as_str() {
+        "offer.upserted" => {
+            let document: OfferDocument = ApiRequest::decode(event.data)?;
             offers::upsert(context, &partner_id, &idempotency, document).await
         }
-        WebhookEvent::OfferWithdrawn(w) => {
-            offers::withdraw(context, &partner_id, &idempotency, w.offer_id).await
+        "offer.withdrawn" => {
+            let withdrawn: OfferWithdrawn = ApiRequest::decode(event.data)?;
+            offers::withdraw(context, &partner_id, &idempotency, withdrawn.offer_id).await
         }
-        WebhookEvent::PurchaseCompleted(p) => {
-            purchase::complete(context, &partner_id, idempotency, p).await
+        "purchase.completed" => {
+            let reported: PartnerPurchase = ApiRequest::decode(event.data)?;
+            purchase::complete(context, &partner_id, idempotency, reported).await
         }
+        _ => Err(ApiError::invalid(
+            "unknown event type: expected offer.upserted, offer.withdrawn or purchase.completed",
+        )),
     }
 }
 

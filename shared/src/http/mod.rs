@@ -7,6 +7,7 @@ mod identity;
 mod request;
 mod response;
 mod serve;
+mod strict;
 pub mod views;
 mod write;
 

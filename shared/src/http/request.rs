@@ -107,9 +107,10 @@ impl ApiRequest {
             .map_err(|e| ApiError::invalid(format!("the body is not valid JSON: {e}")))
     }
 
-    /// Decodes a JSON value into a request type; its `TryFrom` conversions validate.
+    /// Decodes a JSON value into a request type; its `TryFrom` conversions validate. Structs
+    /// must be JSON objects (not arrays of their fields), and messages name no Rust type.
     pub fn decode<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-        serde_json::from_value(value).map_err(|e| ApiError::invalid(e.to_string()))
+        super::strict::from_value(value).map_err(|e| ApiError::invalid(e.to_string()))
     }
 
     /// A JSON body that may be absent (then the type's default), with its raw value.

@@ -1,0 +1,926 @@
+//! `make bench`: every function measured against its physical floor, in one run.
+//!
+//! - Cold start: each function's release binary, and two floor binaries (`floor-echo`, a bare
+//!   lambda_runtime echo; `floor-sdk`, lambda_http + aws-config + the DynamoDB client making
+//!   the same DynamoDB calls), started against the harness's own Lambda Runtime API.
+//! - Warm: each operation driven through the function binaries by concurrent clients, next to
+//!   the same DynamoDB calls made by the harness alone (and by `floor-sdk`), with every
+//!   DynamoDB call counted and timed by a proxy in front of DynamoDB Local.
+//! - Memory and size, growth of the daily run, the earn-rule engine's throughput.
+//!
+//! Writes BENCHMARKS.md and an SVG chart; prints one line per figure. Run by
+//! `scripts/bench.sh`, which builds the binaries and starts DynamoDB Local.
+
+mod chart;
+mod growth;
+mod proxy;
+mod report;
+mod runtime_api;
+mod scenario;
+mod slot;
+mod stats;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use aws_sdk_dynamodb::Client;
+use bytes::Bytes;
+use loyalty_bench::replay::{self, Plan};
+use loyalty_tests::Call;
+use serde::Serialize;
+
+use crate::proxy::{Before, Proxy};
+use crate::scenario::{FUNCTIONS, Op, Prep, Scenario, api_gateway_event, check_answer};
+use crate::slot::{Launcher, Slot};
+
+/// Members each client of the warm benchmark spreads its requests over.
+const MEMBERS_PER_CLIENT: usize = 20;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub quick: bool,
+    pub cold_runs: usize,
+    pub concurrency: usize,
+    pub requests: usize,
+    pub serial_requests: usize,
+    pub warmup: usize,
+    pub stream_batch: usize,
+    pub growth_sizes: Vec<usize>,
+    pub growth_due: usize,
+    pub ops: Vec<Op>,
+    #[serde(skip)]
+    pub bin_dir: PathBuf,
+    #[serde(skip)]
+    pub upstream: String,
+    #[serde(skip)]
+    pub out: PathBuf,
+    #[serde(skip)]
+    pub chart: PathBuf,
+    #[serde(skip)]
+    pub log_dir: PathBuf,
+    #[serde(skip)]
+    pub zip_dir: PathBuf,
+    pub zip_arch: String,
+    #[serde(skip)]
+    pub criterion_dir: PathBuf,
+}
+
+fn env_usize(name: &str, default: usize) -> Result<usize> {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => v
+            .parse()
+            .with_context(|| format!("{name} must be a whole number, got {v:?}")),
+        _ => Ok(default),
+    }
+}
+
+fn env_path(name: &str, default: &str) -> PathBuf {
+    PathBuf::from(std::env::var(name).unwrap_or_else(|_| default.to_string()))
+}
+
+impl Config {
+    fn from_env() -> Result<Self> {
+        let quick = std::env::var("BENCH_QUICK").is_ok_and(|v| v == "1");
+        let endpoint = std::env::var("DYNAMODB_ENDPOINT")
+            .context("DYNAMODB_ENDPOINT must point at DynamoDB Local (scripts/bench.sh sets it)")?;
+        let upstream = endpoint
+            .strip_prefix("http://")
+            .ok_or_else(|| anyhow!("DYNAMODB_ENDPOINT must be http://host:port"))?
+            .trim_end_matches('/')
+            .to_string();
+        let cap = env_usize("BENCH_MEMBERS", 100_000)?;
+        let mut growth_sizes: Vec<usize> = [1_000, 10_000, 100_000]
+            .into_iter()
+            .filter(|s| *s <= cap)
+            .collect();
+        if growth_sizes.last() != Some(&cap) && cap > 0 {
+            growth_sizes.push(cap);
+        }
+        let ops = match std::env::var("BENCH_OPS") {
+            Ok(list) if !list.is_empty() => list
+                .split(',')
+                .map(|name| {
+                    Op::ALL
+                        .into_iter()
+                        .find(|op| op.name().replace(' ', "-") == name.trim())
+                        .ok_or_else(|| anyhow!("BENCH_OPS: unknown operation {name:?}"))
+                })
+                .collect::<Result<_>>()?,
+            _ => Op::ALL.to_vec(),
+        };
+        let cold_runs = env_usize("BENCH_COLD_RUNS", if quick { 5 } else { 30 })?;
+        let config = Self {
+            quick,
+            cold_runs,
+            concurrency: env_usize("BENCH_CONCURRENCY", 4)?.max(1),
+            requests: env_usize("BENCH_REQUESTS", if quick { 200 } else { 1000 })?,
+            serial_requests: env_usize("BENCH_SERIAL_REQUESTS", if quick { 60 } else { 300 })?,
+            warmup: env_usize("BENCH_WARMUP", 10)?,
+            stream_batch: env_usize("BENCH_STREAM_BATCH", 25)?.max(1),
+            growth_sizes,
+            growth_due: env_usize("BENCH_DUE", 100)?,
+            ops,
+            bin_dir: env_path("BENCH_BIN_DIR", "target/release"),
+            upstream,
+            out: env_path("BENCH_OUT", "BENCHMARKS.md"),
+            chart: env_path("BENCH_CHART", "docs/bench/latency.svg"),
+            log_dir: env_path("BENCH_LOG_DIR", ".local/bench"),
+            zip_dir: env_path("BENCH_ZIP_DIR", "target/lambda"),
+            zip_arch: std::env::var("BENCH_ZIP_ARCH").unwrap_or_else(|_| "arm64".into()),
+            criterion_dir: env_path("BENCH_CRITERION_DIR", "target/criterion"),
+        };
+        Ok(config)
+    }
+
+    /// Requests per op for the stream batch, which makes `stream_batch` calls each.
+    fn requests_for(&self, op: Op, serial: bool) -> usize {
+        let n = if serial {
+            self.serial_requests
+        } else {
+            self.requests
+        };
+        if op == Op::StreamBatch {
+            (n / 4).max(20)
+        } else {
+            n
+        }
+    }
+}
+
+/// The calls of one recorded invocation, and the items to put back before making them again.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub plan: Plan,
+    pub before: Vec<Before>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ColdResult {
+    pub label: String,
+    pub binary: String,
+    pub function: Option<String>,
+    pub op: Option<Op>,
+    pub init_ms: Vec<f64>,
+    pub first_ms: Vec<f64>,
+    pub dynamodb_ms: Vec<f64>,
+    pub rss_kib: Vec<u64>,
+    pub calls: Vec<usize>,
+    pub errors: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Phase {
+    pub concurrency: usize,
+    pub total_ms: Vec<f64>,
+    pub dynamodb_ms: Vec<f64>,
+    pub calls: Vec<usize>,
+    pub operations: BTreeMap<String, usize>,
+    pub errors: usize,
+    pub rss_kib: Vec<u64>,
+    pub wall_s: f64,
+    /// Time with a request in flight, summed over the clients (warm-up included).
+    pub busy_ms: f64,
+}
+
+impl Phase {
+    /// Requests in flight on average: busy time over wall time.
+    pub fn effective_concurrency(&self) -> f64 {
+        self.busy_ms / (self.wall_s * 1000.0)
+    }
+
+    pub fn outside_ms(&self) -> Vec<f64> {
+        self.total_ms
+            .iter()
+            .zip(&self.dynamodb_ms)
+            .map(|(t, d)| t - d)
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OpResult {
+    pub op: Op,
+    pub function: String,
+    pub plan: Vec<String>,
+    pub function_concurrent: Phase,
+    pub function_serial: Phase,
+    pub floor_concurrent: Phase,
+    pub floor_serial: Phase,
+    pub floor_sdk_concurrent: Phase,
+    pub floor_sdk_serial: Phase,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Size {
+    pub binary: String,
+    pub zip_bytes: Option<u64>,
+    pub binary_bytes: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleEngine {
+    pub ns_per_iteration: f64,
+    pub evaluations_per_iteration: u64,
+    pub evaluations_per_second: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub config: Config,
+    pub machine: BTreeMap<String, String>,
+    pub cold: Vec<ColdResult>,
+    pub warm: Vec<OpResult>,
+    pub sizes: Vec<Size>,
+    pub growth: Vec<growth::GrowthStep>,
+    pub rule_engine: Option<RuleEngine>,
+    pub total_s: f64,
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+struct Bench {
+    config: Config,
+    launcher: Launcher,
+    scenario: Scenario,
+    /// Straight to DynamoDB Local: setup, recording and putting items back; never timed.
+    direct: Client,
+    /// Putting items back takes it exclusively, timed floor calls shared: the floors' untimed
+    /// writes never load DynamoDB Local while a timed floor request is in flight. (It can
+    /// only lower the floors' concurrency, which makes them faster, never slower.)
+    restore_lock: tokio::sync::RwLock<()>,
+}
+
+impl Bench {
+    fn warm_member(c: usize, k: usize) -> String {
+        format!("w{c}-{}", k % MEMBERS_PER_CLIENT)
+    }
+
+    fn floor_member(c: usize) -> String {
+        format!("f{c}")
+    }
+
+    /// One invocation per client on the floor members, through a recording proxy: the calls
+    /// the floors will make.
+    async fn record(&self, op: Op) -> Result<Vec<Recorded>> {
+        let slot = self
+            .launcher
+            .start(op.function(), op.function(), Some(self.direct.clone()))
+            .await?;
+        let mut plans = Vec::new();
+        for c in 0..self.config.concurrency {
+            let mut recorded = None;
+            for _attempt in 0..3 {
+                let prep = self.scenario.prepare(op, &Self::floor_member(c)).await?;
+                let event = Bytes::from(serde_json::to_vec(&self.scenario.event(&prep))?);
+                let invocation = slot.invoke(event).await?;
+                check_answer(Some(op), &invocation.outcome.body)
+                    .with_context(|| format!("recording {}", op.name()))?;
+                if invocation.calls.iter().any(|c| c.status != 200) {
+                    continue; // a retried call (contention): record a clean one
+                }
+                let mut seen = HashSet::new();
+                let before = invocation
+                    .calls
+                    .iter()
+                    .flat_map(|c| c.before.iter().cloned())
+                    .filter(|b| seen.insert(format!("{}{:?}", b.table, sorted_key(&b.key))))
+                    .collect();
+                let calls = invocation
+                    .calls
+                    .iter()
+                    .map(|c| {
+                        c.as_call()
+                            .ok_or_else(|| anyhow!("a call was not recorded"))
+                    })
+                    .collect::<Result<_>>()?;
+                recorded = Some(Recorded {
+                    plan: Plan { calls },
+                    before,
+                });
+                break;
+            }
+            plans.push(recorded.ok_or_else(|| anyhow!("no clean recording of {}", op.name()))?);
+        }
+        slot.stop().await;
+        Ok(plans)
+    }
+
+    /// Puts the items a recorded invocation wrote back as they were before it.
+    async fn restore(&self, before: &[Before]) -> Result<()> {
+        for b in before {
+            match &b.item {
+                Some(item) => {
+                    self.direct
+                        .put_item()
+                        .table_name(&b.table)
+                        .set_item(Some(item.clone()))
+                        .send()
+                        .await?;
+                }
+                None => {
+                    self.direct
+                        .delete_item()
+                        .table_name(&b.table)
+                        .set_key(Some(b.key.clone()))
+                        .send()
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn restore_exclusively(&self, before: &[Before]) -> Result<()> {
+        if before.is_empty() {
+            return Ok(());
+        }
+        let _exclusive = self.restore_lock.write().await;
+        self.restore(before).await
+    }
+
+    fn floor_event(plan: &Plan) -> Result<Bytes> {
+        let call = Call::new("POST", "/floor").raw_body(serde_json::to_string(plan)?);
+        Ok(Bytes::from(serde_json::to_vec(&api_gateway_event(&call))?))
+    }
+
+    /// Starts `binary`, hands it `event` at once, and measures init and first invocation.
+    async fn cold_once(
+        &self,
+        binary: &str,
+        function: &str,
+        event: Bytes,
+        op: Option<Op>,
+        result: &mut ColdResult,
+    ) -> Result<()> {
+        let slot = self.launcher.start(binary, function, None).await?;
+        let invocation = slot.invoke(event).await;
+        let rss = slot.peak_rss_kib();
+        let first_poll = slot.runtime.first_poll();
+        let spawned = slot.spawned;
+        slot.stop().await;
+        let invocation = invocation?;
+        let checked = match binary {
+            "floor-echo" => Ok(()),
+            "floor-sdk" => check_answer(None, &invocation.outcome.body),
+            _ => check_answer(op, &invocation.outcome.body),
+        };
+        if let Err(error) = checked {
+            result.errors += 1;
+            eprintln!("bench: cold {binary}: {error:#}");
+            return Ok(());
+        }
+        let first_poll = first_poll.ok_or_else(|| anyhow!("{binary} never polled"))?;
+        result
+            .init_ms
+            .push(ms(first_poll.saturating_duration_since(spawned)));
+        result.first_ms.push(ms(invocation
+            .outcome
+            .completed
+            .saturating_duration_since(spawned)));
+        result.dynamodb_ms.push(ms(invocation.dynamodb_time()));
+        result.calls.push(invocation.calls.len());
+        result.rss_kib.push(rss?);
+        Ok(())
+    }
+
+    async fn cold(&self, plans: &BTreeMap<Op, Vec<Recorded>>) -> Result<Vec<ColdResult>> {
+        let mut echo = ColdResult {
+            label: "floor-echo".into(),
+            binary: "floor-echo".into(),
+            ..Default::default()
+        };
+        let mut rows: Vec<(ColdResult, ColdResult)> = Vec::new();
+        for (function, op) in FUNCTIONS {
+            if !self.config.ops.contains(&op) || !plans.contains_key(&op) {
+                continue;
+            }
+            rows.push((
+                ColdResult {
+                    label: format!("floor-sdk ({} calls)", op.name()),
+                    binary: "floor-sdk".into(),
+                    function: Some(function.into()),
+                    op: Some(op),
+                    ..Default::default()
+                },
+                ColdResult {
+                    label: function.into(),
+                    binary: function.into(),
+                    function: Some(function.into()),
+                    op: Some(op),
+                    ..Default::default()
+                },
+            ));
+        }
+        let echo_event = Bytes::from_static(br#"{"hello":"floor"}"#);
+        for run in 0..self.config.cold_runs {
+            self.cold_once(
+                "floor-echo",
+                "floor-echo",
+                echo_event.clone(),
+                None,
+                &mut echo,
+            )
+            .await?;
+            for (floor, function) in &mut rows {
+                let Some(op) = function.op else { continue };
+                let recorded = plans
+                    .get(&op)
+                    .and_then(|p| p.first())
+                    .ok_or_else(|| anyhow!("no plan for {}", op.name()))?;
+                self.restore(&recorded.before).await?;
+                let event = Self::floor_event(&recorded.plan)?;
+                self.cold_once("floor-sdk", "floor-sdk", event, Some(op), floor)
+                    .await?;
+                let prep = self.scenario.prepare(op, "cold").await?;
+                let event = Bytes::from(serde_json::to_vec(&self.scenario.event(&prep))?);
+                let binary = function.binary.clone();
+                self.cold_once(&binary, &binary, event, Some(op), function)
+                    .await?;
+            }
+            if run == 0 || (run + 1) % 10 == 0 {
+                eprintln!(
+                    "bench: cold start run {}/{}",
+                    run + 1,
+                    self.config.cold_runs
+                );
+            }
+        }
+        let mut all = vec![echo];
+        for (floor, function) in rows {
+            all.push(floor);
+            all.push(function);
+        }
+        Ok(all)
+    }
+
+    async fn function_phase(&self, op: Op, clients: usize, per_client: usize) -> Result<Phase> {
+        let mut slots = Vec::new();
+        for _ in 0..clients {
+            slots.push(
+                self.launcher
+                    .start(op.function(), op.function(), None)
+                    .await?,
+            );
+        }
+        let preps = futures::future::try_join_all((0..clients).map(|c| async move {
+            let mut preps = Vec::new();
+            for k in 0..self.config.warmup + per_client {
+                preps.push(self.scenario.prepare(op, &Self::warm_member(c, k)).await?);
+            }
+            Ok::<_, anyhow::Error>(preps)
+        }))
+        .await?;
+        let started = Instant::now();
+        let outcome = futures::future::try_join_all(
+            slots
+                .iter()
+                .zip(&preps)
+                .map(|(slot, preps)| self.drive_slot(op, slot, preps)),
+        )
+        .await;
+        let wall = started.elapsed();
+        let rss: Vec<u64> = slots.iter().filter_map(|s| s.peak_rss_kib().ok()).collect();
+        for slot in slots {
+            slot.stop().await;
+        }
+        let mut phase = merge(clients, outcome?);
+        phase.rss_kib = rss;
+        phase.wall_s = wall.as_secs_f64();
+        Ok(phase)
+    }
+
+    async fn drive_slot(&self, op: Op, slot: &Slot, preps: &[Prep]) -> Result<Phase> {
+        let mut phase = Phase::default();
+        for (k, prep) in preps.iter().enumerate() {
+            let event = Bytes::from(serde_json::to_vec(&self.scenario.event(prep))?);
+            let invocation = slot.invoke(event).await?;
+            phase.busy_ms += ms(invocation.outcome.end_to_end());
+            let answer = if invocation.outcome.error {
+                Err(anyhow!(
+                    "the function reported an error: {}",
+                    String::from_utf8_lossy(&invocation.outcome.body)
+                ))
+            } else {
+                check_answer(Some(op), &invocation.outcome.body)
+            };
+            if let Err(error) = answer {
+                phase.errors += 1;
+                if phase.errors <= 3 {
+                    eprintln!("bench: {} via {}: {error:#}", op.name(), slot.function);
+                }
+            }
+            if k >= self.config.warmup {
+                record_sample(
+                    &mut phase,
+                    invocation.outcome.end_to_end(),
+                    &invocation.calls,
+                );
+            }
+        }
+        Ok(phase)
+    }
+
+    /// The same calls, made by the harness alone with the SDK, through the same kind of proxy.
+    async fn floor_phase(
+        &self,
+        plans: &[Recorded],
+        clients: usize,
+        per_client: usize,
+    ) -> Result<Phase> {
+        let started = Instant::now();
+        let outcome =
+            futures::future::try_join_all(plans.iter().take(clients).map(|recorded| async move {
+                let proxy = Proxy::start(&self.config.upstream, None).await?;
+                let client = replay::plain_client(Some(&proxy.url())).await;
+                let mut phase = Phase::default();
+                for k in 0..self.config.warmup + per_client {
+                    self.restore_exclusively(&recorded.before).await?;
+                    let shared = self.restore_lock.read().await;
+                    proxy.take();
+                    let t0 = Instant::now();
+                    let made = replay::run(&client, &recorded.plan).await;
+                    let elapsed = t0.elapsed();
+                    drop(shared);
+                    phase.busy_ms += ms(elapsed);
+                    let calls = proxy.take();
+                    if let Err(error) = made {
+                        phase.errors += 1;
+                        if phase.errors <= 3 {
+                            eprintln!("bench: floor: {error:#}");
+                        }
+                    }
+                    if k >= self.config.warmup {
+                        record_sample(&mut phase, elapsed, &calls);
+                    }
+                }
+                Ok::<_, anyhow::Error>(phase)
+            }))
+            .await?;
+        let mut phase = merge(clients, outcome);
+        phase.wall_s = started.elapsed().as_secs_f64();
+        Ok(phase)
+    }
+
+    /// The same calls made by the `floor-sdk` binary through the Runtime API (and its peak RSS
+    /// under that load).
+    async fn floor_sdk_phase(
+        &self,
+        op: Op,
+        plans: &[Recorded],
+        clients: usize,
+        per_client: usize,
+    ) -> Result<Phase> {
+        let mut slots = Vec::new();
+        for _ in 0..clients.min(plans.len()) {
+            slots.push(self.launcher.start("floor-sdk", "floor-sdk", None).await?);
+        }
+        let started = Instant::now();
+        let outcome = futures::future::try_join_all(slots.iter().zip(plans).map(
+            |(slot, recorded)| async move {
+                let event = Self::floor_event(&recorded.plan)?;
+                let mut phase = Phase::default();
+                for k in 0..self.config.warmup + per_client {
+                    self.restore_exclusively(&recorded.before).await?;
+                    let shared = self.restore_lock.read().await;
+                    let invocation = slot.invoke(event.clone()).await;
+                    drop(shared);
+                    let invocation = invocation?;
+                    phase.busy_ms += ms(invocation.outcome.end_to_end());
+                    if let Err(error) = check_answer(None, &invocation.outcome.body) {
+                        phase.errors += 1;
+                        if phase.errors <= 3 {
+                            eprintln!("bench: floor-sdk {}: {error:#}", op.name());
+                        }
+                    }
+                    if k >= self.config.warmup {
+                        record_sample(
+                            &mut phase,
+                            invocation.outcome.end_to_end(),
+                            &invocation.calls,
+                        );
+                    }
+                }
+                Ok::<_, anyhow::Error>(phase)
+            },
+        ))
+        .await;
+        let wall = started.elapsed();
+        let rss: Vec<u64> = slots.iter().filter_map(|s| s.peak_rss_kib().ok()).collect();
+        for slot in slots {
+            slot.stop().await;
+        }
+        let mut phase = merge(clients, outcome?);
+        phase.rss_kib = rss;
+        phase.wall_s = wall.as_secs_f64();
+        Ok(phase)
+    }
+
+    async fn warm(&self, op: Op, plans: &[Recorded]) -> Result<OpResult> {
+        let c = self.config.concurrency;
+        let per_client = self.config.requests_for(op, false).div_ceil(c);
+        let serial = self.config.requests_for(op, true);
+        let function_concurrent = self.function_phase(op, c, per_client).await?;
+        let function_serial = self.function_phase(op, 1, serial).await?;
+        let floor_concurrent = self.floor_phase(plans, c, per_client).await?;
+        let floor_serial = self.floor_phase(plans, 1, serial).await?;
+        let floor_sdk_concurrent = self.floor_sdk_phase(op, plans, c, per_client).await?;
+        let floor_sdk_serial = self.floor_sdk_phase(op, plans, 1, serial).await?;
+        Ok(OpResult {
+            op,
+            function: op.function().into(),
+            plan: plans
+                .first()
+                .map(|r| r.plan.calls.iter().map(|c| c.operation.clone()).collect())
+                .unwrap_or_default(),
+            function_concurrent,
+            function_serial,
+            floor_concurrent,
+            floor_serial,
+            floor_sdk_concurrent,
+            floor_sdk_serial,
+        })
+    }
+}
+
+fn sorted_key(key: &proxy::Item) -> Vec<(String, String)> {
+    let mut parts: Vec<(String, String)> = key
+        .iter()
+        .map(|(k, v)| (k.clone(), format!("{v:?}")))
+        .collect();
+    parts.sort();
+    parts
+}
+
+fn record_sample(phase: &mut Phase, total: Duration, calls: &[proxy::ProxyCall]) {
+    phase.total_ms.push(ms(total));
+    phase
+        .dynamodb_ms
+        .push(ms(calls.iter().map(proxy::ProxyCall::duration).sum()));
+    phase.calls.push(calls.len());
+    for call in calls {
+        *phase.operations.entry(call.operation.clone()).or_default() += 1;
+    }
+}
+
+fn merge(concurrency: usize, parts: Vec<Phase>) -> Phase {
+    let mut phase = Phase {
+        concurrency,
+        ..Phase::default()
+    };
+    for part in parts {
+        phase.total_ms.extend(part.total_ms);
+        phase.dynamodb_ms.extend(part.dynamodb_ms);
+        phase.calls.extend(part.calls);
+        for (k, v) in part.operations {
+            *phase.operations.entry(k).or_default() += v;
+        }
+        phase.errors += part.errors;
+        phase.busy_ms += part.busy_ms;
+    }
+    phase
+}
+
+fn machine() -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    let read = |p: &str| std::fs::read_to_string(p).unwrap_or_default();
+    let cpu = read("/proc/cpuinfo")
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")
+                .map(|v| v.trim_start_matches([' ', '\t', ':']).to_string())
+        })
+        .unwrap_or_else(|| "unknown".into());
+    m.insert("cpu".into(), cpu);
+    m.insert(
+        "cores".into(),
+        std::thread::available_parallelism()
+            .map(|n| n.to_string())
+            .unwrap_or_default(),
+    );
+    let mem = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:").map(|v| v.trim().to_string()))
+        .unwrap_or_default();
+    m.insert("memory".into(), mem);
+    m.insert(
+        "kernel".into(),
+        read("/proc/sys/kernel/osrelease").trim().to_string(),
+    );
+    m.insert("arch".into(), std::env::consts::ARCH.into());
+    m.insert(
+        "load_end".into(),
+        read("/proc/loadavg")
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    for (key, var) in [
+        ("date", "BENCH_DATE"),
+        ("commit", "BENCH_COMMIT"),
+        ("rustc", "BENCH_RUSTC"),
+        ("java", "BENCH_JAVA"),
+        ("dynamodb_local", "BENCH_DYNAMODB_LOCAL"),
+        ("network", "BENCH_NETWORK"),
+    ] {
+        m.insert(
+            key.into(),
+            std::env::var(var).unwrap_or_else(|_| "unknown".into()),
+        );
+    }
+    m
+}
+
+fn sizes(config: &Config) -> Vec<Size> {
+    let mut out = Vec::new();
+    for binary in FUNCTIONS
+        .iter()
+        .map(|(f, _)| *f)
+        .chain(["floor-echo", "floor-sdk"])
+    {
+        out.push(Size {
+            binary: binary.into(),
+            zip_bytes: slot::file_size(&config.zip_dir.join(binary).join("bootstrap.zip")),
+            binary_bytes: slot::file_size(&config.bin_dir.join(binary)),
+        });
+    }
+    out
+}
+
+fn rule_engine(config: &Config) -> Option<RuleEngine> {
+    let dir = config
+        .criterion_dir
+        .join("earn_rules")
+        .join("evaluate_earn_mix");
+    let estimates: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("new/estimates.json")).ok()?)
+            .ok()?;
+    let benchmark: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("new/benchmark.json")).ok()?)
+            .ok()?;
+    let ns = estimates["mean"]["point_estimate"].as_f64()?;
+    let elements = benchmark["throughput"]["Elements"].as_u64()?;
+    Some(RuleEngine {
+        ns_per_iteration: ns,
+        evaluations_per_iteration: elements,
+        evaluations_per_second: elements as f64 / (ns * 1e-9),
+    })
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let started = Instant::now();
+    let load_start = std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let config = Config::from_env()?;
+    std::fs::create_dir_all(&config.log_dir)?;
+    for binary in FUNCTIONS
+        .iter()
+        .map(|(f, _)| *f)
+        .chain(["floor-echo", "floor-sdk"])
+    {
+        let path = config.bin_dir.join(binary);
+        if !path.exists() {
+            bail!(
+                "{} is missing: build the release binaries first (scripts/bench.sh does)",
+                path.display()
+            );
+        }
+    }
+    eprintln!(
+        "bench: {} cold starts per binary, {} requests per operation at concurrency {} and {} at 1{}",
+        config.cold_runs,
+        config.requests,
+        config.concurrency,
+        config.serial_requests,
+        if config.quick { " (BENCH_QUICK)" } else { "" }
+    );
+    let direct = loyalty_tests::local_client().await;
+    let table = format!("bench-{:08x}", rand::random::<u32>());
+    let scenario = Scenario::setup(direct.clone(), table.clone(), config.stream_batch).await?;
+    let secrets_key = std::env::var(loyalty::webhook::cipher::KEY_ENV)
+        .unwrap_or_else(|_| loyalty_tests::SECRETS_KEY.to_string());
+    let launcher = Launcher {
+        bin_dir: std::fs::canonicalize(&config.bin_dir)?,
+        upstream: config.upstream.clone(),
+        table: table.clone(),
+        secrets_key,
+        log_dir: std::fs::canonicalize(&config.log_dir)?,
+    };
+    let bench = Bench {
+        config: config.clone(),
+        launcher,
+        scenario,
+        direct: direct.clone(),
+        restore_lock: tokio::sync::RwLock::new(()),
+    };
+    let mut members: Vec<String> = vec!["cold".into()];
+    for c in 0..config.concurrency {
+        members.push(Bench::floor_member(c));
+        for j in 0..MEMBERS_PER_CLIENT {
+            members.push(Bench::warm_member(c, j));
+        }
+    }
+    bench.scenario.enrol(&members, true).await?;
+    eprintln!(
+        "bench: table {table} ready ({} members, stream batch of {} records) in {:.0}s",
+        members.len(),
+        config.stream_batch,
+        started.elapsed().as_secs_f64()
+    );
+
+    let mut plans = BTreeMap::new();
+    for op in &config.ops {
+        let recorded = bench.record(*op).await?;
+        eprintln!(
+            "bench: recorded {}: {}",
+            op.name(),
+            recorded
+                .first()
+                .map(|r| r
+                    .plan
+                    .calls
+                    .iter()
+                    .map(|c| c.operation.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" + "))
+                .unwrap_or_default()
+        );
+        plans.insert(*op, recorded);
+    }
+
+    let cold = bench.cold(&plans).await?;
+    for row in &cold {
+        report::print_cold(row, &cold);
+    }
+
+    let mut warm = Vec::new();
+    for op in &config.ops {
+        let t = Instant::now();
+        let recorded = plans.get(op).ok_or_else(|| anyhow!("no plan"))?;
+        let result = bench.warm(*op, recorded).await?;
+        report::print_warm(&result);
+        eprintln!(
+            "bench: {} done in {:.0}s",
+            op.name(),
+            t.elapsed().as_secs_f64()
+        );
+        warm.push(result);
+    }
+
+    let growth = if config.growth_sizes.is_empty() {
+        Vec::new()
+    } else {
+        let table = format!("bench-growth-{:08x}", rand::random::<u32>());
+        growth::run(
+            direct.clone(),
+            &config.upstream,
+            &table,
+            &config.growth_sizes,
+            config.growth_due,
+        )
+        .await?
+    };
+
+    let mut machine = machine();
+    machine.insert("load_start".into(), load_start);
+    let results = Results {
+        machine,
+        sizes: sizes(&config),
+        rule_engine: rule_engine(&config),
+        config: config.clone(),
+        cold,
+        warm,
+        growth,
+        total_s: started.elapsed().as_secs_f64(),
+    };
+    std::fs::write(
+        config.log_dir.join("results.json"),
+        serde_json::to_vec_pretty(&results)?,
+    )?;
+    if let Some(parent) = config.chart.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(&config.chart, chart::svg(&results))?;
+    let markdown = report::markdown(&results, &config.chart);
+    std::fs::write(&config.out, &markdown.text)?;
+    eprintln!();
+    for line in &markdown.summary {
+        eprintln!("{line}");
+    }
+    eprintln!(
+        "bench: wrote {} and {} in {:.0}s",
+        config.out.display(),
+        config.chart.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

@@ -1,0 +1,889 @@
+//! BENCHMARKS.md, and the one-line summaries printed at the end of a run.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::scenario::{FUNCTIONS, Op};
+use crate::stats::{Summary, mode, summarize};
+use crate::{ColdResult, OpResult, Phase, Results};
+
+/// Targets of the issue, on this machine.
+const INIT_RATIO: f64 = 1.3;
+const INIT_MS: f64 = 15.0;
+const FIRST_MS: f64 = 30.0;
+const MAX_CALLS: usize = 2;
+const OUTSIDE_MS: f64 = 0.2;
+const P99_RATIO: f64 = 1.5;
+const RSS_RATIO: f64 = 2.0;
+/// MB read as 10^6 bytes, the stricter of the two readings.
+const RSS_MB: f64 = 24.0;
+const ZIP_MB: f64 = 6.0;
+const MB: f64 = 1_000_000.0;
+const MIB: f64 = 1_048_576.0;
+const RULES_PER_S: f64 = 1_000_000.0;
+
+pub struct Markdown {
+    pub text: String,
+    pub summary: Vec<String>,
+}
+
+fn f(v: f64) -> String {
+    if !v.is_finite() {
+        "n/a".into()
+    } else if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else if v >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
+}
+
+/// A difference, with its sign: `+1.20`, `-0.35`.
+fn signed(v: f64) -> String {
+    if v.is_finite() && v >= 0.0 {
+        format!("+{}", f(v))
+    } else if v.is_finite() {
+        format!("-{}", f(-v))
+    } else {
+        "n/a".into()
+    }
+}
+
+fn mib(kib: f64) -> f64 {
+    kib / 1024.0
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "**missed**" }
+}
+
+fn rss_summary(values: &[u64]) -> Summary {
+    summarize(values.iter().map(|v| *v as f64))
+}
+
+fn max_rss_mib(values: &[u64]) -> f64 {
+    values.iter().max().map_or(f64::NAN, |v| mib(*v as f64))
+}
+
+fn cold_of<'a>(cold: &'a [ColdResult], label: &str) -> Option<&'a ColdResult> {
+    cold.iter().find(|c| c.label == label)
+}
+
+fn sdk_floor_for<'a>(cold: &'a [ColdResult], function: &str) -> Option<&'a ColdResult> {
+    cold.iter()
+        .find(|c| c.binary == "floor-sdk" && c.function.as_deref() == Some(function))
+}
+
+/// Every floor-sdk cold start, whatever calls it then made (init does not depend on them).
+fn sdk_init_all(cold: &[ColdResult]) -> Summary {
+    summarize(
+        cold.iter()
+            .filter(|c| c.binary == "floor-sdk")
+            .flat_map(|c| c.init_ms.iter().copied()),
+    )
+}
+
+pub fn print_cold(row: &ColdResult, all: &[ColdResult]) {
+    let init = summarize(row.init_ms.iter().copied());
+    let first = summarize(row.first_ms.iter().copied());
+    let rss = rss_summary(&row.rss_kib);
+    let ratio = match (&row.function, row.binary.as_str()) {
+        (Some(function), binary) if binary != "floor-sdk" => sdk_floor_for(all, function)
+            .map(|floor| {
+                format!(
+                    " ({:.2}x / {:.2}x the SDK floor)",
+                    init.p50 / sdk_init_all(all).p50,
+                    first.p50 / summarize(floor.first_ms.iter().copied()).p50
+                )
+            })
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    eprintln!(
+        "cold {:<28} init p50 {} ms p99 {} ms | first invocation p50 {} ms p99 {} ms | peak RSS {} MiB{ratio}{}",
+        row.label,
+        f(init.p50),
+        f(init.p99),
+        f(first.p50),
+        f(first.p99),
+        f(mib(rss.p50)),
+        if row.errors > 0 {
+            format!(" | {} errors", row.errors)
+        } else {
+            String::new()
+        }
+    );
+}
+
+pub fn print_warm(result: &OpResult) {
+    let function = summarize(result.function_concurrent.total_ms.iter().copied());
+    let floor = summarize(result.floor_concurrent.total_ms.iter().copied());
+    let outside = summarize(result.function_serial.outside_ms());
+    eprintln!(
+        "warm {:<12} {} calls | p50 {} ms p99 {} ms (floor {} / {} ms, p99 {:.2}x) at concurrency {} | outside DynamoDB p50 {} ms at 1 | errors {}",
+        result.op.name(),
+        mode(&result.function_concurrent.calls).unwrap_or(0),
+        f(function.p50),
+        f(function.p99),
+        f(floor.p50),
+        f(floor.p99),
+        function.p99 / floor.p99,
+        result.function_concurrent.concurrency,
+        f(outside.p50),
+        result.function_concurrent.errors
+            + result.function_serial.errors
+            + result.floor_concurrent.errors
+            + result.floor_serial.errors
+            + result.floor_sdk_concurrent.errors
+            + result.floor_sdk_serial.errors
+    );
+}
+
+fn calls_text(phase: &Phase) -> String {
+    let Some(m) = mode(&phase.calls) else {
+        return "n/a".into();
+    };
+    let min = phase.calls.iter().min().copied().unwrap_or(0);
+    let max = phase.calls.iter().max().copied().unwrap_or(0);
+    if min == max {
+        format!("{m}")
+    } else {
+        format!("{m} ({min}–{max})")
+    }
+}
+
+pub fn markdown(results: &Results, chart: &Path) -> Markdown {
+    let mut out = String::new();
+    let mut summary = Vec::new();
+    let mut misses: Vec<String> = Vec::new();
+    let c = &results.config;
+    let m = &results.machine;
+    let get = |k: &str| m.get(k).cloned().unwrap_or_default();
+
+    let _ = writeln!(out, "# Benchmarks\n");
+    let _ = writeln!(
+        out,
+        "Measured by `make bench` (`scripts/bench.sh`, harness in `bench/`); regenerate with the same \
+         command. Every figure below comes from one run, side by side with its floor, so a \
+         regression shows as a ratio moving. The chart of the latency distributions is \
+         [{}]({}).\n",
+        chart.display(),
+        chart.display()
+    );
+    let _ = writeln!(out, "| | |\n|---|---|");
+    let _ = writeln!(out, "| date | {} |", get("date"));
+    let _ = writeln!(out, "| commit | `{}` |", get("commit"));
+    let _ = writeln!(
+        out,
+        "| machine | {} ({}), {} cores, {} RAM, Linux {} |",
+        get("cpu"),
+        get("arch"),
+        get("cores"),
+        get("memory"),
+        get("kernel")
+    );
+    let _ = writeln!(
+        out,
+        "| toolchain | {} (release profile: fat LTO, 1 codegen unit, panic = abort, stripped) |",
+        get("rustc")
+    );
+    let _ = writeln!(
+        out,
+        "| DynamoDB | DynamoDB Local {} in memory on the same machine, {} ({}) |",
+        get("dynamodb_local"),
+        get("java"),
+        get("network")
+    );
+    let _ = writeln!(
+        out,
+        "| settings | {} cold starts per binary; warm: {} requests per operation at concurrency {} and {} at concurrency 1 (stream batch: a quarter of that), {} warm-up requests per process not counted; stream batches of {} records{} |",
+        c.cold_runs,
+        c.requests,
+        c.concurrency,
+        c.serial_requests,
+        c.warmup,
+        c.stream_batch,
+        if c.quick { "; **BENCH_QUICK run**" } else { "" }
+    );
+    let _ = writeln!(
+        out,
+        "| load average (1, 5, 15 min) | {} at the start, {} at the end (anything else running on the 2 cores shows here) |",
+        get("load_start"),
+        get("load_end")
+    );
+    let _ = writeln!(out, "| duration | {:.0} s |\n", results.total_s);
+    let _ = writeln!(
+        out,
+        "![Latency distributions: cold starts and each operation next to its floors]({})\n",
+        chart.display()
+    );
+
+    // ---- targets --------------------------------------------------------------------------
+    let mut targets = String::new();
+    let _ = writeln!(targets, "## Targets\n");
+    let _ = writeln!(targets, "| target | measured | verdict |\n|---|---|---|");
+    let cold = &results.cold;
+    let echo = cold_of(cold, "floor-echo");
+    let echo_init = echo.map_or(f64::NAN, |e| summarize(e.init_ms.iter().copied()).p50);
+    let echo_first = echo.map_or(f64::NAN, |e| summarize(e.first_ms.iter().copied()).p50);
+    let sdk_init = sdk_init_all(cold);
+    for (function, op) in FUNCTIONS {
+        let (Some(row), Some(floor)) = (cold_of(cold, function), sdk_floor_for(cold, function))
+        else {
+            continue;
+        };
+        let init = summarize(row.init_ms.iter().copied());
+        let first = summarize(row.first_ms.iter().copied());
+        let floor_first = summarize(floor.first_ms.iter().copied());
+        let init_ratio = init.p50 / sdk_init.p50;
+        let first_ratio = first.p50 / floor_first.p50;
+        let init_met = init_ratio <= INIT_RATIO && init.p50 < INIT_MS;
+        let first_met = first_ratio <= INIT_RATIO && first.p50 < FIRST_MS;
+        let _ = writeln!(
+            targets,
+            "| {function} init ≤ {INIT_RATIO}x SDK floor, < {INIT_MS} ms median | {} ms = {init_ratio:.2}x floor-sdk ({} ms); absolute floor {} ms | {} |",
+            f(init.p50),
+            f(sdk_init.p50),
+            f(echo_init),
+            verdict(init_met)
+        );
+        let _ = writeln!(
+            targets,
+            "| {function} first invocation ({}) ≤ {INIT_RATIO}x SDK floor, < {FIRST_MS} ms median | {} ms = {first_ratio:.2}x floor-sdk with the same calls ({} ms) | {} |",
+            op.name(),
+            f(first.p50),
+            f(floor_first.p50),
+            verdict(first_met)
+        );
+        summary.push(format!(
+            "cold init      {function:<15} p50 {} ms, {init_ratio:.2}x SDK floor ({} ms), absolute floor {} ms [{}]",
+            f(init.p50),
+            f(sdk_init.p50),
+            f(echo_init),
+            if init_met { "met" } else { "missed" }
+        ));
+        summary.push(format!(
+            "cold first inv {function:<15} p50 {} ms, {first_ratio:.2}x SDK floor ({} ms), absolute floor {} ms [{}]",
+            f(first.p50),
+            f(floor_first.p50),
+            f(echo_first),
+            if first_met { "met" } else { "missed" }
+        ));
+        if !init_met {
+            misses.push(format!(
+                "**{function} init**: {} ms median, {init_ratio:.2}x the SDK floor's {} ms (targets: ≤ {INIT_RATIO}x and < {INIT_MS} ms). {}",
+                f(init.p50),
+                f(sdk_init.p50),
+                init_reason(init.p50, sdk_init.p50, echo_init)
+            ));
+        }
+        if !first_met {
+            misses.push(format!(
+                "**{function} first invocation**: {} ms median, {first_ratio:.2}x the SDK floor's {} ms with the same DynamoDB calls (targets: ≤ {INIT_RATIO}x and < {FIRST_MS} ms). {}",
+                f(first.p50),
+                f(floor_first.p50),
+                first_reason(row, floor)
+            ));
+        }
+    }
+    let warm = &results.warm;
+    for op in [Op::Earn, Op::Redeem] {
+        let Some(r) = warm.iter().find(|r| r.op == op) else {
+            continue;
+        };
+        let max_calls = r
+            .function_concurrent
+            .calls
+            .iter()
+            .chain(&r.function_serial.calls)
+            .max()
+            .copied()
+            .unwrap_or(0);
+        let modal = mode(&r.function_serial.calls).unwrap_or(0);
+        let calls_met = modal <= MAX_CALLS && max_calls <= MAX_CALLS;
+        let _ = writeln!(
+            targets,
+            "| {} ≤ {MAX_CALLS} DynamoDB calls | {modal} per request ({}), at most {max_calls} under concurrency | {} |",
+            op.name(),
+            r.plan.join(" + "),
+            verdict(calls_met)
+        );
+        summary.push(format!(
+            "calls          {:<15} {modal} per request ({}), max {max_calls} [{}]",
+            op.name(),
+            r.plan.join(" + "),
+            if calls_met { "met" } else { "missed" }
+        ));
+        if !calls_met {
+            misses.push(format!(
+                "**{} DynamoDB calls**: {modal} per request, {max_calls} at most: contention on a member makes the write decide again from a fresh read (bounded retries), which is the design's answer to two concurrent writers.",
+                op.name()
+            ));
+        }
+        let outside = summarize(r.function_serial.outside_ms());
+        let floor_outside = summarize(r.floor_serial.outside_ms());
+        let sdk_outside = summarize(r.floor_sdk_serial.outside_ms());
+        let outside_met = outside.p50 < OUTSIDE_MS;
+        let _ = writeln!(
+            targets,
+            "| {} time outside DynamoDB < {OUTSIDE_MS} ms p50 | {} ms p50 at concurrency 1; floor-sdk behind the same Runtime API {} ms, the SDK alone {} ms | {} |",
+            op.name(),
+            f(outside.p50),
+            f(sdk_outside.p50),
+            f(floor_outside.p50),
+            verdict(outside_met)
+        );
+        summary.push(format!(
+            "outside ddb    {:<15} p50 {} ms at concurrency 1 (SDK floor {} ms) [{}]",
+            op.name(),
+            f(outside.p50),
+            f(floor_outside.p50),
+            if outside_met { "met" } else { "missed" }
+        ));
+        if !outside_met {
+            misses.push(format!(
+                "**{} time outside DynamoDB**: {} ms at p50 (target < {OUTSIDE_MS} ms). The SDK alone, making the same calls from the harness, spends {} ms outside DynamoDB per request (building, signing and sending each request, reading and parsing each answer; the loopback hop to the proxy counts as outside); the floor-sdk binary making them behind the same Runtime API spends {} ms (adding the Runtime API exchange, lambda_http and the event's JSON). The function's own code (request decoding, the domain decision, items to and from DynamoDB's format, the log and metric lines, the response) accounts for {} ms.",
+                op.name(),
+                f(outside.p50),
+                f(floor_outside.p50),
+                f(sdk_outside.p50),
+                signed(outside.p50 - sdk_outside.p50)
+            ));
+        }
+        let function = summarize(r.function_concurrent.total_ms.iter().copied());
+        let floor = summarize(r.floor_concurrent.total_ms.iter().copied());
+        let ratio = function.p99 / floor.p99;
+        let p99_met = ratio <= P99_RATIO;
+        let _ = writeln!(
+            targets,
+            "| {} p99 ≤ {P99_RATIO}x the floor's p99 (same calls) | {} ms vs {} ms = {ratio:.2}x at concurrency {} | {} |",
+            op.name(),
+            f(function.p99),
+            f(floor.p99),
+            r.function_concurrent.concurrency,
+            verdict(p99_met)
+        );
+        summary.push(format!(
+            "p99            {:<15} {} ms vs floor {} ms = {ratio:.2}x at concurrency {} [{}]",
+            op.name(),
+            f(function.p99),
+            f(floor.p99),
+            r.function_concurrent.concurrency,
+            if p99_met { "met" } else { "missed" }
+        ));
+        if !p99_met {
+            let ddb = summarize(r.function_concurrent.dynamodb_ms.iter().copied());
+            let floor_ddb = summarize(r.floor_concurrent.dynamodb_ms.iter().copied());
+            misses.push(format!(
+                "**{} p99**: {} ms against the floor's {} ms ({ratio:.2}x, target ≤ {P99_RATIO}x). Inside DynamoDB alone the function's requests spend {} ms at p99 against the floor's {} ms: the tail is DynamoDB Local's (one Java process sharing the 2 cores with {} function processes, the proxy and the harness), and the function's processes add CPU contention the harness-alone floor does not have.",
+                op.name(),
+                f(function.p99),
+                f(floor.p99),
+                f(ddb.p99),
+                f(floor_ddb.p99),
+                r.function_concurrent.concurrency
+            ));
+        }
+    }
+    // Memory: peak RSS under load against floor-sdk's under the same load.
+    for (function, _) in FUNCTIONS {
+        let ops: Vec<&OpResult> = warm.iter().filter(|r| r.function == function).collect();
+        if ops.is_empty() {
+            continue;
+        }
+        let rss = ops
+            .iter()
+            .flat_map(|r| {
+                r.function_concurrent
+                    .rss_kib
+                    .iter()
+                    .chain(&r.function_serial.rss_kib)
+            })
+            .copied()
+            .max()
+            .map_or(f64::NAN, |v| mib(v as f64));
+        let floor_rss = ops
+            .iter()
+            .flat_map(|r| r.floor_sdk_concurrent.rss_kib.iter())
+            .copied()
+            .max()
+            .map_or(f64::NAN, |v| mib(v as f64));
+        let ratio = rss / floor_rss;
+        let met = ratio <= RSS_RATIO && rss * MIB < RSS_MB * MB;
+        let _ = writeln!(
+            targets,
+            "| {function} peak RSS ≤ {RSS_RATIO}x SDK floor, < {RSS_MB} MB (10^6 bytes) | {} MiB under load = {ratio:.2}x floor-sdk under the same load ({} MiB) | {} |",
+            f(rss),
+            f(floor_rss),
+            verdict(met)
+        );
+        summary.push(format!(
+            "peak RSS       {function:<15} {} MiB, {ratio:.2}x SDK floor ({} MiB) [{}]",
+            f(rss),
+            f(floor_rss),
+            if met { "met" } else { "missed" }
+        ));
+        if !met {
+            misses.push(format!(
+                "**{function} peak RSS**: {} MiB ({ratio:.2}x floor-sdk's {} MiB).",
+                f(rss),
+                f(floor_rss)
+            ));
+        }
+    }
+    for size in &results.sizes {
+        if size.binary.starts_with("floor-") {
+            continue;
+        }
+        let zip = size.zip_bytes.map(|b| b as f64 / 1_048_576.0);
+        let met = size.zip_bytes.is_some_and(|b| (b as f64) < ZIP_MB * MB);
+        let _ = writeln!(
+            targets,
+            "| {} zip < {ZIP_MB} MB (10^6 bytes) | {} | {} |",
+            size.binary,
+            zip.map_or("not built".into(), |z| format!(
+                "{} MiB ({})",
+                f(z),
+                c.zip_arch
+            )),
+            verdict(met)
+        );
+        summary.push(format!(
+            "zip            {:<15} {} [{}]",
+            size.binary,
+            zip.map_or("not built".into(), |z| format!(
+                "{} MiB ({})",
+                f(z),
+                c.zip_arch
+            )),
+            if met { "met" } else { "missed" }
+        ));
+        if !met {
+            misses.push(format!(
+                "**{} zip**: {}.",
+                size.binary,
+                zip.map_or(
+                    "the zip was not built (see scripts/bench.sh's output)".into(),
+                    |z| format!("{} MiB", f(z))
+                )
+            ));
+        }
+    }
+    if let (Some(first), Some(last)) = (results.growth.first(), results.growth.last()) {
+        let flat_calls = results.growth.iter().all(|s| s.calls == first.calls);
+        let time_ratio = last.run_ms / first.run_ms;
+        let met = flat_calls && time_ratio <= 1.5 && last.processed == last.due;
+        let _ = writeln!(
+            targets,
+            "| daily run flat in table size | {} → {} members, {} due: {} → {} DynamoDB calls, {} → {} ms ({time_ratio:.2}x) | {} |",
+            first.members,
+            last.members,
+            last.due,
+            first.calls,
+            last.calls,
+            f(first.run_ms),
+            f(last.run_ms),
+            verdict(met)
+        );
+        summary.push(format!(
+            "daily run      {} → {} members: {} → {} calls, {} → {} ms [{}]",
+            first.members,
+            last.members,
+            first.calls,
+            last.calls,
+            f(first.run_ms),
+            f(last.run_ms),
+            if met { "met" } else { "missed" }
+        ));
+        if !met {
+            misses.push(format!(
+                "**daily run**: calls {} → {}, time {} → {} ms over {} → {} members.",
+                first.calls,
+                last.calls,
+                f(first.run_ms),
+                f(last.run_ms),
+                first.members,
+                last.members
+            ));
+        }
+    }
+    match &results.rule_engine {
+        Some(engine) => {
+            let met = engine.evaluations_per_second > RULES_PER_S;
+            let _ = writeln!(
+                targets,
+                "| rule engine > 1M evaluations/s per core | {:.2}M/s ({} ns per evaluation, criterion, one thread) | {} |",
+                engine.evaluations_per_second / 1e6,
+                f(engine.ns_per_iteration / engine.evaluations_per_iteration as f64),
+                verdict(met)
+            );
+            summary.push(format!(
+                "rule engine    {:.2}M evaluations/s per core [{}]",
+                engine.evaluations_per_second / 1e6,
+                if met { "met" } else { "missed" }
+            ));
+        }
+        None => {
+            let _ = writeln!(
+                targets,
+                "| rule engine > 1M evaluations/s per core | not measured (criterion results missing) | **missed** |"
+            );
+        }
+    }
+    out.push_str(&targets);
+
+    // ---- misses -----------------------------------------------------------------------------
+    let _ = writeln!(out, "\n### Targets missed, and what limits them\n");
+    if misses.is_empty() {
+        let _ = writeln!(out, "None in this run.");
+    } else {
+        for miss in &misses {
+            let _ = writeln!(out, "- {miss}");
+        }
+    }
+
+    // ---- cold start ------------------------------------------------------------------------
+    let _ = writeln!(out, "\n## Cold start\n");
+    let _ = writeln!(
+        out,
+        "Each release binary (x86_64, this machine) started {} times, as the Lambda service starts a custom runtime (the same environment variables, 128 MB declared), against the harness's Runtime API with DynamoDB Local behind a timing proxy. **init** = exec to the first `invocation/next` poll; **first invocation** = exec to the first response posted (the event is waiting when the poll arrives). Peak RSS is `VmHWM` after that first response. `floor-echo` is a bare lambda_runtime echo (no SDK): the absolute floor. `floor-sdk` is lambda_http + aws-config + the DynamoDB client making exactly the DynamoDB calls the function made for the same operation (recorded, with the items put back before each run): the SDK floor. Binaries start in interleaved order, one at a time.\n",
+        c.cold_runs
+    );
+    let _ = writeln!(
+        out,
+        "| binary | init p50 | init p99 | first invocation p50 | first invocation p99 | DynamoDB calls | in DynamoDB (p50) | peak RSS p50 | init / SDK floor | first / SDK floor |\n|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for row in cold {
+        let init = summarize(row.init_ms.iter().copied());
+        let first = summarize(row.first_ms.iter().copied());
+        let ddb = summarize(row.dynamodb_ms.iter().copied());
+        let rss = rss_summary(&row.rss_kib);
+        let (init_ratio, first_ratio) = match (&row.function, row.binary.as_str()) {
+            (Some(function), binary) if binary != "floor-sdk" => sdk_floor_for(cold, function)
+                .map(|floor| {
+                    (
+                        format!("{:.2}x", init.p50 / sdk_init.p50),
+                        format!(
+                            "{:.2}x",
+                            first.p50 / summarize(floor.first_ms.iter().copied()).p50
+                        ),
+                    )
+                })
+                .unwrap_or_default(),
+            _ => (String::new(), String::new()),
+        };
+        let calls = mode(&row.calls).map_or("0".into(), |m| m.to_string());
+        let _ = writeln!(
+            out,
+            "| {} | {} ms | {} ms | {} ms | {} ms | {} | {} ms | {} MiB | {} | {} |",
+            row.label,
+            f(init.p50),
+            f(init.p99),
+            f(first.p50),
+            f(first.p99),
+            calls,
+            f(ddb.p50),
+            f(mib(rss.p50)),
+            init_ratio,
+            first_ratio
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n### What separates each function from the absolute floor\n"
+    );
+    let _ = writeln!(
+        out,
+        "`floor-echo` starts in {} ms: exec, the dynamic loader, the tokio runtime and the Runtime API client's first poll. Everything above that is:\n",
+        f(echo_init)
+    );
+    let _ = writeln!(
+        out,
+        "- **SDK floor** (`floor-sdk`, init {} ms, {} ms over the echo): aws-config's default chain (environment credentials and region, the endpoint resolver, retry and timeout defaults, the HTTP client) and building the DynamoDB client, plus lambda_http.",
+        f(sdk_init.p50),
+        signed(sdk_init.p50 - echo_init)
+    );
+    for (function, op) in FUNCTIONS {
+        let (Some(row), Some(floor)) = (cold_of(cold, function), sdk_floor_for(cold, function))
+        else {
+            continue;
+        };
+        let init = summarize(row.init_ms.iter().copied());
+        let first = summarize(row.first_ms.iter().copied());
+        let ddb = summarize(row.dynamodb_ms.iter().copied());
+        let floor_first = summarize(floor.first_ms.iter().copied());
+        let floor_ddb = summarize(floor.dynamodb_ms.iter().copied());
+        let extra_init = match function {
+            "partner-offers" => {
+                "the JSON log subscriber, `Context::from_env` (the same SDK load with the functions' timeouts and retry settings) and the partner-secret cipher"
+            }
+            "evaluate-tier" => {
+                "the JSON log subscriber and `TierContext::from_env` (the same SDK load with the functions' timeouts and retry settings; no EventBridge client without `EVENT_BUS_NAME`)"
+            }
+            _ => {
+                "the JSON log subscriber and `Context::from_env` (the same SDK load with the functions' timeouts and retry settings)"
+            }
+        };
+        let _ = writeln!(
+            out,
+            "- **{function}**: init {} ms ({} ms against the SDK floor: {extra_init}). First invocation ({}): {} ms after init, of which {} ms inside DynamoDB ({} calls, the first on a new connection); the SDK floor takes {} ms after its init for the same calls ({} ms inside DynamoDB). The rest is the handler: the event's JSON, routing, the domain decision, items to and from DynamoDB's format, the log line, the response.",
+            f(init.p50),
+            signed(init.p50 - sdk_init.p50),
+            op.name(),
+            f(first.p50 - init.p50),
+            f(ddb.p50),
+            mode(&row.calls).unwrap_or(0),
+            f(floor_first.p50 - sdk_init.p50),
+            f(floor_ddb.p50),
+        );
+    }
+
+    // ---- warm ----------------------------------------------------------------------------------
+    let _ = writeln!(out, "\n## Warm latency and DynamoDB calls\n");
+    let _ = writeln!(
+        out,
+        "Each operation driven through the function's release binary by {} concurrent clients, one warm process each (as Lambda runs one request per execution environment), against DynamoDB Local; then by one client. Latency is end to end at the Runtime API: event queued to response received. Every DynamoDB call goes through a loopback proxy that counts it and times it (request received to DynamoDB Local's answer read). **floor** is the harness alone making the same calls with the SDK (recorded from the function, the items put back before each repetition, untimed), through the same kind of proxy, at the same concurrency (putting items back waits for the floor's requests in flight and holds new ones back, so it never adds load to a timed floor request; *in flight* shows the concurrency each side really had); **floor-sdk** is the floor binary making them behind the Runtime API. **outside DynamoDB** = end to end minus the time inside the proxied DynamoDB calls, at concurrency 1 (so it is not CPU contention): it includes the Runtime API exchange and the loopback hop to the proxy, which the floor's figure shows for the SDK alone.\n",
+        c.concurrency
+    );
+    let _ = writeln!(
+        out,
+        "| operation | function | DynamoDB calls | p50 | p99 | floor p50 | floor p99 | p99 / floor | in flight (function / floor) | floor-sdk p50 / p99 | in DynamoDB p50 (c=1) | outside DynamoDB p50 / p99 (c=1) | floor-sdk outside p50 (c=1) | floor outside p50 (c=1) | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for r in warm {
+        let function = summarize(r.function_concurrent.total_ms.iter().copied());
+        let floor = summarize(r.floor_concurrent.total_ms.iter().copied());
+        let sdk = summarize(r.floor_sdk_concurrent.total_ms.iter().copied());
+        let ddb = summarize(r.function_serial.dynamodb_ms.iter().copied());
+        let outside = summarize(r.function_serial.outside_ms());
+        let floor_outside = summarize(r.floor_serial.outside_ms());
+        let sdk_outside = summarize(r.floor_sdk_serial.outside_ms());
+        let errors = r.function_concurrent.errors
+            + r.function_serial.errors
+            + r.floor_concurrent.errors
+            + r.floor_serial.errors
+            + r.floor_sdk_concurrent.errors
+            + r.floor_sdk_serial.errors;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {}: {} | {} ms | {} ms | {} ms | {} ms | {:.2}x | {:.1} / {:.1} | {} / {} ms | {} ms | {} / {} ms | {} ms | {} ms | {} |",
+            r.op.name(),
+            r.function,
+            calls_text(&r.function_concurrent),
+            compress_plan(&r.plan),
+            f(function.p50),
+            f(function.p99),
+            f(floor.p50),
+            f(floor.p99),
+            function.p99 / floor.p99,
+            r.function_concurrent.effective_concurrency(),
+            r.floor_concurrent.effective_concurrency(),
+            f(sdk.p50),
+            f(sdk.p99),
+            f(ddb.p50),
+            f(outside.p50),
+            f(outside.p99),
+            f(sdk_outside.p50),
+            f(floor_outside.p50),
+            errors
+        );
+        summary.push(format!(
+            "warm           {:<15} p50 {} ms p99 {} ms, floor {} / {} ms, {} calls, outside DynamoDB p50 {} ms",
+            r.op.name(),
+            f(function.p50),
+            f(function.p99),
+            f(floor.p50),
+            f(floor.p99),
+            calls_text(&r.function_concurrent),
+            f(outside.p50)
+        ));
+    }
+    let _ = writeln!(out, "\nOperations:\n");
+    for r in warm {
+        let _ = writeln!(
+            out,
+            "- **{}**: {}; {} requests at concurrency {} ({:.1} s), {} at 1.",
+            r.op.name(),
+            r.op.describe(c.stream_batch),
+            r.function_concurrent.total_ms.len(),
+            r.function_concurrent.concurrency,
+            r.function_concurrent.wall_s,
+            r.function_serial.total_ms.len()
+        );
+    }
+
+    // ---- memory and size --------------------------------------------------------------------
+    let _ = writeln!(out, "\n## Memory and size\n");
+    let _ = writeln!(
+        out,
+        "Peak RSS (`VmHWM`) of each process after its load above (the highest of the function's processes, over its operations), next to floor-sdk's processes under the same load. Zips: `cargo lambda build --release --{} --output-format zip` (`{}/<function>/bootstrap.zip`). Binaries: the x86_64 release binaries measured here.\n",
+        c.zip_arch,
+        c.zip_dir.display()
+    );
+    let _ = writeln!(
+        out,
+        "| binary | peak RSS under load | floor-sdk under the same load | ratio | peak RSS at first invocation (p50) | zip ({}) | binary (x86_64) |\n|---|---|---|---|---|---|---|",
+        c.zip_arch
+    );
+    for size in &results.sizes {
+        let ops: Vec<&OpResult> = warm.iter().filter(|r| r.function == size.binary).collect();
+        let rss = max_rss_mib(
+            &ops.iter()
+                .flat_map(|r| {
+                    r.function_concurrent
+                        .rss_kib
+                        .iter()
+                        .chain(&r.function_serial.rss_kib)
+                })
+                .copied()
+                .collect::<Vec<_>>(),
+        );
+        let floor_rss = max_rss_mib(
+            &ops.iter()
+                .flat_map(|r| r.floor_sdk_concurrent.rss_kib.iter())
+                .copied()
+                .collect::<Vec<_>>(),
+        );
+        let cold_rss: Vec<u64> = cold
+            .iter()
+            .filter(|c| c.binary == size.binary)
+            .flat_map(|c| c.rss_kib.iter().copied())
+            .collect();
+        let mb = |b: Option<u64>| {
+            b.map_or("–".into(), |b| {
+                format!("{} MiB", f(b as f64 / 1_048_576.0))
+            })
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} MiB | {} | {} |",
+            size.binary,
+            if rss.is_finite() {
+                format!("{} MiB", f(rss))
+            } else {
+                "–".into()
+            },
+            if floor_rss.is_finite() {
+                format!("{} MiB", f(floor_rss))
+            } else {
+                "–".into()
+            },
+            if rss.is_finite() && floor_rss.is_finite() {
+                format!("{:.2}x", rss / floor_rss)
+            } else {
+                "–".into()
+            },
+            f(mib(rss_summary(&cold_rss).p50)),
+            mb(size.zip_bytes),
+            mb(size.binary_bytes)
+        );
+    }
+
+    // ---- growth ---------------------------------------------------------------------------------
+    let _ = writeln!(out, "\n## Growth\n");
+    if results.growth.is_empty() {
+        let _ = writeln!(out, "Not measured in this run (BENCH_MEMBERS=0).");
+    } else {
+        let _ = writeln!(
+            out,
+            "The daily tier run (`evaluate_tier::handle` with `{{\"kind\": \"daily\"}}`, in the harness, on a counting SDK client) over one table grown to each size, with {} new members due on the run's day each time (an expiry warning each) and every other member due on a later day. Members are built by the domain code and written by the store (`Store::enrol`), so they are the items the functions write.\n",
+            results.growth.first().map_or(0, |g| g.due)
+        );
+        let _ = writeln!(
+            out,
+            "| members in the table | due that day | processed | DynamoDB calls | by operation | run time | seeding time |\n|---|---|---|---|---|---|---|"
+        );
+        for g in &results.growth {
+            let ops = g
+                .calls_by_operation
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} ms | {:.0} s |",
+                g.members,
+                g.due,
+                g.processed,
+                g.calls,
+                ops,
+                f(g.run_ms),
+                g.seed_s
+            );
+        }
+    }
+    if let Some(engine) = &results.rule_engine {
+        let _ = writeln!(
+            out,
+            "\nEarn-rule engine (`bench/benches/earn_rules.rs`: criterion, release profile, one thread): `Program::evaluate_earn` under the demo programme over a mix of {} purchases (categories, the promotion window, the three tiers, the daily cap) takes {} ns per mix, {} ns per evaluation: **{:.2} million evaluations per second per core**.",
+            engine.evaluations_per_iteration,
+            f(engine.ns_per_iteration),
+            f(engine.ns_per_iteration / engine.evaluations_per_iteration as f64),
+            engine.evaluations_per_second / 1e6
+        );
+    }
+
+    // ---- method -------------------------------------------------------------------------------
+    let _ = writeln!(out, "\n## How to read these numbers\n");
+    let _ = writeln!(
+        out,
+        "- DynamoDB Local is not DynamoDB: it runs on the same two cores as everything else (a JVM over SQLite), so absolute latencies and especially tails are DynamoDB Local's. The floors make the same calls against the same DynamoDB Local in the same run, which is what makes the ratios meaningful.\n\
+         - Cold starts here are process starts on this machine: no Firecracker microVM, no download of the zip, no TLS handshake to DynamoDB (DynamoDB Local is plain HTTP), x86_64 instead of arm64. They show what the binary itself costs, next to its floors.\n\
+         - The proxy adds a loopback hop to every DynamoDB call, for the functions and the floors alike; the hop's send and receive count as time outside DynamoDB.\n\
+         - The x86_64 binaries measured here (functions and floors) are built in one cargo invocation with the harness, so the dependency graph is compiled once; that unifies a few dependency features the functions do not use (hyper's server side, regex-automata's meta engine, zerocopy's derive macros), whose code LTO drops. The zips are built by cargo lambda from the functions alone, as for a deployment.\n\
+         - Raw samples of this run: `.local/bench/results.json`; the functions' logs: `.local/bench/*.log`.\n\
+         - Knobs (environment): `BENCH_QUICK=1` (fewer iterations; not for the record), `BENCH_COLD_RUNS`, `BENCH_REQUESTS`, `BENCH_SERIAL_REQUESTS`, `BENCH_CONCURRENCY`, `BENCH_STREAM_BATCH`, `BENCH_MEMBERS` (largest growth size; 0 skips growth), `BENCH_DUE`, `BENCH_OPS`, `BENCH_SKIP_ZIP=1`."
+    );
+
+    Markdown { text: out, summary }
+}
+
+/// `TransactGetItems + TransactGetItems + ...` as `TransactGetItems x2 + ...`.
+fn compress_plan(plan: &[String]) -> String {
+    let mut parts: Vec<(String, usize)> = Vec::new();
+    for op in plan {
+        match parts.last_mut() {
+            Some((last, n)) if last == op => *n += 1,
+            _ => parts.push((op.clone(), 1)),
+        }
+    }
+    parts
+        .into_iter()
+        .map(|(op, n)| if n > 1 { format!("{op} x{n}") } else { op })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+fn init_reason(init: f64, sdk: f64, echo: f64) -> String {
+    if init >= INIT_MS && sdk >= INIT_MS / INIT_RATIO {
+        format!(
+            "The SDK floor alone needs {} ms here (the bare runtime {} ms): loading aws-config and building the DynamoDB client is the cost; the function's own init is {} ms on top.",
+            f(sdk),
+            f(echo),
+            signed(init - sdk)
+        )
+    } else {
+        format!(
+            "The function's own init: {} ms against the SDK floor's {} ms (see below for what it does).",
+            signed(init - sdk),
+            f(sdk)
+        )
+    }
+}
+
+fn first_reason(row: &ColdResult, floor: &ColdResult) -> String {
+    let ddb = summarize(row.dynamodb_ms.iter().copied());
+    let floor_ddb = summarize(floor.dynamodb_ms.iter().copied());
+    let first = summarize(row.first_ms.iter().copied());
+    let floor_first = summarize(floor.first_ms.iter().copied());
+    format!(
+        "Inside DynamoDB: {} ms against the floor's {} ms; outside: {} ms against {} ms. The first request of a process pays for first-use work in the SDK and the handler (lazy statics, the first connection, the first serde of each type) in both, and the function has more code to touch.",
+        f(ddb.p50),
+        f(floor_ddb.p50),
+        f(first.p50 - ddb.p50),
+        f(floor_first.p50 - floor_ddb.p50)
+    )
+}
