@@ -79,6 +79,7 @@ pub async fn run(
     due: usize,
 ) -> Result<Vec<GrowthStep>> {
     table_definition().create(&client, table).await?;
+    crate::scenario::disable_stream(&client, table).await?;
     let store = Store::new(client, table);
     let program = Program::from_json(demo_program_json().as_bytes())
         .map_err(|e| anyhow!("demo programme: {e}"))?;

@@ -20,7 +20,7 @@ mod scenario;
 mod slot;
 mod stats;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -134,6 +134,18 @@ impl Config {
         Ok(config)
     }
 
+    /// Recorded invocations each floor client replays, one per floor member: enough for a
+    /// round (and the warm-up) without making any of them twice, so the items they write are
+    /// put back between rounds only, never while a timed request is in flight.
+    pub fn plans_per_client(&self) -> usize {
+        let per_round =
+            |requests: usize, clients: usize| requests.div_ceil(clients).div_ceil(ROUNDS);
+        self.warmup
+            .max(per_round(self.requests, self.concurrency))
+            .max(per_round(self.serial_requests, 1))
+            .max(1)
+    }
+
     /// Requests per op for the stream batch, which makes `stream_batch` calls each.
     fn requests_for(&self, op: Op, serial: bool) -> usize {
         let n = if serial {
@@ -235,7 +247,21 @@ pub struct Results {
     pub sizes: Vec<Size>,
     pub growth: Vec<growth::GrowthStep>,
     pub rule_engine: Option<RuleEngine>,
+    pub proxy_hop: Option<ProxyHop>,
     pub total_s: f64,
+}
+
+/// What the timing proxy itself costs a call: the same read made by the harness straight to
+/// DynamoDB Local and through the proxy, alternately, one at a time.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProxyHop {
+    pub samples: usize,
+    /// Client-side time of the call made directly, p50.
+    pub direct_ms: f64,
+    /// Client-side time of the call made through the proxy, p50.
+    pub proxied_ms: f64,
+    /// The proxy's own figure for the same proxied calls (what counts as "in DynamoDB"), p50.
+    pub inside_ms: f64,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -248,10 +274,9 @@ struct Bench {
     scenario: Scenario,
     /// Straight to DynamoDB Local: setup, recording and putting items back; never timed.
     direct: Client,
-    /// Putting items back takes it exclusively, timed floor calls shared: the floors' untimed
-    /// writes never load DynamoDB Local while a timed floor request is in flight. (It can
-    /// only lower the floors' concurrency, which makes them faster, never slower.)
-    restore_lock: tokio::sync::RwLock<()>,
+    /// Per floor client: how many of its recorded invocations were made again since their
+    /// items were last put back (the harness floor and floor-sdk share the floor members).
+    dirty: std::sync::Mutex<BTreeMap<usize, usize>>,
 }
 
 impl Bench {
@@ -259,54 +284,72 @@ impl Bench {
         format!("w{c}-{}", k % MEMBERS_PER_CLIENT)
     }
 
-    fn floor_member(c: usize) -> String {
-        format!("f{c}")
+    fn floor_member(c: usize, k: usize) -> String {
+        format!("f{c}-{k}")
     }
 
-    /// One invocation per client on the floor members, through a recording proxy: the calls
-    /// the floors will make.
-    async fn record(&self, op: Op) -> Result<Vec<Recorded>> {
+    /// Invocations of the function on the floor members, through a recording proxy: the
+    /// calls the floors will make, `[client][k]`. Read-only operations need one per client.
+    async fn record(&self, op: Op) -> Result<Vec<Vec<Recorded>>> {
         let slot = self
             .launcher
             .start(op.function(), op.function(), Some(self.direct.clone()))
             .await?;
         let mut plans = Vec::new();
         for c in 0..self.config.concurrency {
-            let mut recorded = None;
-            for _attempt in 0..3 {
-                let prep = self.scenario.prepare(op, &Self::floor_member(c)).await?;
-                let event = Bytes::from(serde_json::to_vec(&self.scenario.event(&prep))?);
-                let invocation = slot.invoke(event).await?;
-                check_answer(Some(op), &invocation.outcome.body)
-                    .with_context(|| format!("recording {}", op.name()))?;
-                if invocation.calls.iter().any(|c| c.status != 200) {
-                    continue; // a retried call (contention): record a clean one
+            let mut lane = Vec::new();
+            for k in 0..self.config.plans_per_client() {
+                lane.push(
+                    self.record_one(op, &slot, &Self::floor_member(c, k))
+                        .await?,
+                );
+                if lane.iter().all(|r| r.before.is_empty()) {
+                    break; // nothing to put back: one recording serves every repetition
                 }
-                let mut seen = HashSet::new();
-                let before = invocation
-                    .calls
-                    .iter()
-                    .flat_map(|c| c.before.iter().cloned())
-                    .filter(|b| seen.insert(format!("{}{:?}", b.table, sorted_key(&b.key))))
-                    .collect();
-                let calls = invocation
-                    .calls
-                    .iter()
-                    .map(|c| {
-                        c.as_call()
-                            .ok_or_else(|| anyhow!("a call was not recorded"))
-                    })
-                    .collect::<Result<_>>()?;
-                recorded = Some(Recorded {
-                    plan: Plan { calls },
-                    before,
-                });
-                break;
             }
-            plans.push(recorded.ok_or_else(|| anyhow!("no clean recording of {}", op.name()))?);
+            plans.push(lane);
         }
         slot.stop().await;
         Ok(plans)
+    }
+
+    async fn record_one(&self, op: Op, slot: &Slot, member: &str) -> Result<Recorded> {
+        for _attempt in 0..3 {
+            let prep = self.scenario.prepare(op, member).await?;
+            let event = Bytes::from(serde_json::to_vec(&self.scenario.event(&prep))?);
+            let invocation = slot.invoke(event).await?;
+            check_answer(Some(op), &invocation.outcome.body)
+                .with_context(|| format!("recording {}", op.name()))?;
+            if invocation.calls.iter().any(|c| c.status != 200) {
+                continue; // a retried call (contention): record a clean one
+            }
+            let mut seen = HashSet::new();
+            let before = invocation
+                .calls
+                .iter()
+                .flat_map(|c| c.before.iter().cloned())
+                .filter(|b| seen.insert(format!("{}{:?}", b.table, sorted_key(&b.key))))
+                .collect();
+            let calls = invocation
+                .calls
+                .iter()
+                .map(|c| {
+                    c.as_call()
+                        .ok_or_else(|| anyhow!("a call was not recorded"))
+                })
+                .collect::<Result<_>>()?;
+            return Ok(Recorded {
+                plan: Plan { calls },
+                before,
+            });
+        }
+        Err(anyhow!("no clean recording of {}", op.name()))
+    }
+
+    fn dirty_lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<usize, usize>> {
+        self.dirty
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Puts the items a recorded invocation wrote back as they were before it.
@@ -334,12 +377,32 @@ impl Bench {
         Ok(())
     }
 
-    async fn restore_exclusively(&self, before: &[Before]) -> Result<()> {
-        if before.is_empty() {
-            return Ok(());
+    async fn calibrate_proxy(&self, plan: &Plan, samples: usize) -> Result<ProxyHop> {
+        let proxy = Proxy::start(&self.config.upstream, None).await?;
+        let proxied = replay::plain_client(Some(&proxy.url())).await;
+        let direct = replay::plain_client(Some(&format!("http://{}", self.config.upstream))).await;
+        let (mut direct_ms, mut proxied_ms, mut inside_ms) = (Vec::new(), Vec::new(), Vec::new());
+        for k in 0..samples + 20 {
+            let t0 = Instant::now();
+            replay::run(&direct, plan).await?;
+            let d = t0.elapsed();
+            proxy.take();
+            let t0 = Instant::now();
+            replay::run(&proxied, plan).await?;
+            let p = t0.elapsed();
+            let inside: Duration = proxy.take().iter().map(proxy::ProxyCall::duration).sum();
+            if k >= 20 {
+                direct_ms.push(ms(d));
+                proxied_ms.push(ms(p));
+                inside_ms.push(ms(inside));
+            }
         }
-        let _exclusive = self.restore_lock.write().await;
-        self.restore(before).await
+        Ok(ProxyHop {
+            samples,
+            direct_ms: stats::summarize(direct_ms).p50,
+            proxied_ms: stats::summarize(proxied_ms).p50,
+            inside_ms: stats::summarize(inside_ms).p50,
+        })
     }
 
     fn floor_event(plan: &Plan) -> Result<Bytes> {
@@ -387,7 +450,7 @@ impl Bench {
         Ok(())
     }
 
-    async fn cold(&self, plans: &BTreeMap<Op, Vec<Recorded>>) -> Result<Vec<ColdResult>> {
+    async fn cold(&self, plans: &BTreeMap<Op, Vec<Vec<Recorded>>>) -> Result<Vec<ColdResult>> {
         let mut echo = ColdResult {
             label: "floor-echo".into(),
             binary: "floor-echo".into(),
@@ -430,6 +493,7 @@ impl Bench {
                 let recorded = plans
                     .get(&op)
                     .and_then(|p| p.first())
+                    .and_then(|lane| lane.first())
                     .ok_or_else(|| anyhow!("no plan for {}", op.name()))?;
                 self.restore(&recorded.before).await?;
                 let event = Self::floor_event(&recorded.plan)?;
@@ -457,183 +521,254 @@ impl Bench {
         Ok(all)
     }
 
-    async fn function_phase(&self, op: Op, clients: usize, per_client: usize) -> Result<Phase> {
-        let mut slots = Vec::new();
-        for _ in 0..clients {
-            slots.push(
-                self.launcher
-                    .start(op.function(), op.function(), None)
-                    .await?,
-            );
-        }
-        let preps = futures::future::try_join_all((0..clients).map(|c| async move {
-            let mut preps = Vec::new();
-            for k in 0..self.config.warmup + per_client {
-                preps.push(self.scenario.prepare(op, &Self::warm_member(c, k)).await?);
-            }
-            Ok::<_, anyhow::Error>(preps)
-        }))
-        .await?;
-        let started = Instant::now();
-        let outcome = futures::future::try_join_all(
-            slots
-                .iter()
-                .zip(&preps)
-                .map(|(slot, preps)| self.drive_slot(op, slot, preps)),
-        )
-        .await;
-        let wall = started.elapsed();
-        let rss: Vec<u64> = slots.iter().filter_map(|s| s.peak_rss_kib().ok()).collect();
-        for slot in slots {
-            slot.stop().await;
-        }
-        let mut phase = merge(clients, outcome?);
-        phase.rss_kib = rss;
-        phase.wall_s = wall.as_secs_f64();
-        Ok(phase)
-    }
-
-    async fn drive_slot(&self, op: Op, slot: &Slot, preps: &[Prep]) -> Result<Phase> {
-        let mut phase = Phase::default();
-        for (k, prep) in preps.iter().enumerate() {
-            let event = Bytes::from(serde_json::to_vec(&self.scenario.event(prep))?);
-            let invocation = slot.invoke(event).await?;
-            phase.busy_ms += ms(invocation.outcome.end_to_end());
-            let answer = if invocation.outcome.error {
-                Err(anyhow!(
-                    "the function reported an error: {}",
-                    String::from_utf8_lossy(&invocation.outcome.body)
-                ))
-            } else {
-                check_answer(Some(op), &invocation.outcome.body)
-            };
-            if let Err(error) = answer {
-                phase.errors += 1;
-                if phase.errors <= 3 {
-                    eprintln!("bench: {} via {}: {error:#}", op.name(), slot.function);
-                }
-            }
-            if k >= self.config.warmup {
-                record_sample(
-                    &mut phase,
-                    invocation.outcome.end_to_end(),
-                    &invocation.calls,
-                );
-            }
-        }
-        Ok(phase)
-    }
-
-    /// The same calls, made by the harness alone with the SDK, through the same kind of proxy.
-    async fn floor_phase(
+    /// One side of the comparison at one concurrency: `clients` function processes, or the
+    /// harness's SDK clients, or floor-sdk processes, each with its recorded calls.
+    async fn start_side(
         &self,
-        plans: &[Recorded],
+        side: Side,
+        op: Op,
+        plans: &[Vec<Recorded>],
         clients: usize,
-        per_client: usize,
-    ) -> Result<Phase> {
-        let started = Instant::now();
-        let outcome =
-            futures::future::try_join_all(plans.iter().take(clients).map(|recorded| async move {
-                let proxy = Proxy::start(&self.config.upstream, None).await?;
-                let client = replay::plain_client(Some(&proxy.url())).await;
-                let mut phase = Phase::default();
-                for k in 0..self.config.warmup + per_client {
-                    self.restore_exclusively(&recorded.before).await?;
-                    let shared = self.restore_lock.read().await;
-                    proxy.take();
-                    let t0 = Instant::now();
-                    let made = replay::run(&client, &recorded.plan).await;
-                    let elapsed = t0.elapsed();
-                    drop(shared);
-                    phase.busy_ms += ms(elapsed);
-                    let calls = proxy.take();
-                    if let Err(error) = made {
-                        phase.errors += 1;
-                        if phase.errors <= 3 {
-                            eprintln!("bench: floor: {error:#}");
-                        }
+    ) -> Result<Vec<Lane>> {
+        let mut lanes = Vec::new();
+        for (c, recorded) in plans.iter().take(clients).enumerate() {
+            if !matches!(side, Side::Function) {
+                // As they were before they were recorded (or last made again).
+                for r in recorded {
+                    self.restore(&r.before).await?;
+                }
+                self.dirty_lock().insert(c, 0);
+            }
+            let lane = match side {
+                Side::Function => {
+                    let slot = self
+                        .launcher
+                        .start(op.function(), op.function(), None)
+                        .await?;
+                    let mut preps = VecDeque::new();
+                    let per_client = self.config.requests_for(op, clients == 1).div_ceil(clients);
+                    for k in 0..self.config.warmup + per_client {
+                        preps.push_back(self.scenario.prepare(op, &Self::warm_member(c, k)).await?);
                     }
-                    if k >= self.config.warmup {
-                        record_sample(&mut phase, elapsed, &calls);
+                    Lane::Function { slot, preps }
+                }
+                Side::Floor => {
+                    let proxy = Proxy::start(&self.config.upstream, None).await?;
+                    let client = replay::plain_client(Some(&proxy.url())).await;
+                    Lane::Floor {
+                        proxy,
+                        client,
+                        recorded: recorded.clone(),
+                        next: 0,
+                        index: c,
                     }
                 }
-                Ok::<_, anyhow::Error>(phase)
-            }))
-            .await?;
-        let mut phase = merge(clients, outcome);
-        phase.wall_s = started.elapsed().as_secs_f64();
-        Ok(phase)
+                Side::FloorSdk => Lane::FloorSdk {
+                    slot: self.launcher.start("floor-sdk", "floor-sdk", None).await?,
+                    events: recorded
+                        .iter()
+                        .map(|r| Self::floor_event(&r.plan))
+                        .collect::<Result<_>>()?,
+                    recorded: recorded.clone(),
+                    next: 0,
+                    index: c,
+                },
+            };
+            lanes.push(lane);
+        }
+        Ok(lanes)
     }
 
-    /// The same calls made by the `floor-sdk` binary through the Runtime API (and its peak RSS
-    /// under that load).
-    async fn floor_sdk_phase(
+    /// `n` requests on every lane at once; recorded in `phase` unless `record` is false
+    /// (warm-up).
+    async fn run_lanes(
         &self,
         op: Op,
-        plans: &[Recorded],
-        clients: usize,
-        per_client: usize,
-    ) -> Result<Phase> {
-        let mut slots = Vec::new();
-        for _ in 0..clients.min(plans.len()) {
-            slots.push(self.launcher.start("floor-sdk", "floor-sdk", None).await?);
+        lanes: &mut [Lane],
+        n: usize,
+        record: bool,
+        phase: &mut Phase,
+    ) -> Result<()> {
+        // Put back what the floors' previous batches wrote, before anything is timed.
+        let mut to_restore = Vec::new();
+        for lane in lanes.iter_mut() {
+            if let Lane::Floor {
+                recorded,
+                next,
+                index,
+                ..
+            }
+            | Lane::FloorSdk {
+                recorded,
+                next,
+                index,
+                ..
+            } = lane
+            {
+                let used = self.dirty_lock().insert(*index, 0).unwrap_or(0);
+                to_restore.extend(recorded.iter().take(used).cloned());
+                *next = 0;
+            }
         }
-        let started = Instant::now();
-        let outcome = futures::future::try_join_all(slots.iter().zip(plans).map(
-            |(slot, recorded)| async move {
-                let event = Self::floor_event(&recorded.plan)?;
-                let mut phase = Phase::default();
-                for k in 0..self.config.warmup + per_client {
-                    self.restore_exclusively(&recorded.before).await?;
-                    let shared = self.restore_lock.read().await;
-                    let invocation = slot.invoke(event.clone()).await;
-                    drop(shared);
-                    let invocation = invocation?;
-                    phase.busy_ms += ms(invocation.outcome.end_to_end());
-                    if let Err(error) = check_answer(None, &invocation.outcome.body) {
-                        phase.errors += 1;
-                        if phase.errors <= 3 {
-                            eprintln!("bench: floor-sdk {}: {error:#}", op.name());
-                        }
-                    }
-                    if k >= self.config.warmup {
-                        record_sample(
-                            &mut phase,
-                            invocation.outcome.end_to_end(),
-                            &invocation.calls,
-                        );
-                    }
+        futures::future::try_join_all(to_restore.chunks(to_restore.len().div_ceil(8).max(1)).map(
+            |chunk| async move {
+                for r in chunk {
+                    self.restore(&r.before).await?;
                 }
-                Ok::<_, anyhow::Error>(phase)
+                Ok::<_, anyhow::Error>(())
             },
         ))
-        .await;
-        let wall = started.elapsed();
-        let rss: Vec<u64> = slots.iter().filter_map(|s| s.peak_rss_kib().ok()).collect();
-        for slot in slots {
-            slot.stop().await;
+        .await?;
+        let started = Instant::now();
+        let parts = futures::future::try_join_all(lanes.iter_mut().map(|lane| async move {
+            let mut part = Phase::default();
+            for _ in 0..n {
+                let (total, calls, failed) = self.one_request(op, lane).await?;
+                part.busy_ms += ms(total);
+                if let Some(error) = failed {
+                    part.errors += 1;
+                    if part.errors <= 3 {
+                        eprintln!("bench: {}: {error:#}", op.name());
+                    }
+                }
+                if record {
+                    record_sample(&mut part, total, &calls);
+                }
+            }
+            Ok::<_, anyhow::Error>(part)
+        }))
+        .await?;
+        let wall = started.elapsed().as_secs_f64();
+        for lane in lanes.iter() {
+            if let Lane::Floor { next, index, .. } | Lane::FloorSdk { next, index, .. } = lane {
+                let mut dirty = self.dirty_lock();
+                let used = dirty.entry(*index).or_insert(0);
+                *used = (*used).max(*next);
+            }
         }
-        let mut phase = merge(clients, outcome?);
-        phase.rss_kib = rss;
-        phase.wall_s = wall.as_secs_f64();
-        Ok(phase)
+        if record {
+            let merged = merge(phase.concurrency, parts);
+            phase.total_ms.extend(merged.total_ms);
+            phase.dynamodb_ms.extend(merged.dynamodb_ms);
+            phase.calls.extend(merged.calls);
+            for (k, v) in merged.operations {
+                *phase.operations.entry(k).or_default() += v;
+            }
+            phase.errors += merged.errors;
+            phase.busy_ms += merged.busy_ms;
+            phase.wall_s += wall;
+        } else {
+            phase.errors += parts.iter().map(|p| p.errors).sum::<usize>();
+        }
+        Ok(())
     }
 
-    async fn warm(&self, op: Op, plans: &[Recorded]) -> Result<OpResult> {
-        let c = self.config.concurrency;
-        let per_client = self.config.requests_for(op, false).div_ceil(c);
-        let serial = self.config.requests_for(op, true);
-        let function_concurrent = self.function_phase(op, c, per_client).await?;
-        let function_serial = self.function_phase(op, 1, serial).await?;
-        let floor_concurrent = self.floor_phase(plans, c, per_client).await?;
-        let floor_serial = self.floor_phase(plans, 1, serial).await?;
-        let floor_sdk_concurrent = self.floor_sdk_phase(op, plans, c, per_client).await?;
-        let floor_sdk_serial = self.floor_sdk_phase(op, plans, 1, serial).await?;
+    /// One request on a lane: its end-to-end time, its DynamoDB calls, and what went wrong.
+    async fn one_request(
+        &self,
+        op: Op,
+        lane: &mut Lane,
+    ) -> Result<(Duration, Vec<proxy::ProxyCall>, Option<anyhow::Error>)> {
+        match lane {
+            Lane::Function { slot, preps } => {
+                let prep = preps
+                    .pop_front()
+                    .ok_or_else(|| anyhow!("no prepared request left"))?;
+                let event = Bytes::from(serde_json::to_vec(&self.scenario.event(&prep))?);
+                let invocation = slot.invoke(event).await?;
+                let failed = if invocation.outcome.error {
+                    Some(anyhow!(
+                        "{} reported an error: {}",
+                        slot.function,
+                        String::from_utf8_lossy(&invocation.outcome.body)
+                    ))
+                } else {
+                    check_answer(Some(op), &invocation.outcome.body).err()
+                };
+                Ok((invocation.outcome.end_to_end(), invocation.calls, failed))
+            }
+            Lane::Floor {
+                proxy,
+                client,
+                recorded,
+                next,
+                ..
+            } => {
+                let r = next_plan(recorded, next)?;
+                proxy.take();
+                let t0 = Instant::now();
+                let made = replay::run(client, &r.plan).await;
+                let elapsed = t0.elapsed();
+                Ok((elapsed, proxy.take(), made.err()))
+            }
+            Lane::FloorSdk {
+                slot,
+                events,
+                recorded,
+                next,
+                ..
+            } => {
+                let event = events
+                    .get(*next)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("no recorded event left"))?;
+                next_plan(recorded, next)?;
+                let invocation = slot.invoke(event).await?;
+                let failed = check_answer(None, &invocation.outcome.body).err();
+                Ok((invocation.outcome.end_to_end(), invocation.calls, failed))
+            }
+        }
+    }
+
+    /// The function, the harness floor and floor-sdk at one concurrency, interleaved in
+    /// rounds (so that anything drifting during the run, DynamoDB Local warming up or another
+    /// process on the machine, falls on all three alike), each side warmed up first.
+    async fn compare(&self, op: Op, plans: &[Vec<Recorded>], clients: usize) -> Result<[Phase; 3]> {
+        let sides = [Side::Function, Side::Floor, Side::FloorSdk];
+        let mut lanes = Vec::new();
+        for side in sides {
+            lanes.push(self.start_side(side, op, plans, clients).await?);
+        }
+        let per_client = self.config.requests_for(op, clients == 1).div_ceil(clients);
+        let mut phases = [Phase::default(), Phase::default(), Phase::default()];
+        for phase in &mut phases {
+            phase.concurrency = clients;
+        }
+        for (side_lanes, phase) in lanes.iter_mut().zip(phases.iter_mut()) {
+            self.run_lanes(op, side_lanes, self.config.warmup, false, phase)
+                .await?;
+        }
+        let rounds = ROUNDS.min(per_client.max(1));
+        for round in 0..rounds {
+            let n = per_client * (round + 1) / rounds - per_client * round / rounds;
+            for (side_lanes, phase) in lanes.iter_mut().zip(phases.iter_mut()) {
+                self.run_lanes(op, side_lanes, n, true, phase).await?;
+            }
+        }
+        for (side_lanes, phase) in lanes.into_iter().zip(phases.iter_mut()) {
+            for lane in side_lanes {
+                match lane {
+                    Lane::Function { slot, .. } | Lane::FloorSdk { slot, .. } => {
+                        phase.rss_kib.extend(slot.peak_rss_kib().ok());
+                        slot.stop().await;
+                    }
+                    Lane::Floor { .. } => {}
+                }
+            }
+        }
+        Ok(phases)
+    }
+
+    async fn warm(&self, op: Op, plans: &[Vec<Recorded>]) -> Result<OpResult> {
+        let [function_concurrent, floor_concurrent, floor_sdk_concurrent] =
+            self.compare(op, plans, self.config.concurrency).await?;
+        let [function_serial, floor_serial, floor_sdk_serial] = self.compare(op, plans, 1).await?;
         Ok(OpResult {
             op,
             function: op.function().into(),
             plan: plans
                 .first()
+                .and_then(|lane| lane.first())
                 .map(|r| r.plan.calls.iter().map(|c| c.operation.clone()).collect())
                 .unwrap_or_default(),
             function_concurrent,
@@ -644,6 +779,53 @@ impl Bench {
             floor_sdk_serial,
         })
     }
+}
+
+/// Rounds the three sides of a comparison alternate in.
+const ROUNDS: usize = 5;
+
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Function,
+    Floor,
+    FloorSdk,
+}
+
+/// One client of a comparison and what it drives.
+enum Lane {
+    Function {
+        slot: Slot,
+        preps: VecDeque<Prep>,
+    },
+    Floor {
+        proxy: Proxy,
+        client: Client,
+        recorded: Vec<Recorded>,
+        next: usize,
+        /// The floor client (its members) this lane replays.
+        index: usize,
+    },
+    FloorSdk {
+        slot: Slot,
+        events: Vec<Bytes>,
+        recorded: Vec<Recorded>,
+        next: usize,
+        index: usize,
+    },
+}
+
+/// The next recorded invocation of a floor lane. Read-only ones (nothing to put back) are
+/// made again and again; the others once per batch.
+fn next_plan<'a>(recorded: &'a [Recorded], next: &mut usize) -> Result<&'a Recorded> {
+    let read_only = recorded.iter().all(|r| r.before.is_empty());
+    let index = if read_only { 0 } else { *next };
+    let r = recorded
+        .get(index)
+        .ok_or_else(|| anyhow!("more requests in a batch than recorded invocations"))?;
+    if !read_only {
+        *next += 1;
+    }
+    Ok(r)
 }
 
 fn sorted_key(key: &proxy::Item) -> Vec<(String, String)> {
@@ -820,11 +1002,13 @@ async fn main() -> Result<()> {
         launcher,
         scenario,
         direct: direct.clone(),
-        restore_lock: tokio::sync::RwLock::new(()),
+        dirty: std::sync::Mutex::new(BTreeMap::new()),
     };
     let mut members: Vec<String> = vec!["cold".into()];
     for c in 0..config.concurrency {
-        members.push(Bench::floor_member(c));
+        for k in 0..config.plans_per_client() {
+            members.push(Bench::floor_member(c, k));
+        }
         for j in 0..MEMBERS_PER_CLIENT {
             members.push(Bench::warm_member(c, j));
         }
@@ -845,6 +1029,7 @@ async fn main() -> Result<()> {
             op.name(),
             recorded
                 .first()
+                .and_then(|lane| lane.first())
                 .map(|r| r
                     .plan
                     .calls
@@ -857,6 +1042,21 @@ async fn main() -> Result<()> {
         plans.insert(*op, recorded);
     }
 
+    let proxy_hop = match plans
+        .get(&Op::Me)
+        .and_then(|p| p.first())
+        .and_then(|lane| lane.first())
+    {
+        Some(recorded) => {
+            let hop = bench.calibrate_proxy(&recorded.plan, 300).await?;
+            eprintln!(
+                "bench: proxy hop: one TransactGetItems {} ms direct, {} ms through the proxy, {} ms of it inside (p50)",
+                hop.direct_ms, hop.proxied_ms, hop.inside_ms
+            );
+            Some(hop)
+        }
+        None => None,
+    };
     let cold = bench.cold(&plans).await?;
     for row in &cold {
         report::print_cold(row, &cold);
@@ -896,6 +1096,7 @@ async fn main() -> Result<()> {
         machine,
         sizes: sizes(&config),
         rule_engine: rule_engine(&config),
+        proxy_hop,
         config: config.clone(),
         cold,
         warm,

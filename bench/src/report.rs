@@ -345,12 +345,33 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
         ));
         if !outside_met {
             misses.push(format!(
-                "**{} time outside DynamoDB**: {} ms at p50 (target < {OUTSIDE_MS} ms). The SDK alone, making the same calls from the harness, spends {} ms outside DynamoDB per request (building, signing and sending each request, reading and parsing each answer; the loopback hop to the proxy counts as outside); the floor-sdk binary making them behind the same Runtime API spends {} ms (adding the Runtime API exchange, lambda_http and the event's JSON). The function's own code (request decoding, the domain decision, items to and from DynamoDB's format, the log and metric lines, the response) accounts for {} ms.",
+                "**{} time outside DynamoDB**: {} ms at p50 (target < {OUTSIDE_MS} ms). The SDK alone, making the same calls from the harness, spends {} ms outside DynamoDB per request (building, signing and sending each request, reading and parsing each answer; the loopback hop to the proxy counts as outside); the floor-sdk binary making them behind the same Runtime API spends {} ms (adding the Runtime API exchange, lambda_http and the event's JSON). The function's own code (request decoding, the domain decision, items to and from DynamoDB's format, the log and metric lines, the response) {}.{}{}",
                 op.name(),
                 f(outside.p50),
                 f(floor_outside.p50),
                 f(sdk_outside.p50),
-                signed(outside.p50 - sdk_outside.p50)
+                if outside.p50 > sdk_outside.p50 {
+                    format!("adds {} ms to that", f(outside.p50 - sdk_outside.p50))
+                } else {
+                    format!(
+                        "does not show above it: the function's figure is {} ms below floor-sdk's, within the noise",
+                        f(sdk_outside.p50 - outside.p50)
+                    )
+                },
+                results.proxy_hop.as_ref().map_or(String::new(), |hop| {
+                    let calls = mode(&r.function_serial.calls).unwrap_or(0);
+                    format!(
+                        " Of the function's {} ms, about {} ms is the timing proxy's own hop ({calls} calls x {} ms, calibrated in this run).",
+                        f(outside.p50),
+                        f(calls as f64 * (hop.proxied_ms - hop.direct_ms)),
+                        f(hop.proxied_ms - hop.direct_ms)
+                    )
+                }),
+                if floor_outside.p50 >= OUTSIDE_MS {
+                    " The target is below what the SDK alone costs here, so no function could meet it as measured; the part the function controls is its own code's figure."
+                } else {
+                    ""
+                }
             ));
         }
         let function = summarize(r.function_concurrent.total_ms.iter().copied());
@@ -645,8 +666,9 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
     let _ = writeln!(out, "\n## Warm latency and DynamoDB calls\n");
     let _ = writeln!(
         out,
-        "Each operation driven through the function's release binary by {} concurrent clients, one warm process each (as Lambda runs one request per execution environment), against DynamoDB Local; then by one client. Latency is end to end at the Runtime API: event queued to response received. Every DynamoDB call goes through a loopback proxy that counts it and times it (request received to DynamoDB Local's answer read). **floor** is the harness alone making the same calls with the SDK (recorded from the function, the items put back before each repetition, untimed), through the same kind of proxy, at the same concurrency (putting items back waits for the floor's requests in flight and holds new ones back, so it never adds load to a timed floor request; *in flight* shows the concurrency each side really had); **floor-sdk** is the floor binary making them behind the Runtime API. **outside DynamoDB** = end to end minus the time inside the proxied DynamoDB calls, at concurrency 1 (so it is not CPU contention): it includes the Runtime API exchange and the loopback hop to the proxy, which the floor's figure shows for the SDK alone.\n",
-        c.concurrency
+        "Each operation driven through the function's release binary by {} concurrent clients, one warm process each (as Lambda runs one request per execution environment), against DynamoDB Local; then by one client. Latency is end to end at the Runtime API: event queued to response received. Every DynamoDB call goes through a loopback proxy that counts it and times it (request received to DynamoDB Local's answer read). **floor** is the harness alone making the same calls with the SDK (recorded from the function, the items put back before each repetition, untimed), through the same kind of proxy, at the same concurrency: each floor client makes the calls recorded from up to {} invocations on its own members, and the items they wrote are put back between batches, never while a timed request is in flight (*in flight* shows the concurrency each side really had); **floor-sdk** is the floor binary making them behind the Runtime API. **outside DynamoDB** = end to end minus the time inside the proxied DynamoDB calls, at concurrency 1 (so it is not CPU contention): it includes the Runtime API exchange and the loopback hop to the proxy, which the floor's figure shows for the SDK alone.\n",
+        c.concurrency,
+        c.plans_per_client()
     );
     let _ = writeln!(
         out,
@@ -832,10 +854,21 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
         out,
         "- DynamoDB Local is not DynamoDB: it runs on the same two cores as everything else (a JVM over SQLite), so absolute latencies and especially tails are DynamoDB Local's. The floors make the same calls against the same DynamoDB Local in the same run, which is what makes the ratios meaningful.\n\
          - Cold starts here are process starts on this machine: no Firecracker microVM, no download of the zip, no TLS handshake to DynamoDB (DynamoDB Local is plain HTTP), x86_64 instead of arm64. They show what the binary itself costs, next to its floors.\n\
-         - The proxy adds a loopback hop to every DynamoDB call, for the functions and the floors alike; the hop's send and receive count as time outside DynamoDB.\n\
+         - The tables' DynamoDB streams are switched off once the stream batch has been captured (the growth table's at once): DynamoDB Local 3.3 looks through every stream record it holds for each item written, so with streams on every write gets slower as the run goes on (a first full run measured 0.5 s per TransactWriteItems by its end). That is DynamoDB Local's, not DynamoDB's; the functions never read the stream.\n\
+         - Each comparison (function, harness floor, floor-sdk) alternates in 5 rounds, after a warm-up of every process, so drift during the run (DynamoDB Local's JIT warming up, other processes on the machine) falls on all three alike.\n\
+         - The proxy adds a loopback hop to every DynamoDB call, for the functions and the floors alike; the hop's send and receive count as time outside DynamoDB.{}\n\
          - The x86_64 binaries measured here (functions and floors) are built in one cargo invocation with the harness, so the dependency graph is compiled once; that unifies a few dependency features the functions do not use (hyper's server side, regex-automata's meta engine, zerocopy's derive macros), whose code LTO drops. The zips are built by cargo lambda from the functions alone, as for a deployment.\n\
          - Raw samples of this run: `.local/bench/results.json`; the functions' logs: `.local/bench/*.log`.\n\
          - Knobs (environment): `BENCH_QUICK=1` (fewer iterations; not for the record), `BENCH_COLD_RUNS`, `BENCH_REQUESTS`, `BENCH_SERIAL_REQUESTS`, `BENCH_CONCURRENCY`, `BENCH_STREAM_BATCH`, `BENCH_MEMBERS` (largest growth size; 0 skips growth), `BENCH_DUE`, `BENCH_OPS`, `BENCH_SKIP_ZIP=1`."
+    ,
+        results.proxy_hop.as_ref().map_or(String::new(), |hop| format!(
+            " Calibration in this run: one TransactGetItems took {} ms made directly and {} ms through the proxy (p50 of {}), of which the proxy timed {} ms as inside DynamoDB; so about {} ms per call (through the proxy minus direct) of the *outside DynamoDB* figures is the measurement's own hop, for the functions and the floors alike.",
+            f(hop.direct_ms),
+            f(hop.proxied_ms),
+            hop.samples,
+            f(hop.inside_ms),
+            f(hop.proxied_ms - hop.direct_ms)
+        ))
     );
 
     Markdown { text: out, summary }
@@ -879,8 +912,17 @@ fn first_reason(row: &ColdResult, floor: &ColdResult) -> String {
     let floor_ddb = summarize(floor.dynamodb_ms.iter().copied());
     let first = summarize(row.first_ms.iter().copied());
     let floor_first = summarize(floor.first_ms.iter().copied());
+    let calls = mode(&row.calls).unwrap_or(0);
+    let below_floor = if floor_first.p50 >= FIRST_MS {
+        format!(
+            "The SDK floor alone needs {} ms to start and make the same {calls} DynamoDB calls, so < {FIRST_MS} ms is out of reach for this first invocation whatever the function does; the ratio to the floor is the figure the function controls. ",
+            f(floor_first.p50)
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "Inside DynamoDB: {} ms against the floor's {} ms; outside: {} ms against {} ms. The first request of a process pays for first-use work in the SDK and the handler (lazy statics, the first connection, the first serde of each type) in both, and the function has more code to touch.",
+        "{below_floor}Inside DynamoDB: {} ms against the floor's {} ms; outside: {} ms against {} ms. The first request of a process pays for first-use work in the SDK and the handler (lazy statics, the first connection, the first serde of each type) in both, and the function has more code to touch.",
         f(ddb.p50),
         f(floor_ddb.p50),
         f(first.p50 - ddb.p50),

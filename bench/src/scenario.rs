@@ -252,6 +252,7 @@ impl Scenario {
         }
         records.truncate(stream_batch_records);
         scenario.stream_batch = json!({ "Records": records });
+        disable_stream(&client, &scenario.table).await?;
         Ok(scenario)
     }
 
@@ -380,6 +381,26 @@ impl Scenario {
         };
         api_gateway_event(&call)
     }
+}
+
+/// Switches a table's stream off. DynamoDB Local (3.3) looks through the stream records it
+/// holds on every item written, so with the stream on, every write gets slower as a run goes
+/// on (by tens of milliseconds per item after some hundred thousand writes): an artifact of
+/// DynamoDB Local, which DynamoDB does not have, and which would make whatever runs last look
+/// slow. The functions never read the stream; the stream batch was captured before.
+pub async fn disable_stream(client: &aws_sdk_dynamodb::Client, table: &str) -> Result<()> {
+    client
+        .update_table()
+        .table_name(table)
+        .stream_specification(
+            aws_sdk_dynamodb::types::StreamSpecification::builder()
+                .stream_enabled(false)
+                .build()?,
+        )
+        .send()
+        .await
+        .with_context(|| format!("switching the stream of {table} off"))?;
+    Ok(())
 }
 
 fn is_profile_record(record: &Value) -> bool {
