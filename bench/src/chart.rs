@@ -42,11 +42,17 @@ pub fn svg(results: &Results) -> String {
     let color = |i: usize| COLORS[i % COLORS.len()];
 
     let mut init = Panel {
-        title: "Cold start: init (exec → first poll)".into(),
+        title: format!(
+            "Cold start: init (exec → first poll), {} runs each",
+            results.config.cold_runs
+        ),
         series: Vec::new(),
     };
     let mut first = Panel {
-        title: "Cold start: first invocation (exec → first response)".into(),
+        title: format!(
+            "Cold start: first invocation (exec → response), {} runs",
+            results.config.cold_runs
+        ),
         series: Vec::new(),
     };
     let mut function_index = 0;
@@ -87,7 +93,10 @@ pub fn svg(results: &Results) -> String {
             });
         }
         first.series.push(Series {
-            name: row.label.clone(),
+            name: match (&row.op, row.binary.as_str()) {
+                (Some(op), "floor-sdk") => format!("floor-sdk ({})", op.name()),
+                _ => row.label.clone(),
+            },
             values: row.first_ms.clone(),
             color: c,
             dash,
@@ -99,10 +108,11 @@ pub fn svg(results: &Results) -> String {
     for r in &results.warm {
         panels.push(Panel {
             title: format!(
-                "{} ({}), concurrency {}",
+                "{} ({}), concurrency {}, {} requests",
                 r.op.name(),
                 r.function,
-                r.function_concurrent.concurrency
+                r.function_concurrent.concurrency,
+                r.function_concurrent.total_ms.len()
             ),
             series: vec![
                 Series {
@@ -135,7 +145,7 @@ pub fn svg(results: &Results) -> String {
 
     let rows = panels.len().div_ceil(COLUMNS);
     let width = PANEL_W * COLUMNS as f64;
-    let height = PANEL_H * rows as f64 + 40.0;
+    let height = PANEL_H * rows as f64 + 52.0;
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -143,13 +153,13 @@ pub fn svg(results: &Results) -> String {
     );
     let _ = writeln!(
         out,
-        r##"<rect width="100%" height="100%" fill="#ffffff"/><text x="10" y="22" font-size="15" font-weight="bold">Latency distributions (cumulative; log time axis, ms) — {} {}</text>"##,
+        r##"<rect width="100%" height="100%" fill="#ffffff"/><text x="10" y="22" font-size="15" font-weight="bold">Latency distributions — {} {}</text><text x="10" y="38" fill="#444444">Share of requests at or below each time (log time axis in ms; the vertical scale is linear up to p90 and stretches the tail above it). Solid: the function; dashed: its floors; grey dotted: time inside DynamoDB.</text>"##,
         escape(results.machine.get("date").map_or("", String::as_str)),
         escape(results.machine.get("commit").map_or("", String::as_str)),
     );
     for (i, panel) in panels.iter().enumerate() {
         let x0 = PANEL_W * (i % COLUMNS) as f64;
-        let y0 = 40.0 + PANEL_H * (i / COLUMNS) as f64;
+        let y0 = 52.0 + PANEL_H * (i / COLUMNS) as f64;
         draw_panel(&mut out, panel, x0, y0);
     }
     out.push_str("</svg>\n");
@@ -184,7 +194,16 @@ fn draw_panel(out: &mut String, panel: &Panel, x0: f64, y0: f64) {
         hi.log10().ceil().max(lo.log10().floor() + 1.0),
     );
     let x_of = |v: f64| left + (v.max(1e-9).log10() - lo) / (hi - lo) * plot_w;
-    let y_of = |q: f64| top + (1.0 - q) * plot_h;
+    // The fraction of samples at or below a time: linear up to p90 (the lower 60% of the
+    // height), then stretched so that p99 and p99.9 get a fifth of the height each.
+    let y_of = |q: f64| {
+        let t = if q <= 0.9 {
+            0.6 * q / 0.9
+        } else {
+            0.6 + 0.2 * (-(1.0 - q).max(1e-3).log10() - 1.0)
+        };
+        top + (1.0 - t) * plot_h
+    };
 
     let _ = writeln!(
         out,
@@ -227,10 +246,12 @@ fn draw_panel(out: &mut String, panel: &Panel, x0: f64, y0: f64) {
     );
     for (q, label) in [
         (0.0, "0"),
+        (0.25, "p25"),
         (0.5, "p50"),
+        (0.75, "p75"),
         (0.9, "p90"),
         (0.99, "p99"),
-        (1.0, "1"),
+        (0.999, "p99.9"),
     ] {
         let y = y_of(q);
         let _ = writeln!(
@@ -272,13 +293,12 @@ fn draw_panel(out: &mut String, panel: &Panel, x0: f64, y0: f64) {
         let lx = left + plot_w + 10.0;
         let _ = writeln!(
             out,
-            r#"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{}" stroke-width="2"{dash}/><text x="{}" y="{}">{} (n={})</text>"#,
+            r#"<line x1="{lx}" y1="{ly}" x2="{}" y2="{ly}" stroke="{}" stroke-width="2"{dash}/><text x="{}" y="{}">{}</text>"#,
             lx + 18.0,
             series.color,
             lx + 22.0,
             ly + 3.5,
-            escape(&series.name),
-            values.len()
+            escape(&series.name)
         );
     }
 }

@@ -27,7 +27,7 @@ use serde::Serialize;
 use serde_json::json;
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct GrowthStep {
     pub members: usize,
     pub due: usize,

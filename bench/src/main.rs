@@ -29,7 +29,7 @@ use aws_sdk_dynamodb::Client;
 use bytes::Bytes;
 use loyalty_bench::replay::{self, Plan};
 use loyalty_tests::Call;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::proxy::{Before, Proxy};
 use crate::scenario::{FUNCTIONS, Op, Prep, Scenario, api_gateway_event, check_answer};
@@ -38,7 +38,7 @@ use crate::slot::{Launcher, Slot};
 /// Members each client of the warm benchmark spreads its requests over.
 const MEMBERS_PER_CLIENT: usize = 20;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     pub quick: bool,
     pub cold_runs: usize,
@@ -50,21 +50,31 @@ pub struct Config {
     pub growth_sizes: Vec<usize>,
     pub growth_due: usize,
     pub ops: Vec<Op>,
-    #[serde(skip)]
+    #[serde(default)]
     pub bin_dir: PathBuf,
-    #[serde(skip)]
+    #[serde(default)]
     pub upstream: String,
-    #[serde(skip)]
+    #[serde(default = "default_out")]
     pub out: PathBuf,
-    #[serde(skip)]
+    #[serde(default = "default_chart")]
     pub chart: PathBuf,
-    #[serde(skip)]
+    #[serde(default)]
     pub log_dir: PathBuf,
-    #[serde(skip)]
+    #[serde(default = "default_zip_dir")]
     pub zip_dir: PathBuf,
     pub zip_arch: String,
-    #[serde(skip)]
+    #[serde(default)]
     pub criterion_dir: PathBuf,
+}
+
+fn default_out() -> PathBuf {
+    PathBuf::from("BENCHMARKS.md")
+}
+fn default_chart() -> PathBuf {
+    PathBuf::from("docs/bench/latency.svg")
+}
+fn default_zip_dir() -> PathBuf {
+    PathBuf::from("target/lambda")
 }
 
 fn env_usize(name: &str, default: usize) -> Result<usize> {
@@ -168,7 +178,7 @@ pub struct Recorded {
     pub before: Vec<Before>,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ColdResult {
     pub label: String,
     pub binary: String,
@@ -182,7 +192,7 @@ pub struct ColdResult {
     pub errors: usize,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Phase {
     pub concurrency: usize,
     pub total_ms: Vec<f64>,
@@ -211,7 +221,7 @@ impl Phase {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OpResult {
     pub op: Op,
     pub function: String,
@@ -224,21 +234,21 @@ pub struct OpResult {
     pub floor_sdk_serial: Phase,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Size {
     pub binary: String,
     pub zip_bytes: Option<u64>,
     pub binary_bytes: Option<u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleEngine {
     pub ns_per_iteration: f64,
     pub evaluations_per_iteration: u64,
     pub evaluations_per_second: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
     pub config: Config,
     pub machine: BTreeMap<String, String>,
@@ -253,7 +263,7 @@ pub struct Results {
 
 /// What the timing proxy itself costs a call: the same read made by the harness straight to
 /// DynamoDB Local and through the proxy, alternately, one at a time.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ProxyHop {
     pub samples: usize,
     /// Client-side time of the call made directly, p50.
@@ -262,6 +272,10 @@ pub struct ProxyHop {
     pub proxied_ms: f64,
     /// The proxy's own figure for the same proxied calls (what counts as "in DynamoDB"), p50.
     pub inside_ms: f64,
+    /// What the hop adds to a call: the median of the paired differences (through the proxy
+    /// minus direct, the two made back to back, in alternating order).
+    #[serde(default)]
+    pub hop_ms: f64,
 }
 
 fn ms(d: Duration) -> f64 {
@@ -381,20 +395,30 @@ impl Bench {
         let proxy = Proxy::start(&self.config.upstream, None).await?;
         let proxied = replay::plain_client(Some(&proxy.url())).await;
         let direct = replay::plain_client(Some(&format!("http://{}", self.config.upstream))).await;
-        let (mut direct_ms, mut proxied_ms, mut inside_ms) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut direct_ms, mut proxied_ms, mut inside_ms, mut hop_ms) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for k in 0..samples + 20 {
-            let t0 = Instant::now();
-            replay::run(&direct, plan).await?;
-            let d = t0.elapsed();
-            proxy.take();
-            let t0 = Instant::now();
-            replay::run(&proxied, plan).await?;
-            let p = t0.elapsed();
-            let inside: Duration = proxy.take().iter().map(proxy::ProxyCall::duration).sum();
+            let mut d = Duration::ZERO;
+            let mut p = Duration::ZERO;
+            let mut inside = Duration::ZERO;
+            for proxied_first in [k % 2 == 0, k % 2 != 0] {
+                if proxied_first {
+                    proxy.take();
+                    let t0 = Instant::now();
+                    replay::run(&proxied, plan).await?;
+                    p = t0.elapsed();
+                    inside = proxy.take().iter().map(proxy::ProxyCall::duration).sum();
+                } else {
+                    let t0 = Instant::now();
+                    replay::run(&direct, plan).await?;
+                    d = t0.elapsed();
+                }
+            }
             if k >= 20 {
                 direct_ms.push(ms(d));
                 proxied_ms.push(ms(p));
                 inside_ms.push(ms(inside));
+                hop_ms.push(ms(p) - ms(d));
             }
         }
         Ok(ProxyHop {
@@ -402,6 +426,7 @@ impl Bench {
             direct_ms: stats::summarize(direct_ms).p50,
             proxied_ms: stats::summarize(proxied_ms).p50,
             inside_ms: stats::summarize(inside_ms).p50,
+            hop_ms: stats::percentile(&stats::sorted(hop_ms), 0.5),
         })
     }
 
@@ -955,6 +980,58 @@ fn rule_engine(config: &Config) -> Option<RuleEngine> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None => run().await,
+        Some("--render") => {
+            let path = args
+                .get(1)
+                .map_or(".local/bench/results.json", String::as_str);
+            render(path)
+        }
+        Some(_) => Err(anyhow!(
+            "usage: loyalty-bench            run the benchmark (scripts/bench.sh sets it up)\n       loyalty-bench --render [results.json]   write BENCHMARKS.md and the chart again from a run's raw samples"
+        )),
+    }
+}
+
+/// BENCHMARKS.md and the chart from a run's raw samples (after changing how they are shown).
+fn render(path: &str) -> Result<()> {
+    let results: Results =
+        serde_json::from_slice(&std::fs::read(path).with_context(|| format!("reading {path}"))?)
+            .with_context(|| format!("{path} is not a benchmark run's results"))?;
+    let out = std::env::var("BENCH_OUT").map_or_else(|_| results.config.out.clone(), PathBuf::from);
+    let chart_path =
+        std::env::var("BENCH_CHART").map_or_else(|_| results.config.chart.clone(), PathBuf::from);
+    write_outputs(&results, &out, &chart_path)
+}
+
+fn write_outputs(
+    results: &Results,
+    out: &std::path::Path,
+    chart_path: &std::path::Path,
+) -> Result<()> {
+    if let Some(parent) = chart_path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(chart_path, chart::svg(results))?;
+    let markdown = report::markdown(results, chart_path);
+    std::fs::write(out, &markdown.text)?;
+    eprintln!();
+    for line in &markdown.summary {
+        eprintln!("{line}");
+    }
+    eprintln!(
+        "bench: wrote {} and {}",
+        out.display(),
+        chart_path.display()
+    );
+    Ok(())
+}
+
+async fn run() -> Result<()> {
     let started = Instant::now();
     let load_start = std::fs::read_to_string("/proc/loadavg")
         .unwrap_or_default()
@@ -1048,10 +1125,10 @@ async fn main() -> Result<()> {
         .and_then(|lane| lane.first())
     {
         Some(recorded) => {
-            let hop = bench.calibrate_proxy(&recorded.plan, 300).await?;
+            let hop = bench.calibrate_proxy(&recorded.plan, 1000).await?;
             eprintln!(
-                "bench: proxy hop: one TransactGetItems {} ms direct, {} ms through the proxy, {} ms of it inside (p50)",
-                hop.direct_ms, hop.proxied_ms, hop.inside_ms
+                "bench: proxy hop: one TransactGetItems {:.3} ms direct, {:.3} ms through the proxy, {:.3} ms of it inside (p50); the hop adds {:.3} ms (median of paired differences)",
+                hop.direct_ms, hop.proxied_ms, hop.inside_ms, hop.hop_ms
             );
             Some(hop)
         }
@@ -1107,21 +1184,7 @@ async fn main() -> Result<()> {
         config.log_dir.join("results.json"),
         serde_json::to_vec_pretty(&results)?,
     )?;
-    if let Some(parent) = config.chart.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(&config.chart, chart::svg(&results))?;
-    let markdown = report::markdown(&results, &config.chart);
-    std::fs::write(&config.out, &markdown.text)?;
-    eprintln!();
-    for line in &markdown.summary {
-        eprintln!("{line}");
-    }
-    eprintln!(
-        "bench: wrote {} and {} in {:.0}s",
-        config.out.display(),
-        config.chart.display(),
-        started.elapsed().as_secs_f64()
-    );
+    write_outputs(&results, &config.out, &config.chart)?;
+    eprintln!("bench: done in {:.0}s", started.elapsed().as_secs_f64());
     Ok(())
 }

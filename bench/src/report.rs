@@ -344,33 +344,42 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
             if outside_met { "met" } else { "missed" }
         ));
         if !outside_met {
+            let calls = mode(&r.function_serial.calls).unwrap_or(0) as f64;
+            // The measurement's own hop, when this run's calibration shows one.
+            let hop = results
+                .proxy_hop
+                .as_ref()
+                .map(|h| h.hop_ms.max(0.0))
+                .unwrap_or(0.0);
+            let hop_total = calls * hop;
+            let sdk_only = floor_outside.p50 - hop_total;
+            let runtime = sdk_outside.p50 - floor_outside.p50;
+            let own = outside.p50 - sdk_outside.p50;
+            let corrected = outside.p50 - hop_total;
+            let floors_alone = sdk_outside.p50 - hop_total;
             misses.push(format!(
-                "**{} time outside DynamoDB**: {} ms at p50 (target < {OUTSIDE_MS} ms). The SDK alone, making the same calls from the harness, spends {} ms outside DynamoDB per request (building, signing and sending each request, reading and parsing each answer; the loopback hop to the proxy counts as outside); the floor-sdk binary making them behind the same Runtime API spends {} ms (adding the Runtime API exchange, lambda_http and the event's JSON). The function's own code (request decoding, the domain decision, items to and from DynamoDB's format, the log and metric lines, the response) {}.{}{}",
+                "**{} time outside DynamoDB**: {} ms at p50, concurrency 1 (target < {OUTSIDE_MS} ms). How it splits (p50s of this run): the timing proxy's own hop about {} ms ({} calls x {} ms, calibrated below; noisy); the SDK making the same calls about {} ms (the harness floor's {} ms minus the hop: building, signing and sending each request, reading and parsing each answer); the Runtime API exchange, lambda_http and the event's JSON {} ms (floor-sdk's {} ms minus the harness floor's); the function's own code (request decoding, the domain decision, items to and from DynamoDB's format, the log and metric lines, the response) {} ms (the function's figure minus floor-sdk's). Without the measurement's hop the function spends about {} ms outside DynamoDB{}",
                 op.name(),
                 f(outside.p50),
+                f(hop_total),
+                calls,
+                f(hop),
+                f(sdk_only),
                 f(floor_outside.p50),
+                signed(runtime),
                 f(sdk_outside.p50),
-                if outside.p50 > sdk_outside.p50 {
-                    format!("adds {} ms to that", f(outside.p50 - sdk_outside.p50))
+                signed(own),
+                f(corrected),
+                if floors_alone >= OUTSIDE_MS {
+                    format!(
+                        ". The SDK and the Runtime API exchange alone take {} ms, above the target, so no function could meet it as measured here; what the function adds is its own code's share.",
+                        f(floors_alone)
+                    )
                 } else {
                     format!(
-                        "does not show above it: the function's figure is {} ms below floor-sdk's, within the noise",
-                        f(sdk_outside.p50 - outside.p50)
+                        ", against {} ms for floor-sdk making the same calls: the function's own code is what separates them.",
+                        f(floors_alone)
                     )
-                },
-                results.proxy_hop.as_ref().map_or(String::new(), |hop| {
-                    let calls = mode(&r.function_serial.calls).unwrap_or(0);
-                    format!(
-                        " Of the function's {} ms, about {} ms is the timing proxy's own hop ({calls} calls x {} ms, calibrated in this run).",
-                        f(outside.p50),
-                        f(calls as f64 * (hop.proxied_ms - hop.direct_ms)),
-                        f(hop.proxied_ms - hop.direct_ms)
-                    )
-                }),
-                if floor_outside.p50 >= OUTSIDE_MS {
-                    " The target is below what the SDK alone costs here, so no function could meet it as measured; the part the function controls is its own code's figure."
-                } else {
-                    ""
                 }
             ));
         }
@@ -862,12 +871,19 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
          - Knobs (environment): `BENCH_QUICK=1` (fewer iterations; not for the record), `BENCH_COLD_RUNS`, `BENCH_REQUESTS`, `BENCH_SERIAL_REQUESTS`, `BENCH_CONCURRENCY`, `BENCH_STREAM_BATCH`, `BENCH_MEMBERS` (largest growth size; 0 skips growth), `BENCH_DUE`, `BENCH_OPS`, `BENCH_SKIP_ZIP=1`."
     ,
         results.proxy_hop.as_ref().map_or(String::new(), |hop| format!(
-            " Calibration in this run: one TransactGetItems took {} ms made directly and {} ms through the proxy (p50 of {}), of which the proxy timed {} ms as inside DynamoDB; so about {} ms per call (through the proxy minus direct) of the *outside DynamoDB* figures is the measurement's own hop, for the functions and the floors alike.",
+            " Calibration in this run: one TransactGetItems took {} ms made directly and {} ms through the proxy (p50 of {} pairs made back to back), of which the proxy timed {} ms as inside DynamoDB; {}",
             f(hop.direct_ms),
             f(hop.proxied_ms),
             hop.samples,
             f(hop.inside_ms),
-            f(hop.proxied_ms - hop.direct_ms)
+            if hop.hop_ms > 0.0 {
+                format!(
+                    "the median pair differs by {} ms: that much per call of the *outside DynamoDB* figures is the measurement's own hop, for the functions and the floors alike.",
+                    f(hop.hop_ms)
+                )
+            } else {
+                "the hop is within the noise of a single call.".to_string()
+            }
         ))
     );
 

@@ -28,7 +28,9 @@ const TILL: &str = "bench-till";
 const SEED_POINTS: i64 = 100_000;
 
 /// The operations the warm benchmark drives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Op {
     Earn,
     Reverse,
