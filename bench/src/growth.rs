@@ -16,10 +16,11 @@ use futures::TryStreamExt;
 use loyalty::Context;
 use loyalty::domain::clock::ManualClock;
 use loyalty::domain::identifier::MemberId;
+use loyalty::domain::ledger::Posting;
 use loyalty::domain::member::Member;
 use loyalty::domain::points::Points;
 use loyalty::domain::program::Program;
-use loyalty::http::AuthConfig;
+use loyalty::identity::AuthConfig;
 use loyalty::store::Store;
 use loyalty_tests::calls::CallCounter;
 use loyalty_tests::{demo_program_json, table_definition};
@@ -52,7 +53,12 @@ fn member(
     let mut member = Member::enrol(id, None, None, now, program.lowest_tier());
     let points = Points::new(120).ok_or_else(|| anyhow!("points"))?;
     member
-        .credit_purchase(points, earned_at, now, program)
+        .credit_purchase(
+            points,
+            Posting::new("seed", "bench", earned_at),
+            now,
+            program,
+        )
         .map_err(|e| anyhow!("{e}"))?;
     Ok(member)
 }

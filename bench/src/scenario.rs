@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use loyalty::Context;
 use loyalty::domain::clock::SystemClock;
 use loyalty::domain::program::Program;
-use loyalty::http::AuthConfig;
+use loyalty::identity::AuthConfig;
 use loyalty::store::Store;
 use loyalty::store::keys;
 use loyalty::webhook::{SigningKey, sign};

@@ -8,7 +8,7 @@ use loyalty::domain::offer::OfferDocument;
 use loyalty::domain::program::Program;
 use loyalty::domain::reward::RewardDocument;
 use loyalty::domain::voucher_code::VoucherCode;
-use loyalty::http::dev_token;
+use loyalty::identity::dev_token;
 use time::OffsetDateTime;
 
 fuzz_target!(|data: &[u8]| {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::domain::clock::{Clock, SystemClock};
-use crate::http::AuthConfig;
+use crate::identity::AuthConfig;
 use crate::store::{Store, client_from_env};
 
 #[derive(Clone)]

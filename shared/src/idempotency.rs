@@ -88,6 +88,52 @@ fn canonical_json(value: &serde_json::Value) -> String {
     out
 }
 
+/// A guarded write: the record it is remembered by, and what tells a retry of it from
+/// another request that reuses the key.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub scope: IdempotencyScope,
+    pub fingerprint: String,
+}
+
+/// The answer a guarded write gives, as its record keeps it for retries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReply {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Idempotency {
+    pub fn new(scope: IdempotencyScope, fingerprint: String) -> Self {
+        Self { scope, fingerprint }
+    }
+
+    /// An earn, keyed by its purchase alone: a transaction id is credited once per member,
+    /// whichever till posts it.
+    pub fn purchase(member: &str, transaction_id: &str, fingerprint: String) -> Self {
+        Self::new(
+            IdempotencyScope::purchase(member, transaction_id),
+            fingerprint,
+        )
+    }
+
+    /// The record that remembers `reply` as this write's answer.
+    pub fn record(&self, reply: &StoredReply, now: OffsetDateTime) -> IdempotencyRecord {
+        IdempotencyRecord {
+            scope: self.scope.clone(),
+            fingerprint: self.fingerprint.clone(),
+            status: reply.status,
+            body: reply.body.clone(),
+            created_at: now,
+        }
+    }
+
+    /// Whether `record` is this write's own (a retry), rather than another request's.
+    pub fn is_retry_of(&self, record: &IdempotencyRecord) -> bool {
+        record.fingerprint == self.fingerprint
+    }
+}
+
 /// The stored outcome of a guarded write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRecord {

@@ -1,13 +1,16 @@
-//! The loyalty domain crate: pure domain logic (`domain`), the DynamoDB adapter (`store`)
-//! and the API Gateway glue (`http`) that every function shares.
+//! The loyalty domain crate: pure domain logic and its operations (`domain`), the DynamoDB
+//! adapter (`store`), the one read-decide-commit loop (`write`), who is calling
+//! (`identity`) and the API Gateway glue (`http`) that every function shares.
 
 mod context;
 pub mod domain;
 pub mod http;
 pub mod idempotency;
+pub mod identity;
 pub mod metrics;
 pub mod store;
 pub mod telemetry;
 pub mod webhook;
+pub mod write;
 
 pub use context::{Context, MissingSetting};

@@ -19,7 +19,7 @@ use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use lambda_http::http::StatusCode;
 use loyalty::Context;
 use loyalty::domain::clock::ManualClock;
-use loyalty::http::AuthConfig;
+use loyalty::identity::AuthConfig;
 use loyalty::store::Store;
 use loyalty_tests::{DEV_SECRET, START, TestEnv, purchase};
 

@@ -1,7 +1,7 @@
 //! Who may do what: tokens, scopes, and one member never reaching another's points.
 
 use lambda_http::http::StatusCode;
-use loyalty::http::AuthConfig;
+use loyalty::identity::AuthConfig;
 use loyalty_tests::{Call, Function, TestEnv, purchase};
 use serde_json::json;
 
@@ -86,16 +86,16 @@ async fn a_member_cannot_read_or_move_another_members_points() {
 async fn missing_forged_and_expired_tokens_are_401() {
     let env = TestEnv::new().await;
     env.enrol("tom").await;
-    let forged = loyalty::http::dev_token::mint(
-        &loyalty::http::dev_token::DevClaims {
+    let forged = loyalty::identity::dev_token::mint(
+        &loyalty::identity::dev_token::DevClaims {
             sub: "tom".into(),
             scope: None,
             exp: None,
         },
         b"not-the-secret",
     );
-    let expired = loyalty::http::dev_token::mint(
-        &loyalty::http::dev_token::DevClaims {
+    let expired = loyalty::identity::dev_token::mint(
+        &loyalty::identity::dev_token::DevClaims {
             sub: "tom".into(),
             scope: None,
             exp: Some(loyalty_tests::START.unix_timestamp() - 1),

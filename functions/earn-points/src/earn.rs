@@ -1,26 +1,18 @@
 //! `POST /v1/members/{memberId}/earn`: a purchase earns points by the programme's rules.
 
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use loyalty::Context;
-use loyalty::domain::earn_rules::Purchase as PricedPurchase;
+use loyalty::domain::earn_rules::BreakdownLine;
 use loyalty::domain::identifier::{MemberId, RuleId, TransactionId};
-use loyalty::domain::ledger::{EntryFacts, EntryType, LedgerEntry};
-use loyalty::domain::member::BalanceError;
 use loyalty::domain::money::Money;
-use loyalty::domain::purchase::Purchase;
-use loyalty::http::{ApiError, ApiRequest, Idempotency, Planned, Refusal, Scope, execute_write};
-use loyalty::idempotency::{IdempotencyScope, fingerprint};
-use loyalty::store::{Commit, SnapshotRequest, Write};
-use serde::Deserialize;
-use serde_json::json;
-use time::{Duration, OffsetDateTime};
-
-/// Till clocks drift; a purchase a little in the future is accepted, more is a mistake.
-const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
-/// Tills that were offline post late; older purchases are refused rather than credited
-/// into lots that may already have expired.
-const MAX_PURCHASE_AGE: Duration = Duration::days(90);
+use loyalty::domain::operation::{self, Earned, PurchaseReport};
+use loyalty::domain::points::Points;
+use loyalty::domain::tier::TierName;
+use loyalty::http::{ApiError, ApiRequest, Decision, Reply, Till, write};
+use loyalty::idempotency::Idempotency;
+use loyalty::store::SnapshotRequest;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -33,111 +25,69 @@ struct EarnRequest {
     occurred_at: Option<OffsetDateTime>,
 }
 
+impl TryFrom<EarnRequest> for PurchaseReport {
+    type Error = ApiError;
+
+    fn try_from(body: EarnRequest) -> Result<Self, ApiError> {
+        if body.amount.amount_minor() == 0 {
+            return Err(ApiError::invalid("amount must be greater than zero"));
+        }
+        Ok(PurchaseReport {
+            transaction_id: body.transaction_id,
+            amount: body.amount,
+            category: body.category,
+            occurred_at: body.occurred_at,
+        })
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EarnView {
+    entry_id: String,
+    transaction_id: TransactionId,
+    points: Points,
+    balance: Points,
+    tier: TierName,
+    breakdown: Vec<BreakdownLine>,
+    store_id: Option<RuleId>,
+}
+
 pub async fn earn(
     context: &Context,
     request: &ApiRequest,
-    member: &str,
+    till: Till,
+    member: MemberId,
 ) -> Result<Response<Body>, ApiError> {
-    let caller = request.caller(context)?;
-    caller.require(Scope::Earn)?;
-    let member_id = MemberId::try_from(member)?;
     let (body, raw): (EarnRequest, _) = request.json()?;
-    if body.amount.amount_minor() == 0 {
-        return Err(ApiError::invalid("amount must be greater than zero"));
-    }
-    let idempotency = Idempotency {
-        scope: IdempotencyScope::purchase(member_id.as_str(), body.transaction_id.as_str()),
-        fingerprint: fingerprint("POST", request.path(), Some(&raw)),
-    };
-    let read = SnapshotRequest {
-        member: Some(&member_id),
-        program: true,
-        ..Default::default()
-    };
-
-    execute_write(context, read, Some(idempotency), |snapshot, now| {
-        let occurred_at = body.occurred_at.unwrap_or(now);
-        if occurred_at > now + MAX_CLOCK_SKEW {
-            return Err(ApiError::invalid("occurredAt is in the future"));
-        }
-        if occurred_at < now - MAX_PURCHASE_AGE {
-            return Err(ApiError::invalid(
-                "occurredAt is more than 90 days in the past",
-            ));
-        }
-        let program = snapshot.program.ok_or_else(ApiError::program_missing)?;
-        let mut member = snapshot
-            .member
-            .ok_or_else(|| ApiError::NotFound("no member with this id".into()))?;
-        let tier = member.current_tier(&program).clone();
-        let priced = PricedPurchase {
-            amount: body.amount.clone(),
-            category: body.category.as_ref(),
-            occurred_at,
-        };
-        let earning = program
-            .evaluate_earn(&priced, &tier, member.earned_today(now))
-            .map_err(|e| ApiError::invalid(e.to_string()))?;
-
-        let expected_revision = member.revision();
-        let placement = member
-            .credit_purchase(earning.points(), occurred_at, now, &program)
-            .map_err(balance_error)?;
-        let entry = LedgerEntry::for_change(
-            &member,
-            EntryFacts {
-                kind: EntryType::Earn,
-                points: earning.points(),
-                occurred_at,
-                reference: body.transaction_id.to_string(),
-                breakdown: Some(earning.breakdown().to_vec()),
-                amount: Some(body.amount.clone()),
-                reason: None,
-                actor: caller.subject().to_string(),
-            },
-            now,
-        );
-        let purchase = Purchase {
-            transaction_id: body.transaction_id.clone(),
-            member_id: member_id.clone(),
-            amount: body.amount.clone(),
-            occurred_at,
-            earned: earning.points(),
-            earn_entry_id: entry.entry_id.clone(),
-            placement,
-            refunded_minor: 0,
-            reversed: Default::default(),
-        };
-        let response = json!({
-            "entryId": entry.entry_id,
-            "transactionId": body.transaction_id,
-            "points": earning.points(),
-            "balance": member.balance(),
-            "tier": tier.name(),
-            "breakdown": earning.breakdown(),
-            "storeId": body.store_id,
-        });
-        Ok(Planned {
-            commit: Commit {
-                member,
-                expected_revision,
-                entries: vec![entry],
-                writes: vec![Write::NewPurchase(purchase)],
-                idempotency: None,
-                now,
-            },
-            status: StatusCode::CREATED,
-            body: response,
-        })
-    })
+    let store_id = body.store_id.clone();
+    let report = PurchaseReport::try_from(body)?;
+    let fingerprint = request.fingerprint(Some(&raw));
+    let idempotency =
+        Idempotency::purchase(member.as_str(), report.transaction_id.as_str(), fingerprint);
+    write(
+        context,
+        SnapshotRequest::member(&member),
+        Some(idempotency),
+        |mut snapshot, now| {
+            let (member, program) = snapshot.member_and_program()?;
+            let Earned {
+                change,
+                entry,
+                tier,
+                balance,
+            } = operation::earn(member, &program, &report, till.actor(), now)?;
+            let view = EarnView {
+                entry_id: entry.entry_id,
+                transaction_id: report.transaction_id.clone(),
+                points: entry.points,
+                balance,
+                tier,
+                breakdown: entry.breakdown.unwrap_or_default(),
+                store_id: store_id.clone(),
+            };
+            Ok(Decision::Commit(change, Reply::created(view)))
+        },
+    )
     .await
-}
-
-pub(crate) fn balance_error(error: BalanceError) -> ApiError {
-    match error {
-        BalanceError::InsufficientPoints { .. } => {
-            ApiError::refused(Refusal::InsufficientPoints, error.to_string())
-        }
-        BalanceError::Overflow => ApiError::invalid(error.to_string()),
-    }
 }

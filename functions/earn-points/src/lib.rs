@@ -16,29 +16,35 @@ use std::convert::Infallible;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use loyalty::Context;
+use loyalty::domain::identifier::{MemberId, TransactionId};
 use loyalty::http::{ApiError, ApiRequest, serve};
 
 pub async fn handle(context: &Context, request: Request) -> Result<Response<Body>, Infallible> {
-    Ok(serve(request, |request| route(context, request)).await)
+    Ok(serve(context, request, |request| route(context, request)).await)
 }
 
+/// Each route: who may call it, and whose member it touches.
 async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>, ApiError> {
     let method = request.method().clone();
+    let member = |id: &str| MemberId::try_from(id);
     match (method, request.segments().as_slice()) {
-        (Method::POST, ["v1", "members", member, "earn"]) => {
-            earn::earn(context, &request, member).await
+        (Method::POST, ["v1", "members", id, "earn"]) => {
+            earn::earn(context, &request, request.till()?, member(id)?).await
         }
-        (Method::POST, ["v1", "members", member, "earn", transaction, "reverse"]) => {
-            reverse::reverse(context, &request, member, transaction).await
+        (Method::POST, ["v1", "members", id, "earn", transaction, "reverse"]) => {
+            let transaction = TransactionId::try_from(*transaction)?;
+            reverse::reverse(context, &request, request.till()?, member(id)?, transaction).await
         }
-        (Method::POST, ["v1", "members", member, "adjustments"]) => {
-            adjust::adjust(context, &request, member).await
+        (Method::POST, ["v1", "members", id, "adjustments"]) => {
+            adjust::adjust(context, &request, request.operator()?, member(id)?).await
         }
-        (Method::PUT, ["v1", "members", member, "tier-floor"]) => {
-            tier_floor::put(context, &request, member).await
+        (Method::PUT, ["v1", "members", id, "tier-floor"]) => {
+            tier_floor::put(context, &request, request.operator()?, member(id)?).await
         }
-        (Method::GET, ["v1", "program"]) => program::get(context, &request).await,
-        (Method::PUT, ["v1", "program"]) => program::put(context, &request).await,
+        (Method::GET, ["v1", "program"]) => program::get(context, request.operator()?).await,
+        (Method::PUT, ["v1", "program"]) => {
+            program::put(context, &request, request.operator()?).await
+        }
         _ => Err(ApiError::NotFound("no such route".into())),
     }
 }

@@ -5,10 +5,9 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use loyalty::Context;
 use loyalty::domain::program::{Program, ProgramDocument};
-use loyalty::http::{ApiError, ApiRequest, Scope, json};
+use loyalty::http::{ApiError, ApiRequest, Operator, json};
 
-pub async fn get(context: &Context, request: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    request.caller(context)?.require(Scope::Admin)?;
+pub async fn get(context: &Context, _operator: Operator) -> Result<Response<Body>, ApiError> {
     let program = context
         .store
         .program()
@@ -17,16 +16,18 @@ pub async fn get(context: &Context, request: &ApiRequest) -> Result<Response<Bod
     json(StatusCode::OK, &program)
 }
 
-pub async fn put(context: &Context, request: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    let caller = request.caller(context)?;
-    caller.require(Scope::Admin)?;
+pub async fn put(
+    context: &Context,
+    request: &ApiRequest,
+    operator: Operator,
+) -> Result<Response<Body>, ApiError> {
     // Decoded like every other body (objects only, no Rust names in messages), then checked.
     let (document, _): (ProgramDocument, _) = request.json()?;
-    let program = Program::try_from(document).map_err(|e| ApiError::invalid(e.to_string()))?;
+    let program = Program::try_from(document)?;
     context
         .store
-        .put_program(&program, context.clock.now(), caller.subject())
+        .put_program(&program, context.clock.now(), operator.actor())
         .await?;
-    tracing::info!(actor = caller.subject(), "programme replaced");
+    tracing::info!(actor = operator.actor(), "programme replaced");
     json(StatusCode::OK, &program)
 }

@@ -3,13 +3,14 @@
 //! only those members, never the whole table, and each member's due date moves forward in
 //! the same transaction as its changes, so a retried run finds nothing left to do.
 
-use loyalty::domain::event::DomainEvent;
-use loyalty::store::Write;
+use loyalty::domain::operation::{self, DailyChange};
+use loyalty::store::SnapshotRequest;
 use loyalty::store::keys::DUE_SHARDS;
+use loyalty::write::{Decision, execute};
 use serde::Serialize;
 use time::Duration;
 
-use crate::member_update::update_member;
+use crate::update_error::UpdateError;
 use crate::{TierContext, TierError};
 
 /// Days looked back by default, so members of a day whose run failed are still processed.
@@ -46,44 +47,34 @@ pub async fn run(context: &TierContext, catch_up_days: i64) -> Result<DailySumma
                 .map_err(|e| TierError::Daily(e.to_string()))?;
             summary.due += members.len();
             for member_id in members {
-                let mut counts = (0, 0, 0);
-                let result = update_member(&context.base, &member_id, |member, program, now| {
-                    // A retried run, or a member a concurrent run already did: not due any more.
-                    if member.due_at().is_none_or(|due| due > now) {
-                        return Ok(None);
-                    }
-                    let outcome = member
-                        .run_daily(program, now)
-                        .map_err(|e| crate::member_update::UpdateError::Domain(e.to_string()))?;
-                    counts = (
-                        outcome.expired.len(),
-                        outcome.warnings.len(),
-                        usize::from(outcome.tier_change.is_some()),
-                    );
-                    let entries = outcome
-                        .expired
-                        .iter()
-                        .map(|lot| lot.ledger_entry(now))
-                        .collect();
-                    let mut writes: Vec<Write> = outcome
-                        .warnings
-                        .iter()
-                        .map(|w| Write::Event(DomainEvent::points_expiring(member, w, now)))
-                        .collect();
-                    if let Some(change) = &outcome.tier_change {
-                        writes.push(Write::Event(DomainEvent::tier_changed(member, change)));
-                    }
-                    Ok(Some((entries, writes)))
-                })
+                let read = SnapshotRequest::member(&member_id);
+                // Boxed: the loop's future inside this one is too deep a type to lay out.
+                let done = Box::pin(execute(&context.base, read, |mut snapshot, now| {
+                    let Some(member) = snapshot.member.take() else {
+                        return Ok::<_, UpdateError>(Decision::Answer(None));
+                    };
+                    Ok(match operation::daily(member, &snapshot.program()?, now)? {
+                        Some(DailyChange {
+                            change,
+                            lots_expired,
+                            warnings,
+                            tier_changed,
+                        }) => Decision::Commit(
+                            change,
+                            Some((lots_expired, warnings, usize::from(tier_changed))),
+                        ),
+                        None => Decision::Answer(None),
+                    })
+                }))
                 .await;
-                match result {
-                    Ok(true) => {
+                match done {
+                    Ok(Some((lots_expired, warnings, tier_changes))) => {
                         summary.processed += 1;
-                        summary.lots_expired += counts.0;
-                        summary.warnings += counts.1;
-                        summary.tier_changes += counts.2;
+                        summary.lots_expired += lots_expired;
+                        summary.warnings += warnings;
+                        summary.tier_changes += tier_changes;
                     }
-                    Ok(false) => {}
+                    Ok(None) => {}
                     Err(error) => {
                         tracing::error!(member = member_id.as_str(), %error, "daily run failed for a member");
                         summary.failed += 1;

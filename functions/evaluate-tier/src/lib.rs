@@ -3,9 +3,9 @@
 //! expiry warnings, downgrades at review dates), reading only the members due that day.
 
 mod daily;
-mod member_update;
 mod publish;
 mod stream;
+mod update_error;
 
 use std::sync::Arc;
 

@@ -3,12 +3,15 @@
 
 use aws_lambda_events::event::dynamodb::EventRecord;
 use loyalty::domain::event::DomainEvent;
-use loyalty::store::Write;
+use loyalty::domain::identifier::MemberId;
+use loyalty::domain::operation;
+use loyalty::store::SnapshotRequest;
 use loyalty::store::stream::{StreamChange, classify};
+use loyalty::write::{Decision, execute};
 use serde_json::{Value, json};
 
 use crate::TierContext;
-use crate::member_update::update_member;
+use crate::update_error::UpdateError;
 
 pub async fn process(context: &TierContext, payload: Value) -> Value {
     let records = payload
@@ -37,16 +40,7 @@ pub async fn process(context: &TierContext, payload: Value) -> Value {
         let new_image = Some(&record.change.new_image).filter(|image| !image.is_empty());
         let outcome = match classify(&record.change.keys, new_image) {
             Ok(StreamChange::Member(member)) => {
-                let upgraded = update_member(&context.base, &member, |member, program, now| {
-                    Ok(member.apply_upgrade(program, now).map(|change| {
-                        (
-                            Vec::new(),
-                            vec![Write::Event(DomainEvent::tier_changed(member, &change))],
-                        )
-                    }))
-                })
-                .await;
-                upgraded.map(|_| ()).map_err(|e| e.to_string())
+                upgrade(context, &member).await.map_err(|e| e.to_string())
             }
             Ok(StreamChange::Event(event)) => {
                 to_publish.push((sequence.clone(), *event));
@@ -72,4 +66,25 @@ pub async fn process(context: &TierContext, payload: Value) -> Value {
         .map(|s| json!({"itemIdentifier": s}))
         .collect();
     json!({ "batchItemFailures": failures })
+}
+
+/// A member changed: upgrade it now if it has earned a higher tier.
+async fn upgrade(context: &TierContext, member: &MemberId) -> Result<(), UpdateError> {
+    // Boxed, like the daily run's: too deep a type to lay out otherwise.
+    Box::pin(execute(
+        &context.base,
+        SnapshotRequest::member(member),
+        |mut snapshot, now| {
+            let Some(member) = snapshot.member.take() else {
+                return Ok(Decision::Answer(()));
+            };
+            Ok(
+                match operation::upgrade(member, &snapshot.program()?, now)? {
+                    Some(change) => Decision::Commit(change, ()),
+                    None => Decision::Answer(()),
+                },
+            )
+        },
+    ))
+    .await
 }

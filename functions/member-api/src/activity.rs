@@ -6,12 +6,20 @@ use loyalty::Context;
 use loyalty::domain::identifier::MemberId;
 use loyalty::http::views::EntryView;
 use loyalty::http::{ApiError, ApiRequest, json};
-use serde_json::json;
+use loyalty::store::Missing;
+use serde::Serialize;
 
 use crate::cursor;
 
 const DEFAULT_LIMIT: u16 = 20;
 const MAX_LIMIT: u16 = 100;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ActivityPage {
+    items: Vec<EntryView>,
+    next_cursor: Option<String>,
+}
 
 pub async fn activity(
     context: &Context,
@@ -26,11 +34,11 @@ pub async fn activity(
     let page = context.store.activity(member, limit, before).await?;
     if page.entries.is_empty() && before.is_none() && context.store.member(member).await?.is_none()
     {
-        return Err(ApiError::NotFound("no member with this id".into()));
+        return Err(Missing::Member.into());
     }
-    let items: Vec<EntryView> = page.entries.iter().map(EntryView::from).collect();
-    json(
-        StatusCode::OK,
-        &json!({"items": items, "nextCursor": page.next_before.map(cursor::encode)}),
-    )
+    let page = ActivityPage {
+        items: page.entries.iter().map(EntryView::from).collect(),
+        next_cursor: page.next_before.map(cursor::encode),
+    };
+    json(StatusCode::OK, &page)
 }

@@ -6,10 +6,11 @@ use lambda_http::{Body, Response};
 use loyalty::Context;
 use loyalty::domain::identifier::RuleId;
 use loyalty::domain::member::Member;
-use loyalty::http::{ApiError, ApiRequest, json};
+use loyalty::http::{ApiError, ApiRequest, SignedInMember, json};
+use loyalty::store::Missing;
 use serde::Deserialize;
 
-use crate::profile::member_view;
+use crate::view::MemberView;
 
 const MAX_DISPLAY_NAME_CHARS: usize = 100;
 
@@ -21,8 +22,11 @@ struct EnrolRequest {
     referral_code: Option<RuleId>,
 }
 
-pub async fn enrol(context: &Context, request: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    let member_id = request.caller(context)?.member_id()?;
+pub async fn enrol(
+    context: &Context,
+    request: &ApiRequest,
+    me: SignedInMember,
+) -> Result<Response<Body>, ApiError> {
     let (body, _): (EnrolRequest, _) = request.json_or_default()?;
     let display_name = body.display_name.map(|n| n.trim().to_string());
     let printable = |name: &String| {
@@ -35,11 +39,10 @@ pub async fn enrol(context: &Context, request: &ApiRequest) -> Result<Response<B
             "displayName must be 1 to 100 printable characters",
         ));
     }
-    let program = context.store.program().await?;
-    let program = program.ok_or_else(ApiError::program_missing)?;
+    let program = context.store.program().await?.ok_or(Missing::Program)?;
     let now = context.clock.now();
     let candidate = Member::enrol(
-        member_id,
+        me.id,
         display_name,
         body.referral_code.map(String::from),
         now,
@@ -51,5 +54,5 @@ pub async fn enrol(context: &Context, request: &ApiRequest) -> Result<Response<B
     } else {
         StatusCode::OK
     };
-    json(status, &member_view(&member, Some(&program), now))
+    json(status, &MemberView::new(&member, Some(&program), now))
 }

@@ -9,6 +9,7 @@ mod admin;
 mod offers;
 mod purchase;
 mod statement;
+mod view;
 mod webhooks;
 
 use std::convert::Infallible;
@@ -16,6 +17,7 @@ use std::convert::Infallible;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use loyalty::Context;
+use loyalty::domain::identifier::PartnerId;
 use loyalty::http::{ApiError, ApiRequest, serve};
 use loyalty::webhook::cipher::SecretCipher;
 
@@ -47,25 +49,31 @@ pub async fn handle(
     context: &PartnerContext,
     request: Request,
 ) -> Result<Response<Body>, Infallible> {
-    Ok(serve(request, |request| route(context, request)).await)
+    Ok(serve(&context.base, request, |request| route(context, request)).await)
 }
 
+/// Each route: who may call it (operators, or a partner's signature), and which partner.
 async fn route(context: &PartnerContext, request: ApiRequest) -> Result<Response<Body>, ApiError> {
     let method = request.method().clone();
+    let partner = |id: &str| PartnerId::try_from(id);
     match (method, request.segments().as_slice()) {
-        (Method::POST, ["v1", "partners", partner, "webhooks"]) => {
-            webhooks::receive(context, &request, partner).await
+        (Method::POST, ["v1", "partners", id, "webhooks"]) => {
+            webhooks::receive(context, &request, id).await
         }
-        (Method::PUT, ["v1", "partners", partner]) => admin::put(context, &request, partner).await,
-        (Method::GET, ["v1", "partners", partner]) => admin::get(context, &request, partner).await,
-        (Method::POST, ["v1", "partners", partner, "secrets"]) => {
-            admin::add_secret(context, &request, partner).await
+        (Method::PUT, ["v1", "partners", id]) => {
+            admin::put(context, &request, request.operator()?, partner(id)?).await
         }
-        (Method::DELETE, ["v1", "partners", partner, "secrets", secret]) => {
-            admin::retire_secret(context, &request, partner, secret).await
+        (Method::GET, ["v1", "partners", id]) => {
+            admin::get(&context.base, request.operator()?, partner(id)?).await
         }
-        (Method::GET, ["v1", "partners", partner, "statement"]) => {
-            statement::get(context, &request, partner).await
+        (Method::POST, ["v1", "partners", id, "secrets"]) => {
+            admin::add_secret(context, request.operator()?, partner(id)?).await
+        }
+        (Method::DELETE, ["v1", "partners", id, "secrets", secret]) => {
+            admin::retire_secret(&context.base, request.operator()?, partner(id)?, secret).await
+        }
+        (Method::GET, ["v1", "partners", id, "statement"]) => {
+            statement::get(&context.base, &request, request.operator()?, partner(id)?).await
         }
         _ => Err(ApiError::NotFound("no such route".into())),
     }

@@ -1,28 +1,22 @@
 //! `purchase.completed`: a partner's customer, one of our members, bought something; the
-//! partner's offers active at `occurredAt` give bonus points, recorded as `partner_bonus`
-//! entries attributed to the partner, once per `partnerTransactionId`.
+//! partner's offers active at `occurredAt` give bonus points, once per
+//! `partnerTransactionId`.
 
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
+use loyalty::Context;
 use loyalty::domain::earn_rules::BreakdownLine;
-use loyalty::domain::identifier::{MemberId, OfferId, PartnerId, TransactionId};
-use loyalty::domain::ledger::{EntryFacts, EntryType, LedgerEntry};
-use loyalty::domain::lots::ExpiryMonth;
-use loyalty::domain::member::Placement;
+use loyalty::domain::identifier::{MemberId, OfferId, TransactionId};
 use loyalty::domain::money::Money;
-use loyalty::domain::partner::PartnerIssue;
-use loyalty::domain::purchase::Purchase;
-use loyalty::http::{ApiError, Decision, Idempotency, Planned, execute_write};
-use loyalty::store::{Commit, SnapshotRequest, Write};
-use serde::Deserialize;
-use serde_json::json;
-use time::{Duration, OffsetDateTime};
+use loyalty::domain::operation::{self, PartnerBonus, PartnerPurchaseReport};
+use loyalty::domain::partner::Partner;
+use loyalty::domain::points::Points;
+use loyalty::http::{ApiError, Decision, Reply, write};
+use loyalty::idempotency::Idempotency;
+use loyalty::store::SnapshotRequest;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
-use crate::PartnerContext;
-use crate::admin::partner_error;
-
-/// Partners report late, but not from the future.
-const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
+use crate::view::Processed;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -35,14 +29,34 @@ pub struct PartnerPurchase {
     offer_id: Option<OfferId>,
 }
 
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum PurchaseView {
+    #[serde(rename_all = "camelCase")]
+    Credited {
+        member_id: MemberId,
+        entry_id: String,
+        points: Points,
+        breakdown: Vec<BreakdownLine>,
+    },
+    #[serde(rename_all = "camelCase")]
+    Duplicate { partner_transaction_id: String },
+    #[serde(rename_all = "camelCase")]
+    NoOfferApplied { points: Points, member_id: MemberId },
+}
+
+/// `partner` as the webhook's first read found it (a purchase does not change it). The
+/// idempotency record is read again with the member: a concurrent delivery of the same
+/// webhook may have committed since, and must get its answer.
 pub async fn complete(
-    context: &PartnerContext,
-    partner_id: &PartnerId,
+    context: &Context,
+    partner: &Partner,
     idempotency: Idempotency,
     purchase: PartnerPurchase,
 ) -> Result<Response<Body>, ApiError> {
     // The member's purchase record for this partner transaction: credited once, whatever
     // the webhook-id it arrives under.
+    let partner_id = &partner.partner_id;
     let transaction = TransactionId::try_from(format!(
         "{partner_id}:{}",
         purchase.partner_transaction_id
@@ -53,99 +67,51 @@ pub async fn complete(
             127_usize.saturating_sub(partner_id.as_str().len())
         ))
     })?;
-    let read = SnapshotRequest {
-        member: Some(&purchase.member_id),
-        program: true,
-        partner: Some(partner_id),
-        purchase: Some(&transaction),
-        ..Default::default()
+    let report = PartnerPurchaseReport {
+        partner_transaction_id: purchase.partner_transaction_id.clone(),
+        transaction_id: transaction.clone(),
+        amount: purchase.amount,
+        occurred_at: purchase.occurred_at,
+        offer_id: purchase.offer_id,
     };
-    execute_write(&context.base, read, Some(idempotency), |snapshot, now| {
-        if purchase.occurred_at > now + MAX_CLOCK_SKEW {
-            return Err(ApiError::invalid("occurredAt is in the future"));
-        }
-        let program = snapshot.program.ok_or_else(ApiError::program_missing)?;
-        let partner = snapshot.partner.ok_or_else(|| ApiError::NotFound("no partner with this id".into()))?;
-        let mut member = snapshot.member.ok_or_else(|| ApiError::NotFound("no member with this id".into()))?;
-        if snapshot.purchase.is_some() {
-            return Ok(Decision::Answer {
-                status: StatusCode::OK,
-                body: json!({"status": "duplicate", "partnerTransactionId": purchase.partner_transaction_id}),
-            });
-        }
-        let by_offer = partner
-            .bonus_for_purchase(&program, &purchase.amount, purchase.occurred_at, purchase.offer_id.as_ref(), |offer| {
-                member.partner_offer_points(partner_id, offer)
-            })
-            .map_err(partner_error)?;
-        if by_offer.is_empty() {
-            return Ok(Decision::Answer {
-                status: StatusCode::OK,
-                body: json!({"status": "no_offer_applied", "points": 0, "memberId": purchase.member_id}),
-            });
-        }
-        let expected_revision = member.revision();
-        let points = member
-            .credit_partner_bonus(partner_id, &by_offer, now, &program)
-            .map_err(|e| ApiError::invalid(e.to_string()))?;
-        let breakdown: Vec<BreakdownLine> =
-            by_offer.iter().map(|(offer, p)| BreakdownLine::new(format!("offer:{offer}"), *p)).collect();
-        let entry = LedgerEntry::for_change(
-            &member,
-            EntryFacts {
-                kind: EntryType::PartnerBonus,
-                points,
-                occurred_at: purchase.occurred_at,
-                reference: format!("partner:{transaction}"),
-                breakdown: Some(breakdown.clone()),
-                amount: Some(purchase.amount.clone()),
-                reason: Some(partner.name.clone()),
-                actor: format!("partner:{partner_id}"),
-            },
-            now,
-        );
-        let record = Purchase {
-            transaction_id: transaction.clone(),
-            member_id: purchase.member_id.clone(),
-            amount: purchase.amount.clone(),
-            occurred_at: purchase.occurred_at,
-            earned: points,
-            earn_entry_id: entry.entry_id.clone(),
-            placement: Placement {
-                lot: ExpiryMonth::for_points_earned(now, program.points_expiry_months()),
-                qualifying_day: now.date(),
-            },
-            refunded_minor: 0,
-            reversed: Default::default(),
-        };
-        let issue = PartnerIssue {
-            partner_id: partner_id.clone(),
-            member_id: purchase.member_id.clone(),
-            entry_id: entry.entry_id.clone(),
-            partner_transaction_id: purchase.partner_transaction_id.clone(),
-            points,
-            by_offer,
-            recorded_at: now,
-        };
-        let body = json!({
-            "status": "processed",
-            "memberId": purchase.member_id,
-            "entryId": entry.entry_id,
-            "points": points,
-            "breakdown": breakdown,
-        });
-        Ok(Decision::from(Planned {
-            commit: Commit {
-                member,
-                expected_revision,
-                entries: vec![entry],
-                writes: vec![Write::NewPurchase(record), Write::PartnerIssued(issue)],
-                idempotency: None,
-                now,
-            },
-            status: StatusCode::OK,
-            body,
-        }))
+    let read = SnapshotRequest {
+        purchase: Some(&transaction),
+        ..SnapshotRequest::member(&purchase.member_id)
+    };
+    write(context, read, Some(idempotency), |mut snapshot, now| {
+        let (member, program) = snapshot.member_and_program()?;
+        let recorded = snapshot.purchase.is_some();
+        let outcome =
+            operation::credit_partner_purchase(member, &program, partner, &report, recorded, now)?;
+        let member_id = purchase.member_id.clone();
+        Ok(match outcome {
+            PartnerBonus::Credited { change, entry } => {
+                let fields = PurchaseView::Credited {
+                    member_id,
+                    entry_id: entry.entry_id,
+                    points: entry.points,
+                    breakdown: entry.breakdown.unwrap_or_default(),
+                };
+                Decision::Commit(change, Reply::ok(processed("processed", fields)))
+            }
+            PartnerBonus::Duplicate => {
+                let fields = PurchaseView::Duplicate {
+                    partner_transaction_id: report.partner_transaction_id.clone(),
+                };
+                Decision::Answer(Reply::ok(processed("duplicate", fields)))
+            }
+            PartnerBonus::NoOfferApplied => {
+                let fields = PurchaseView::NoOfferApplied {
+                    points: Points::ZERO,
+                    member_id,
+                };
+                Decision::Answer(Reply::ok(processed("no_offer_applied", fields)))
+            }
+        })
     })
     .await
+}
+
+fn processed(status: &'static str, fields: PurchaseView) -> Processed<PurchaseView> {
+    Processed { status, fields }
 }

@@ -6,23 +6,45 @@ use std::collections::BTreeMap;
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
-use loyalty::domain::identifier::PartnerId;
+use loyalty::Context;
+use loyalty::domain::identifier::{OfferId, PartnerId};
 use loyalty::domain::points::Points;
-use loyalty::http::{ApiError, ApiRequest, Scope, json};
-use serde_json::{Value, json};
+use loyalty::http::views::timestamp;
+use loyalty::http::{ApiError, ApiRequest, Operator, json};
+use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 /// A statement covers at most a year; longer periods are several statements.
 const MAX_PERIOD: Duration = Duration::days(366);
 
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatementView {
+    partner_id: PartnerId,
+    #[serde(with = "timestamp")]
+    from: OffsetDateTime,
+    #[serde(with = "timestamp")]
+    to: OffsetDateTime,
+    points_issued: Points,
+    purchases: usize,
+    by_offer: Vec<OfferLine>,
+    complete: bool,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OfferLine {
+    offer_id: OfferId,
+    points: Points,
+}
+
 pub async fn get(
-    context: &crate::PartnerContext,
+    context: &Context,
     request: &ApiRequest,
-    partner: &str,
+    _operator: Operator,
+    partner_id: PartnerId,
 ) -> Result<Response<Body>, ApiError> {
-    request.caller(&context.base)?.require(Scope::Admin)?;
-    let partner_id = PartnerId::try_from(partner)?;
     let time = |name: &str| -> Result<OffsetDateTime, ApiError> {
         let raw = request
             .query(name)
@@ -36,35 +58,27 @@ pub async fn get(
             "from must be before to, at most 366 days apart",
         ));
     }
-    let (issues, complete) = context
-        .base
-        .store
-        .partner_issues(&partner_id, from, to)
-        .await?;
+    let (issues, complete) = context.store.partner_issues(&partner_id, from, to).await?;
     let mut total = Points::ZERO;
-    let mut by_offer: BTreeMap<String, Points> = BTreeMap::new();
+    let mut by_offer: BTreeMap<OfferId, Points> = BTreeMap::new();
     for issue in &issues {
         total = total.checked_add(issue.points).ok_or(ApiError::Internal)?;
         for (offer, points) in &issue.by_offer {
-            let sum = by_offer.entry(offer.to_string()).or_default();
+            let sum = by_offer.entry(offer.clone()).or_default();
             *sum = sum.checked_add(*points).ok_or(ApiError::Internal)?;
         }
     }
-    let offers: Vec<Value> = by_offer
-        .into_iter()
-        .map(|(offer, points)| json!({"offerId": offer, "points": points}))
-        .collect();
-    let at = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
-    json(
-        StatusCode::OK,
-        &json!({
-            "partnerId": partner_id,
-            "from": at(from),
-            "to": at(to),
-            "pointsIssued": total,
-            "purchases": issues.len(),
-            "byOffer": offers,
-            "complete": complete,
-        }),
-    )
+    let view = StatementView {
+        partner_id,
+        from,
+        to,
+        points_issued: total,
+        purchases: issues.len(),
+        by_offer: by_offer
+            .into_iter()
+            .map(|(offer_id, points)| OfferLine { offer_id, points })
+            .collect(),
+        complete,
+    };
+    json(StatusCode::OK, &view)
 }

@@ -5,10 +5,10 @@
 
 use lambda_http::{Body, Response};
 use loyalty::domain::identifier::{OfferId, PartnerId};
-use loyalty::domain::offer::OfferDocument;
+use loyalty::domain::offer::{Offer, OfferDocument};
 use loyalty::domain::partner::PartnerStatus;
-use loyalty::http::{ApiError, ApiRequest, Idempotency};
-use loyalty::idempotency::{IdempotencyScope, fingerprint};
+use loyalty::http::{ApiError, ApiRequest};
+use loyalty::idempotency::{Idempotency, IdempotencyScope, fingerprint};
 use loyalty::metrics::{Metric, emit};
 use loyalty::store::SnapshotRequest;
 use loyalty::webhook::secret::SigningKey;
@@ -107,30 +107,40 @@ pub async fn receive(
     // A webhook-id names one event: a redelivery answers 200 with the first response and
     // changes nothing, whatever body it carries (Standard Webhooks), so the body is not part
     // of the fingerprint.
-    let idempotency = Idempotency {
-        scope,
-        fingerprint: fingerprint("POST", request.path(), None),
-    };
+    let idempotency = Idempotency::new(scope, fingerprint("POST", request.path(), None));
     if let Some(record) = &snapshot.idempotency {
-        return idempotency.replay(record);
+        return redelivered(&idempotency, record);
     }
     let event = ApiRequest::decode::<WebhookEvent>(value)?;
+    let base = &context.base;
     match event.kind.as_str() {
         "offer.upserted" => {
-            let document: OfferDocument = ApiRequest::decode(event.data)?;
-            offers::upsert(context, &partner_id, &idempotency, document).await
+            let offer = Offer::try_from(ApiRequest::decode::<OfferDocument>(event.data)?)?;
+            offers::upsert(base, &partner_id, idempotency, offer).await
         }
         "offer.withdrawn" => {
             let withdrawn: OfferWithdrawn = ApiRequest::decode(event.data)?;
-            offers::withdraw(context, &partner_id, &idempotency, withdrawn.offer_id).await
+            offers::withdraw(base, &partner_id, idempotency, withdrawn.offer_id).await
         }
         "purchase.completed" => {
             let reported: PartnerPurchase = ApiRequest::decode(event.data)?;
-            purchase::complete(context, &partner_id, idempotency, reported).await
+            purchase::complete(base, &partner, idempotency, reported).await
         }
         _ => Err(ApiError::invalid(
             "unknown event type: expected offer.upserted, offer.withdrawn or purchase.completed",
         )),
+    }
+}
+
+/// A webhook-id names one event: a redelivery gets the first answer, whatever it carries.
+fn redelivered(
+    idempotency: &Idempotency,
+    record: &loyalty::idempotency::IdempotencyRecord,
+) -> Result<Response<Body>, ApiError> {
+    if idempotency.is_retry_of(record) {
+        loyalty::http::replay(record)
+    } else {
+        Err(ApiError::IdempotencyConflict)
     }
 }
 

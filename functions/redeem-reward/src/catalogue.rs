@@ -5,100 +5,105 @@ use lambda_http::{Body, Response};
 use loyalty::Context;
 use loyalty::domain::identifier::{MemberId, RewardId};
 use loyalty::domain::member::Member;
+use loyalty::domain::points::Points;
 use loyalty::domain::program::Program;
 use loyalty::domain::reward::{Reward, RewardDocument};
-use loyalty::http::{ApiError, ApiRequest, Scope, json};
+use loyalty::domain::tier::TierName;
+use loyalty::http::views::timestamp;
+use loyalty::http::{ApiError, ApiRequest, Operator, json};
+use loyalty::identity::{Caller, Scope};
 use loyalty::store::SnapshotRequest;
-use serde_json::{Value, json};
+use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 pub async fn put(
     context: &Context,
     request: &ApiRequest,
-    reward: &str,
+    operator: Operator,
+    reward_id: RewardId,
 ) -> Result<Response<Body>, ApiError> {
-    let caller = request.caller(context)?;
-    caller.require(Scope::Admin)?;
-    let reward_id = RewardId::try_from(reward)?;
     let (document, _): (RewardDocument, _) = request.json()?;
     let program = context.store.program().await?;
-    let reward = Reward::from_document(reward_id, document, program.as_ref())
-        .map_err(|e| ApiError::invalid(e.to_string()))?;
+    let reward = Reward::from_document(reward_id, document, program.as_ref())?;
     context
         .store
-        .put_reward(&reward, context.clock.now(), caller.subject())
+        .put_reward(&reward, context.clock.now(), operator.actor())
         .await?;
     tracing::info!(
-        actor = caller.subject(),
+        actor = operator.actor(),
         reward = reward.reward_id.as_str(),
         "reward saved"
     );
     json(StatusCode::OK, &reward)
 }
 
+#[derive(Debug, Serialize)]
+struct Catalogue<T> {
+    items: Vec<T>,
+}
+
+/// A reward as members see it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RewardView {
+    reward_id: RewardId,
+    name: String,
+    cost: Points,
+    available: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    min_tier: Option<TierName>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remaining: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "timestamp::option")]
+    valid_from: Option<OffsetDateTime>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "timestamp::option")]
+    valid_to: Option<OffsetDateTime>,
+    /// For a member: whether its tier reaches the reward's, and its balance the cost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    eligible: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    affordable: Option<bool>,
+}
+
+impl RewardView {
+    fn new(reward: &Reward, member: Option<(&Member, &Program)>, now: OffsetDateTime) -> Self {
+        Self {
+            reward_id: reward.reward_id.clone(),
+            name: reward.name.clone(),
+            cost: reward.cost,
+            available: reward.is_offered_at(now) && reward.in_stock(),
+            min_tier: reward.min_tier.clone(),
+            remaining: reward.stock,
+            valid_from: reward.valid_from,
+            valid_to: reward.valid_to,
+            eligible: member.map(|(m, p)| reward.tier_allows(m, p)),
+            affordable: member.map(|(m, _)| m.balance() >= reward.cost),
+        }
+    }
+}
+
 /// Operators see every reward as stored; anyone else sees the active ones, and a member
 /// also sees which it can afford and is eligible for.
-pub async fn list(context: &Context, request: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    let caller = request.caller(context)?;
+pub async fn list(context: &Context, caller: &Caller) -> Result<Response<Body>, ApiError> {
     let now = context.clock.now();
     let rewards = context.store.rewards().await?;
     if caller.has(Scope::Admin) {
-        return json(StatusCode::OK, &json!({ "items": rewards }));
+        return json(StatusCode::OK, &Catalogue { items: rewards });
     }
-    let member_id = MemberId::try_from(caller.subject()).ok();
-    let snapshot = match &member_id {
-        Some(id) => {
-            let read = SnapshotRequest {
-                member: Some(id),
-                program: true,
-                ..Default::default()
-            };
-            context.store.snapshot(read, now).await?
+    let snapshot = match MemberId::try_from(caller.subject()) {
+        Ok(id) => {
+            context
+                .store
+                .snapshot(SnapshotRequest::member(&id), now)
+                .await?
         }
-        None => Default::default(),
+        Err(_) => Default::default(),
     };
-    let items: Vec<Value> = rewards
+    let member = snapshot.member.as_ref().zip(snapshot.program.as_ref());
+    let items: Vec<RewardView> = rewards
         .iter()
         .filter(|r| r.active)
-        .map(|r| reward_view(r, snapshot.member.as_ref(), snapshot.program.as_ref(), now))
+        .map(|r| RewardView::new(r, member, now))
         .collect();
-    json(StatusCode::OK, &json!({ "items": items }))
-}
-
-fn reward_view(
-    reward: &Reward,
-    member: Option<&Member>,
-    program: Option<&Program>,
-    now: OffsetDateTime,
-) -> Value {
-    let at = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
-    let mut view = json!({
-        "rewardId": reward.reward_id,
-        "name": reward.name,
-        "cost": reward.cost,
-        "available": reward.is_offered_at(now) && reward.in_stock(),
-    });
-    let mut add = |name: &str, value: Value| {
-        if let Some(fields) = view.as_object_mut() {
-            fields.insert(name.to_string(), value);
-        }
-    };
-    if let Some(min_tier) = &reward.min_tier {
-        add("minTier", json!(min_tier));
-    }
-    if let Some(stock) = reward.stock {
-        add("remaining", json!(stock));
-    }
-    if let Some(from) = reward.valid_from {
-        add("validFrom", json!(at(from)));
-    }
-    if let Some(to) = reward.valid_to {
-        add("validTo", json!(at(to)));
-    }
-    if let (Some(member), Some(program)) = (member, program) {
-        add("eligible", json!(reward.tier_allows(member, program)));
-        add("affordable", json!(member.balance() >= reward.cost));
-    }
-    view
+    json(StatusCode::OK, &Catalogue { items })
 }

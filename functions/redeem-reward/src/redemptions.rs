@@ -4,16 +4,26 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use loyalty::Context;
 use loyalty::domain::identifier::RedemptionId;
-use loyalty::http::{ApiError, ApiRequest, json};
-use serde_json::{Value, json};
+use loyalty::http::{ApiError, ApiRequest, SignedInMember, json};
+use serde::Serialize;
 
-use crate::view::redemption_view;
+use crate::view::RedemptionView;
 
 const DEFAULT_LIMIT: u16 = 20;
 const MAX_LIMIT: u16 = 100;
 
-pub async fn list(context: &Context, request: &ApiRequest) -> Result<Response<Body>, ApiError> {
-    let member_id = request.caller(context)?.member_id()?;
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RedemptionList {
+    items: Vec<RedemptionView>,
+    next_cursor: Option<RedemptionId>,
+}
+
+pub async fn list(
+    context: &Context,
+    request: &ApiRequest,
+    me: SignedInMember,
+) -> Result<Response<Body>, ApiError> {
     let limit = request.limit(DEFAULT_LIMIT, MAX_LIMIT)?;
     let after = request
         .query("cursor")
@@ -21,11 +31,11 @@ pub async fn list(context: &Context, request: &ApiRequest) -> Result<Response<Bo
         .transpose()?;
     let page = context
         .store
-        .redemptions(&member_id, limit, after.as_ref())
+        .redemptions(&me.id, limit, after.as_ref())
         .await?;
-    let items: Vec<Value> = page.redemptions.iter().map(redemption_view).collect();
-    json(
-        StatusCode::OK,
-        &json!({"items": items, "nextCursor": page.next_after}),
-    )
+    let list = RedemptionList {
+        items: page.redemptions.iter().map(RedemptionView::from).collect(),
+        next_cursor: page.next_after,
+    };
+    json(StatusCode::OK, &list)
 }

@@ -103,6 +103,13 @@ identifier!(
     "identifier"
 );
 
+impl RedemptionId {
+    /// A new, time-ordered id (an entry id: 26 characters of the documented alphabet).
+    pub fn generate(now: time::OffsetDateTime) -> Self {
+        Self(super::entry_id::new_entry_id(now, &mut rand::rng()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,6 @@ use time::OffsetDateTime;
 
 use super::earn_rules::BreakdownLine;
 use super::entry_id::new_entry_id;
-use super::member::Member;
 use super::money::Money;
 use super::points::Points;
 
@@ -50,11 +49,11 @@ pub struct LedgerEntry {
     pub actor: String,
 }
 
-/// What a change is, as told by the code that made it; see [`LedgerEntry::for_change`].
+/// What a movement is, as the operation that makes it knows it. The balance method that
+/// moves the points adds its type, points, sequence number and balance after
+/// ([`Member::post`](super::member::Member)), the one place entries are numbered.
 #[derive(Debug, Clone)]
-pub struct EntryFacts {
-    pub kind: EntryType,
-    pub points: Points,
+pub struct Posting {
     pub occurred_at: OffsetDateTime,
     pub reference: String,
     pub breakdown: Option<Vec<BreakdownLine>>,
@@ -63,23 +62,67 @@ pub struct EntryFacts {
     pub actor: String,
 }
 
+impl Posting {
+    /// A movement that happens now, caused by `actor`, explained by `reference`.
+    pub fn new(
+        reference: impl Into<String>,
+        actor: impl Into<String>,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            occurred_at: now,
+            reference: reference.into(),
+            breakdown: None,
+            amount: None,
+            reason: None,
+            actor: actor.into(),
+        }
+    }
+
+    pub fn occurred_at(mut self, at: OffsetDateTime) -> Self {
+        self.occurred_at = at;
+        self
+    }
+
+    pub fn breakdown(mut self, breakdown: Vec<BreakdownLine>) -> Self {
+        self.breakdown = Some(breakdown);
+        self
+    }
+
+    pub fn amount(mut self, amount: Option<Money>) -> Self {
+        self.amount = amount;
+        self
+    }
+
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+}
+
 impl LedgerEntry {
-    /// The entry for the change `member` has just been through: the member's version is
-    /// the entry's sequence number and its balance the balance after.
-    pub fn for_change(member: &Member, facts: EntryFacts, now: OffsetDateTime) -> Self {
+    /// The entry for a movement of `points` that left the member at `seq` and `balance_after`.
+    pub(crate) fn new(
+        kind: EntryType,
+        points: Points,
+        seq: u64,
+        balance_after: Points,
+        posting: Posting,
+        now: OffsetDateTime,
+    ) -> Self {
         Self {
             entry_id: new_entry_id(now, &mut rand::rng()),
-            seq: member.version(),
-            kind: facts.kind,
-            points: facts.points,
-            balance_after: member.balance(),
-            occurred_at: facts.occurred_at,
+            seq,
+            kind,
+            points,
+            balance_after,
+            occurred_at: posting.occurred_at,
             recorded_at: now,
-            reference: facts.reference,
-            breakdown: facts.breakdown,
-            amount: facts.amount,
-            reason: facts.reason,
-            actor: facts.actor,
+            reference: posting.reference,
+            breakdown: posting.breakdown,
+            amount: posting.amount,
+            reason: posting.reason,
+            actor: posting.actor,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! A member's account: balance, lots, tier and the counters the earn rules need.
-//! Every method that changes the balance also bumps `version`, the sequence number of
-//! the ledger entry that explains the change; the store writes both in one transaction
-//! on the condition that nobody else moved the version in between.
+//! Every method that changes the balance returns the ledger entry that explains the change,
+//! numbered by `version`; the store writes both in one transaction on the condition that
+//! nobody else changed the member in between.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,10 +10,14 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
 
 use super::identifier::{MemberId, OfferId, PartnerId};
+use super::ledger::{EntryType, LedgerEntry, Posting};
 use super::lots::{ExpiryMonth, Lots};
 use super::points::Points;
 use super::program::Program;
 use super::tier::Tier;
+
+/// Who the ledger names as the cause of an `expire` entry.
+const EXPIRY_ACTOR: &str = "system:expiry";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BalanceError {
@@ -179,14 +183,68 @@ impl Member {
             .unwrap_or(Points::ZERO)
     }
 
-    /// Credits points earned by a purchase made at `occurred_at`.
+    /// Moves the ledger on by one entry for a change the caller has just made to the
+    /// balance: the one place an entry gets its sequence number and balance after.
+    fn post(
+        &mut self,
+        kind: EntryType,
+        points: Points,
+        posting: Posting,
+        now: OffsetDateTime,
+    ) -> LedgerEntry {
+        self.version += 1;
+        LedgerEntry::new(kind, points, self.version, self.balance, posting, now)
+    }
+
+    /// Brings the member up to date at `now`, before any other change: lots whose month
+    /// has ended expire (oldest first, one `expire` entry each), whether or not the daily
+    /// run has been. Every operation starts here, so expired points are never spent.
+    pub fn catch_up(
+        &mut self,
+        program: &Program,
+        now: OffsetDateTime,
+    ) -> Result<Vec<LedgerEntry>, BalanceError> {
+        let due: Vec<(ExpiryMonth, Points)> = self
+            .lots
+            .positive()
+            .filter(|(month, _)| month.expires_at() <= now)
+            .collect();
+        let mut entries = Vec::new();
+        for (lot, held) in due {
+            // A negative lot (points taken back after they were spent) is a debt the
+            // expiring points pay first: only what the member really holds expires.
+            let settled = self.lots.settle_debt(held).ok_or(BalanceError::Overflow)?;
+            self.lots
+                .add(lot, held.negated())
+                .ok_or(BalanceError::Overflow)?;
+            let points = held.checked_sub(settled).ok_or(BalanceError::Overflow)?;
+            if !points.is_positive() {
+                continue;
+            }
+            self.balance = self
+                .balance
+                .checked_sub(points)
+                .ok_or(BalanceError::Overflow)?;
+            let posting = Posting::new(format!("lot:{lot}"), EXPIRY_ACTOR, now)
+                .occurred_at(lot.expires_at())
+                .reason("points expired");
+            entries.push(self.post(EntryType::Expire, points.negated(), posting, now));
+        }
+        if !entries.is_empty() {
+            self.reschedule(program);
+        }
+        Ok(entries)
+    }
+
+    /// Credits points earned by a purchase made at `posting.occurred_at`.
     pub fn credit_purchase(
         &mut self,
         points: Points,
-        occurred_at: OffsetDateTime,
+        posting: Posting,
         now: OffsetDateTime,
         program: &Program,
-    ) -> Result<Placement, BalanceError> {
+    ) -> Result<(Placement, LedgerEntry), BalanceError> {
+        let occurred_at = posting.occurred_at;
         let placement = Placement {
             lot: ExpiryMonth::for_points_earned(occurred_at, program.points_expiry_months()),
             qualifying_day: occurred_at.date(),
@@ -213,20 +271,21 @@ impl Member {
             *day = day.checked_add(points).ok_or(BalanceError::Overflow)?;
         }
         self.prune_qualifying(now, program.qualifying_window_days());
-        self.version += 1;
         self.reschedule(program);
-        Ok(placement)
+        Ok((placement, self.post(EntryType::Earn, points, posting, now)))
     }
 
     /// Takes back points of a purchase (a refund). The balance may go below zero when the
-    /// points were already spent: that is the one way it can.
+    /// points were already spent: that is the one way it can. The entry says how many were
+    /// taken: none when the purchase's lot has expired.
     pub fn take_back_purchase(
         &mut self,
         points: Points,
         placement: Placement,
+        posting: Posting,
         now: OffsetDateTime,
         program: &Program,
-    ) -> Result<Points, BalanceError> {
+    ) -> Result<LedgerEntry, BalanceError> {
         // Points whose lot has expired already left the balance by expiry: a refund after
         // that takes nothing more (the member must not lose them twice).
         let points = if placement.lot.expires_at() <= now {
@@ -252,9 +311,8 @@ impl Member {
                 .max(Points::ZERO);
         }
         self.prune_qualifying(now, program.qualifying_window_days());
-        self.version += 1;
         self.reschedule(program);
-        Ok(points)
+        Ok(self.post(EntryType::Reverse, points.negated(), posting, now))
     }
 
     /// An operator's manual correction. A credit opens a lot like an earn (but does not
@@ -262,9 +320,10 @@ impl Member {
     pub fn adjust(
         &mut self,
         points: Points,
+        posting: Posting,
         now: OffsetDateTime,
         program: &Program,
-    ) -> Result<(), BalanceError> {
+    ) -> Result<LedgerEntry, BalanceError> {
         if points.is_negative() {
             let requested = points.negated();
             let available = self.balance.max(Points::ZERO);
@@ -290,17 +349,18 @@ impl Member {
             .balance
             .checked_add(points)
             .ok_or(BalanceError::Overflow)?;
-        self.version += 1;
         self.reschedule(program);
-        Ok(())
+        Ok(self.post(EntryType::Adjust, points, posting, now))
     }
 
     /// Spends `cost` on a reward, oldest-expiring points first; says which lots paid.
     pub fn redeem(
         &mut self,
         cost: Points,
+        posting: Posting,
+        now: OffsetDateTime,
         program: &Program,
-    ) -> Result<Vec<(ExpiryMonth, Points)>, BalanceError> {
+    ) -> Result<(Vec<(ExpiryMonth, Points)>, LedgerEntry), BalanceError> {
         let available = self.balance.max(Points::ZERO);
         let refused = BalanceError::InsufficientPoints {
             available,
@@ -314,9 +374,11 @@ impl Member {
             .balance
             .checked_sub(cost)
             .ok_or(BalanceError::Overflow)?;
-        self.version += 1;
         self.reschedule(program);
-        Ok(taken)
+        Ok((
+            taken,
+            self.post(EntryType::Redeem, cost.negated(), posting, now),
+        ))
     }
 
     /// Gives back the points of a cancelled redemption, to the lots that paid for it.
@@ -325,9 +387,10 @@ impl Member {
     pub fn refund(
         &mut self,
         taken: &[(ExpiryMonth, Points)],
-        program: &Program,
+        posting: Posting,
         now: OffsetDateTime,
-    ) -> Result<Points, BalanceError> {
+        program: &Program,
+    ) -> Result<LedgerEntry, BalanceError> {
         let live: Vec<(ExpiryMonth, Points)> = taken
             .iter()
             .filter(|(month, _)| month.expires_at() > now)
@@ -347,9 +410,8 @@ impl Member {
             .balance
             .checked_add(points)
             .ok_or(BalanceError::Overflow)?;
-        self.version += 1;
         self.reschedule(program);
-        Ok(points)
+        Ok(self.post(EntryType::Refund, points, posting, now))
     }
 
     /// Bonus points this member has had from a partner's offer so far.
@@ -366,9 +428,10 @@ impl Member {
         &mut self,
         partner: &PartnerId,
         by_offer: &[(OfferId, Points)],
+        posting: Posting,
         now: OffsetDateTime,
         program: &Program,
-    ) -> Result<Points, BalanceError> {
+    ) -> Result<LedgerEntry, BalanceError> {
         let total = by_offer
             .iter()
             .try_fold(Points::ZERO, |sum, (_, p)| sum.checked_add(*p))
@@ -390,9 +453,8 @@ impl Member {
                 .or_default();
             *used = used.checked_add(*points).ok_or(BalanceError::Overflow)?;
         }
-        self.version += 1;
         self.reschedule(program);
-        Ok(total)
+        Ok(self.post(EntryType::PartnerBonus, total, posting, now))
     }
 
     /// Points still held, by the instant they expire, soonest first.
@@ -437,6 +499,10 @@ mod tests {
         )
     }
 
+    fn at(when: OffsetDateTime) -> Posting {
+        Posting::new("test", "tester", when)
+    }
+
     fn p(v: i64) -> Points {
         Points::new(v).unwrap()
     }
@@ -446,8 +512,8 @@ mod tests {
         let program = program();
         let now = datetime!(2026-11-23 10:00 UTC);
         let mut m = member(&program, now);
-        m.credit_purchase(p(100), now, now, &program).unwrap();
-        m.credit_purchase(p(50), now - time::Duration::days(40), now, &program)
+        m.credit_purchase(p(100), at(now), now, &program).unwrap();
+        m.credit_purchase(p(50), at(now - time::Duration::days(40)), now, &program)
             .unwrap();
         assert_eq!(m.balance(), p(150));
         assert_eq!(m.lots().total(), Some(m.balance()));
@@ -468,7 +534,7 @@ mod tests {
         let program = program();
         let day_one = datetime!(2026-01-10 10:00 UTC);
         let mut m = member(&program, day_one);
-        m.credit_purchase(p(300), day_one, day_one, &program)
+        m.credit_purchase(p(300), at(day_one), day_one, &program)
             .unwrap();
         assert_eq!(
             m.qualifying_points(day_one + time::Duration::days(364), 365),
@@ -485,8 +551,8 @@ mod tests {
         let program = program();
         let now = datetime!(2026-11-23 10:00 UTC);
         let mut m = member(&program, now);
-        let placement = m.credit_purchase(p(80), now, now, &program).unwrap();
-        m.take_back_purchase(p(80), placement, now, &program)
+        let (placement, _) = m.credit_purchase(p(80), at(now), now, &program).unwrap();
+        m.take_back_purchase(p(80), placement, at(now), now, &program)
             .unwrap();
         assert_eq!(m.balance(), Points::ZERO);
         assert_eq!(m.lifetime_points(), Points::ZERO);
@@ -500,21 +566,24 @@ mod tests {
         let program = program();
         let now = datetime!(2026-11-23 10:00 UTC);
         let mut m = member(&program, now);
-        m.credit_purchase(p(40), now - time::Duration::days(60), now, &program)
+        m.credit_purchase(p(40), at(now - time::Duration::days(60)), now, &program)
             .unwrap();
-        m.credit_purchase(p(100), now, now, &program).unwrap();
+        m.credit_purchase(p(100), at(now), now, &program).unwrap();
         let before = m.clone();
         assert!(matches!(
-            m.redeem(p(141), &program),
+            m.redeem(p(141), at(now), now, &program),
             Err(BalanceError::InsufficientPoints { .. })
         ));
         assert_eq!(m, before);
-        let taken = m.redeem(p(70), &program).unwrap();
+        let (taken, _) = m.redeem(p(70), at(now), now, &program).unwrap();
         let first: ExpiryMonth = "2027-09".parse().unwrap();
         let second: ExpiryMonth = "2027-11".parse().unwrap();
         assert_eq!(taken, vec![(first, p(40)), (second, p(30))]);
         assert_eq!(m.balance(), p(70));
-        assert_eq!(m.refund(&taken, &program, now).unwrap(), p(70));
+        assert_eq!(
+            m.refund(&taken, at(now), now, &program).unwrap().points,
+            p(70)
+        );
         assert_eq!(m.lots(), before.lots());
         assert_eq!(m.balance(), before.balance());
         assert_eq!(m.version(), before.version() + 2);
@@ -525,21 +594,23 @@ mod tests {
         let program = program();
         let earned_at = datetime!(2026-01-10 10:00 UTC);
         let mut m = member(&program, earned_at);
-        let first = m
-            .credit_purchase(p(50), earned_at, earned_at, &program)
+        let (first, _) = m
+            .credit_purchase(p(50), at(earned_at), earned_at, &program)
             .unwrap();
-        m.credit_purchase(p(30), earned_at, earned_at, &program)
+        m.credit_purchase(p(30), at(earned_at), earned_at, &program)
             .unwrap();
-        m.adjust(p(-80), earned_at, &program).unwrap(); // all spent
-        m.take_back_purchase(p(50), first, earned_at, &program)
+        m.adjust(p(-80), at(earned_at), earned_at, &program)
+            .unwrap(); // all spent
+        m.take_back_purchase(p(50), first, at(earned_at), earned_at, &program)
             .unwrap(); // debt of 50
         let later = datetime!(2026-06-01 10:00 UTC);
-        m.credit_purchase(p(70), later, later, &program).unwrap(); // balance 20
+        m.credit_purchase(p(70), at(later), later, &program)
+            .unwrap(); // balance 20
         assert_eq!(m.balance(), p(20));
         let outcome = m
             .run_daily(&program, datetime!(2027-07-01 0:15 UTC))
             .unwrap();
-        let expired: i64 = outcome.expired.iter().map(|e| e.points.value()).sum();
+        let expired: i64 = outcome.expired.iter().map(|e| -e.points.value()).sum();
         assert_eq!(
             expired, 20,
             "only the 20 held points expire; the rest paid the debt"
@@ -553,15 +624,20 @@ mod tests {
         let program = program();
         let now = datetime!(2026-11-23 10:00 UTC);
         let mut m = member(&program, now);
-        m.credit_purchase(p(40), now, now, &program).unwrap();
-        let taken = m.redeem(p(40), &program).unwrap();
+        m.credit_purchase(p(40), at(now), now, &program).unwrap();
+        let (taken, _) = m.redeem(p(40), at(now), now, &program).unwrap();
         let after_expiry = datetime!(2027-12-02 10:00 UTC);
         assert_eq!(
-            m.refund(&taken, &program, after_expiry).unwrap(),
+            m.refund(&taken, at(after_expiry), after_expiry, &program)
+                .unwrap()
+                .points,
             Points::ZERO
         );
         assert_eq!(m.balance(), Points::ZERO);
-        assert_eq!(m.refund(&taken, &program, now).unwrap(), p(40));
+        assert_eq!(
+            m.refund(&taken, at(now), now, &program).unwrap().points,
+            p(40)
+        );
     }
 
     #[test]
@@ -569,16 +645,16 @@ mod tests {
         let program = program();
         let now = datetime!(2026-11-23 10:00 UTC);
         let mut m = member(&program, now);
-        m.credit_purchase(p(30), now, now, &program).unwrap();
+        m.credit_purchase(p(30), at(now), now, &program).unwrap();
         let before = m.clone();
         assert!(matches!(
-            m.adjust(p(-31), now, &program),
+            m.adjust(p(-31), at(now), now, &program),
             Err(BalanceError::InsufficientPoints { .. })
         ));
         assert_eq!(m, before);
-        m.adjust(p(-30), now, &program).unwrap();
+        m.adjust(p(-30), at(now), now, &program).unwrap();
         assert_eq!(m.balance(), Points::ZERO);
-        m.adjust(p(5), now, &program).unwrap();
+        m.adjust(p(5), at(now), now, &program).unwrap();
         assert_eq!(m.lots().total(), Some(p(5)));
     }
 }

@@ -121,11 +121,28 @@ impl Partner {
         Ok(())
     }
 
-    /// Withdraws an offer; withdrawing one that is not there is not an error (already gone).
-    pub fn withdraw_offer(&mut self, offer_id: &OfferId) -> bool {
+    /// Withdraws an offer.
+    pub fn withdraw_offer(&mut self, offer_id: &OfferId) -> Result<(), PartnerError> {
         let before = self.offers.len();
         self.offers.retain(|o| &o.offer_id != offer_id);
-        self.offers.len() != before
+        if self.offers.len() == before {
+            return Err(PartnerError::UnknownOffer(offer_id.clone()));
+        }
+        Ok(())
+    }
+
+    /// Renames the partner, and suspends or reactivates it when `status` is given.
+    pub fn rename(
+        &mut self,
+        name: &str,
+        status: Option<PartnerStatus>,
+    ) -> Result<(), PartnerError> {
+        check_name(name)?;
+        self.name = name.to_string();
+        if let Some(status) = status {
+            self.status = status;
+        }
+        Ok(())
     }
 
     /// The bonus each of this partner's offers gives a purchase of `amount` at `at`, after

@@ -1,6 +1,6 @@
 //! A purchase that earned points, kept so refunds can take back exactly what it gave.
 
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 use super::identifier::{MemberId, TransactionId};
 use super::member::Placement;
@@ -19,6 +19,43 @@ pub struct Purchase {
     /// Refunded so far, in minor units of `amount`'s currency, and the points taken back.
     pub refunded_minor: i64,
     pub reversed: Points,
+}
+
+/// Till and partner clocks drift: a purchase a little in the future is accepted, more is a
+/// mistake.
+const MAX_CLOCK_SKEW: Duration = Duration::minutes(5);
+/// Tills that were offline post late; older purchases are refused rather than credited
+/// into lots that may already have expired.
+const MAX_PURCHASE_AGE: Duration = Duration::days(90);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PurchaseTimeError {
+    #[error("occurredAt is in the future")]
+    Future,
+    #[error("occurredAt is more than 90 days in the past")]
+    TooOld,
+}
+
+/// When a reported purchase happened: `reported`, or `now` when the report names no time;
+/// refused when it is in the future (beyond clock drift) or too old to credit.
+pub fn purchase_time(
+    reported: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> Result<OffsetDateTime, PurchaseTimeError> {
+    let at = reported.unwrap_or(now);
+    not_in_future(at, now)?;
+    if at < now - MAX_PURCHASE_AGE {
+        return Err(PurchaseTimeError::TooOld);
+    }
+    Ok(at)
+}
+
+/// Refuses a time in the future, beyond clock drift.
+pub fn not_in_future(at: OffsetDateTime, now: OffsetDateTime) -> Result<(), PurchaseTimeError> {
+    if at > now + MAX_CLOCK_SKEW {
+        return Err(PurchaseTimeError::Future);
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

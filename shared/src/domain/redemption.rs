@@ -17,6 +17,16 @@ pub enum RedemptionStatus {
     Cancelled,
 }
 
+impl std::fmt::Display for RedemptionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RedemptionStatus::Issued => "issued",
+            RedemptionStatus::Used => "used",
+            RedemptionStatus::Cancelled => "cancelled",
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redemption {
     pub redemption_id: RedemptionId,

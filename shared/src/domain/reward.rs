@@ -209,6 +209,7 @@ mod tests {
     }
 
     fn member_with(points: i64) -> Member {
+        let at = |when| crate::domain::ledger::Posting::new("test", "tester", when);
         let program = program();
         let mut member = Member::enrol(
             MemberId::try_from("m").unwrap(),
@@ -219,7 +220,7 @@ mod tests {
         );
         if points > 0 {
             member
-                .credit_purchase(Points::new(points).unwrap(), NOW, NOW, &program)
+                .credit_purchase(Points::new(points).unwrap(), at(NOW), NOW, &program)
                 .unwrap();
         }
         member

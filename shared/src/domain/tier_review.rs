@@ -5,8 +5,7 @@
 
 use time::OffsetDateTime;
 
-use super::entry_id::new_entry_id;
-use super::ledger::{EntryType, LedgerEntry};
+use super::ledger::LedgerEntry;
 use super::lots::ExpiryMonth;
 use super::member::{BalanceError, Member, TierFloor};
 use super::points::Points;
@@ -21,35 +20,6 @@ pub struct TierChange {
     pub at: OffsetDateTime,
 }
 
-/// A lot that expired: its points, and the ledger sequence and balance after its entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExpiredLot {
-    pub lot: ExpiryMonth,
-    pub points: Points,
-    pub seq: u64,
-    pub balance_after: Points,
-}
-
-impl ExpiredLot {
-    /// The `expire` entry that explains the lot's points leaving the balance.
-    pub fn ledger_entry(&self, now: OffsetDateTime) -> LedgerEntry {
-        LedgerEntry {
-            entry_id: new_entry_id(now, &mut rand::rng()),
-            seq: self.seq,
-            kind: EntryType::Expire,
-            points: self.points.negated(),
-            balance_after: self.balance_after,
-            occurred_at: self.lot.expires_at(),
-            recorded_at: now,
-            reference: format!("lot:{}", self.lot),
-            breakdown: None,
-            amount: None,
-            reason: Some("points expired".into()),
-            actor: "evaluate-tier".into(),
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpiryWarning {
     pub lot: ExpiryMonth,
@@ -58,9 +28,10 @@ pub struct ExpiryWarning {
 }
 
 /// What one daily look at a member did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DailyOutcome {
-    pub expired: Vec<ExpiredLot>,
+    /// The `expire` entries of lots whose month has ended.
+    pub expired: Vec<LedgerEntry>,
     pub warnings: Vec<ExpiryWarning>,
     pub tier_change: Option<TierChange>,
 }
@@ -148,35 +119,10 @@ impl Member {
         program: &Program,
         now: OffsetDateTime,
     ) -> Result<DailyOutcome, BalanceError> {
-        let mut outcome = DailyOutcome::default();
-        let due: Vec<(ExpiryMonth, Points)> = self
-            .lots
-            .positive()
-            .filter(|(month, _)| month.expires_at() <= now)
-            .collect();
-        for (lot, held) in due {
-            // A negative lot (points taken back after they were spent) is a debt the
-            // expiring points pay first: only what the member really holds expires.
-            let settled = self.lots.settle_debt(held).ok_or(BalanceError::Overflow)?;
-            self.lots
-                .add(lot, held.negated())
-                .ok_or(BalanceError::Overflow)?;
-            let points = held.checked_sub(settled).ok_or(BalanceError::Overflow)?;
-            if !points.is_positive() {
-                continue;
-            }
-            self.balance = self
-                .balance
-                .checked_sub(points)
-                .ok_or(BalanceError::Overflow)?;
-            self.version += 1;
-            outcome.expired.push(ExpiredLot {
-                lot,
-                points,
-                seq: self.version,
-                balance_after: self.balance,
-            });
-        }
+        let mut outcome = DailyOutcome {
+            expired: self.catch_up(program, now)?,
+            ..Default::default()
+        };
         let warning = program.tier_policy().expiry_warning();
         let upcoming: Vec<(ExpiryMonth, Points)> = self
             .lots

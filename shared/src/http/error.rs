@@ -5,8 +5,20 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use serde_json::json;
 
+use crate::domain::earn_rules::EarnError;
 use crate::domain::identifier::InvalidIdentifier;
-use crate::store::{CommitError, StoreError};
+use crate::domain::member::BalanceError;
+use crate::domain::offer::InvalidOffer;
+use crate::domain::operation::OperationError;
+use crate::domain::partner::PartnerError;
+use crate::domain::program::ProgramError;
+use crate::domain::purchase::{PurchaseTimeError, ReversalError};
+use crate::domain::reason::InvalidReason;
+use crate::domain::reward::{InvalidReward, RedeemRefusal};
+use crate::domain::voucher_code::InvalidVoucherCode;
+use crate::identity::AuthError;
+use crate::store::{Missing, StoreError};
+use crate::write::WriteError;
 
 /// Business refusals: the request was understood and valid, and the answer is no.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,12 +80,6 @@ impl ApiError {
         ApiError::InvalidRequest(message.into())
     }
 
-    /// Writes need the programme; until an operator has loaded one they cannot run.
-    pub fn program_missing() -> Self {
-        tracing::error!("no programme is configured: PUT /v1/program first");
-        ApiError::Unavailable
-    }
-
     pub fn refused(refusal: Refusal, message: impl Into<String>) -> Self {
         ApiError::Refused {
             refusal,
@@ -125,10 +131,128 @@ impl ApiError {
     }
 }
 
+// Every error the rest of the code returns maps to the contract here, once each.
+
 /// A client-chosen id in the path or body that is not in API.md's alphabet.
 impl From<InvalidIdentifier> for ApiError {
     fn from(error: InvalidIdentifier) -> Self {
         ApiError::InvalidRequest(error.to_string())
+    }
+}
+
+/// Documents an operator or a partner sent that do not validate.
+macro_rules! invalid_request_from {
+    ($($error:ty),* $(,)?) => {
+        $(impl From<$error> for ApiError {
+            fn from(error: $error) -> Self {
+                ApiError::InvalidRequest(error.to_string())
+            }
+        })*
+    };
+}
+
+invalid_request_from!(
+    InvalidReason,
+    InvalidOffer,
+    InvalidReward,
+    ProgramError,
+    EarnError,
+    PurchaseTimeError,
+    InvalidVoucherCode,
+);
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Unauthorized(message) => ApiError::Unauthorized(message),
+            AuthError::Forbidden(message) => ApiError::Forbidden(message),
+            AuthError::NotAMemberId => ApiError::InvalidRequest(error.to_string()),
+        }
+    }
+}
+
+impl From<Missing> for ApiError {
+    fn from(missing: Missing) -> Self {
+        match missing {
+            // Writes need the programme; until an operator has loaded one they cannot run.
+            Missing::Program => {
+                tracing::error!("no programme is configured: PUT /v1/program first");
+                ApiError::Unavailable
+            }
+            other => ApiError::NotFound(other.to_string()),
+        }
+    }
+}
+
+impl From<BalanceError> for ApiError {
+    fn from(error: BalanceError) -> Self {
+        match error {
+            BalanceError::InsufficientPoints { .. } => {
+                ApiError::refused(Refusal::InsufficientPoints, error.to_string())
+            }
+            BalanceError::Overflow => ApiError::invalid(error.to_string()),
+        }
+    }
+}
+
+impl From<ReversalError> for ApiError {
+    fn from(error: ReversalError) -> Self {
+        match error {
+            ReversalError::AlreadyReversed => {
+                ApiError::refused(Refusal::AlreadyReversed, error.to_string())
+            }
+            ReversalError::CurrencyMismatch { .. }
+            | ReversalError::ExceedsRemainder { .. }
+            | ReversalError::Zero => ApiError::invalid(error.to_string()),
+        }
+    }
+}
+
+impl From<RedeemRefusal> for ApiError {
+    fn from(refusal: RedeemRefusal) -> Self {
+        let kind = match refusal {
+            RedeemRefusal::Unavailable => Refusal::RewardUnavailable,
+            RedeemRefusal::TierNotEligible(_) => Refusal::TierNotEligible,
+            RedeemRefusal::OutOfStock => Refusal::OutOfStock,
+            RedeemRefusal::InsufficientPoints { .. } => Refusal::InsufficientPoints,
+        };
+        ApiError::refused(kind, refusal.to_string())
+    }
+}
+
+impl From<PartnerError> for ApiError {
+    fn from(error: PartnerError) -> Self {
+        match error {
+            PartnerError::Name => ApiError::invalid(error.to_string()),
+            PartnerError::UnknownSecret | PartnerError::UnknownOffer(_) => {
+                ApiError::NotFound(error.to_string())
+            }
+            PartnerError::TooManySecrets
+            | PartnerError::LastSecret
+            | PartnerError::TooManyOffers => ApiError::Conflict(error.to_string()),
+        }
+    }
+}
+
+impl From<OperationError> for ApiError {
+    fn from(error: OperationError) -> Self {
+        match error {
+            OperationError::Balance(e) => e.into(),
+            OperationError::Earn(e) => e.into(),
+            OperationError::PurchaseTime(e) => e.into(),
+            OperationError::Reversal(e) => e.into(),
+            OperationError::Redeem(e) => e.into(),
+            OperationError::Partner(e) => e.into(),
+            OperationError::NotCancellable(_) => {
+                ApiError::refused(Refusal::NotCancellable, error.to_string())
+            }
+            OperationError::VoucherNotUsable(_) => {
+                ApiError::refused(Refusal::VoucherNotUsable, error.to_string())
+            }
+            OperationError::UnknownTier(_) | OperationError::FloorEndsInPast => {
+                ApiError::invalid(error.to_string())
+            }
+        }
     }
 }
 
@@ -145,18 +269,17 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<CommitError> for ApiError {
-    fn from(error: CommitError) -> Self {
+impl From<WriteError> for ApiError {
+    fn from(error: WriteError) -> Self {
         match error {
-            CommitError::Store(store) => store.into(),
-            CommitError::Contention {
+            WriteError::Store(store) => store.into(),
+            WriteError::Contended {
                 key_in_flight: true,
             } => ApiError::RequestInProgress,
-            CommitError::Contention {
+            WriteError::Contended {
                 key_in_flight: false,
             } => ApiError::Conflict("the account is busy with other changes; retry".into()),
-            CommitError::PurchaseExists => ApiError::IdempotencyConflict,
-            CommitError::Replay(_) => ApiError::IdempotencyConflict,
+            WriteError::KeyReused | WriteError::PurchaseExists => ApiError::IdempotencyConflict,
         }
     }
 }

@@ -1,9 +1,8 @@
-//! API Gateway glue shared by every HTTP function: identity, requests, responses, the
-//! error contract and the idempotent write.
+//! API Gateway glue shared by every HTTP function: requests and who sends them, responses,
+//! the error contract, and writes answered over HTTP.
 
-pub mod dev_token;
 mod error;
-mod identity;
+mod principal;
 mod request;
 mod response;
 mod serve;
@@ -11,9 +10,10 @@ mod strict;
 pub mod views;
 mod write;
 
+pub use crate::write::Decision;
 pub use error::{ApiError, Refusal};
-pub use identity::{AuthConfig, Caller, Scope};
+pub use principal::{Operator, SignedInMember, Till};
 pub use request::{ApiRequest, MAX_BODY_BYTES};
-pub use response::json;
+pub use response::{json, replay};
 pub use serve::serve;
-pub use write::{Decision, Idempotency, Planned, execute_write};
+pub use write::{Reply, write};

@@ -1,14 +1,18 @@
 //! A request as the handlers see it: method, decoded path segments, query, a body within
-//! the size limit, and the request id. Decoding errors become 4xx here, once.
+//! the size limit, the request id, and who is calling (authenticated once, by `serve`).
+//! Decoding errors become 4xx here, once. A route states what it needs of the caller
+//! ([`ApiRequest::till`], [`ApiRequest::operator`], [`ApiRequest::member`],
+//! [`ApiRequest::reader_of`]) and gets a typed principal or the one 401/403.
 
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt};
 use serde::de::DeserializeOwned;
 
 use super::error::ApiError;
-use super::identity::Caller;
-use crate::Context;
-use crate::domain::identifier::IdempotencyKey;
+use super::principal::{Operator, SignedInMember, Till};
+use crate::domain::identifier::{IdempotencyKey, MemberId};
+use crate::idempotency::{Idempotency, IdempotencyScope, fingerprint};
+use crate::identity::{AuthError, Caller, Scope};
 
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -17,10 +21,14 @@ pub struct ApiRequest {
     path: String,
     segments: Vec<String>,
     request_id: String,
+    caller: Result<Caller, AuthError>,
 }
 
 impl ApiRequest {
-    pub fn new(inner: Request) -> Result<Self, (ApiError, String)> {
+    pub fn new(
+        inner: Request,
+        caller: Result<Caller, AuthError>,
+    ) -> Result<Self, (ApiError, String)> {
         let request_id = request_id(&inner);
         let path = inner.uri().path().to_string();
         let segments = path
@@ -34,6 +42,7 @@ impl ApiRequest {
                 path,
                 segments,
                 request_id,
+                caller,
             }),
             None => Err((
                 ApiError::invalid("the path is not valid percent-encoded UTF-8"),
@@ -59,8 +68,42 @@ impl ApiRequest {
         &self.request_id
     }
 
-    pub fn caller(&self, context: &Context) -> Result<Caller, ApiError> {
-        context.auth.authenticate(&self.inner, context.clock.now())
+    /// Whoever signed the request, whatever they may do.
+    pub fn caller(&self) -> Result<&Caller, ApiError> {
+        self.caller.as_ref().map_err(|e| e.clone().into())
+    }
+
+    /// A till or commerce backend (`loyalty/earn`).
+    pub fn till(&self) -> Result<Till, ApiError> {
+        Ok(Till(self.scoped(Scope::Earn)?))
+    }
+
+    /// An operator (`loyalty/admin`).
+    pub fn operator(&self) -> Result<Operator, ApiError> {
+        Ok(Operator(self.scoped(Scope::Admin)?))
+    }
+
+    /// The member signed in: the routes under `/v1/members/me`.
+    pub fn member(&self) -> Result<SignedInMember, ApiError> {
+        let caller = self.caller()?;
+        Ok(SignedInMember {
+            id: caller.member_id()?,
+            caller: caller.clone(),
+        })
+    }
+
+    /// A member named in the path, when the caller may read it: itself, or an operator.
+    pub fn reader_of(&self, member: &str) -> Result<MemberId, ApiError> {
+        let caller = self.caller()?;
+        let member = MemberId::try_from(member)?;
+        caller.may_read(&member)?;
+        Ok(member)
+    }
+
+    fn scoped(&self, scope: Scope) -> Result<Caller, ApiError> {
+        let caller = self.caller()?;
+        caller.require(scope)?;
+        Ok(caller.clone())
     }
 
     pub fn query(&self, name: &str) -> Option<String> {
@@ -134,6 +177,44 @@ impl ApiRequest {
     /// A header's value, when present and visible ASCII.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.inner.headers().get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// What tells a retry of this request from another: its method, path and JSON body.
+    pub fn fingerprint(&self, body: Option<&serde_json::Value>) -> String {
+        fingerprint(self.method().as_str(), self.path(), body)
+    }
+
+    /// The guard of a write the caller may retry with an `idempotency-key`: remembered per
+    /// operation, member, caller and key. `None` without the header.
+    pub fn idempotency(
+        &self,
+        operation: &str,
+        member: &str,
+        caller: &Caller,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Option<Idempotency>, ApiError> {
+        Ok(self.idempotency_key()?.map(|key| {
+            Idempotency::new(
+                IdempotencyScope::keyed(operation, member, caller.subject(), key.as_str()),
+                self.fingerprint(body),
+            )
+        }))
+    }
+
+    /// As [`Self::idempotency`], for a write that may not run without the header.
+    pub fn required_idempotency(
+        &self,
+        operation: &str,
+        member: &str,
+        caller: &Caller,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Idempotency, ApiError> {
+        self.idempotency(operation, member, caller, body)?
+            .ok_or_else(|| {
+                ApiError::invalid(format!(
+                    "an idempotency-key header is required to {operation}"
+                ))
+            })
     }
 
     pub fn idempotency_key(&self) -> Result<Option<IdempotencyKey>, ApiError> {

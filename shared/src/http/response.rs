@@ -4,11 +4,17 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 
 use super::error::ApiError;
-use crate::idempotency::IdempotencyRecord;
+use crate::idempotency::{IdempotencyRecord, StoredReply};
 
 pub fn json(status: StatusCode, body: &impl serde::Serialize) -> Result<Response<Body>, ApiError> {
     let text = serde_json::to_string(body).map_err(|_| ApiError::Internal)?;
     raw(status, text, false)
+}
+
+/// A write's answer, as it is also remembered for retries.
+pub fn stored(reply: &StoredReply) -> Result<Response<Body>, ApiError> {
+    let status = StatusCode::from_u16(reply.status).map_err(|_| ApiError::Internal)?;
+    raw(status, reply.body.clone(), false)
 }
 
 /// The first response to an idempotent write, sent again with `idempotent-replayed: true`.

@@ -1,6 +1,6 @@
-//! The frame around every HTTP handler: parse the request, run the route within the
-//! invocation's deadline, turn any error into the API's error body, and log the outcome
-//! with the request id.
+//! The frame around every HTTP handler: parse the request, authenticate the caller (once,
+//! here), run the route within the invocation's deadline, turn any error into the API's
+//! error body, and log the outcome with the request id.
 
 use std::future::Future;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -9,14 +9,16 @@ use lambda_http::{Body, Request, RequestExt, Response};
 
 use super::error::ApiError;
 use super::request::ApiRequest;
+use crate::Context;
 
-pub async fn serve<F, Fut>(request: Request, route: F) -> Response<Body>
+pub async fn serve<F, Fut>(context: &Context, request: Request, route: F) -> Response<Body>
 where
     F: FnOnce(ApiRequest) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
     let budget = budget(&request);
-    let api_request = match ApiRequest::new(request) {
+    let caller = context.auth.authenticate(&request, context.clock.now());
+    let api_request = match ApiRequest::new(request, caller) {
         Ok(r) => r,
         Err((error, request_id)) => return error.into_response(&request_id),
     };
@@ -102,10 +104,22 @@ mod tests {
         Ok(Response::new(Body::Empty))
     }
 
+    fn context() -> Context {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .build();
+        Context {
+            store: crate::store::Store::new(aws_sdk_dynamodb::Client::from_conf(config), "t"),
+            clock: std::sync::Arc::new(crate::domain::clock::SystemClock),
+            auth: crate::identity::AuthConfig::authorizer_only(),
+        }
+    }
+
     #[tokio::test(start_paused = true)]
     async fn a_route_that_outlives_the_invocation_deadline_ends_in_503_before_it() {
         let started = tokio::time::Instant::now();
         let response = serve(
+            &context(),
             request_with_deadline(Some(Duration::from_secs(10))),
             slow_route,
         )
@@ -125,7 +139,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn without_a_deadline_the_route_runs_to_its_end() {
-        let response = serve(request_with_deadline(None), slow_route).await;
+        let response = serve(&context(), request_with_deadline(None), slow_route).await;
         assert_eq!(response.status(), StatusCode::OK);
     }
 }

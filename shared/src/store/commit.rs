@@ -1,6 +1,6 @@
-//! The one write behind every balance change: the member (guarded by its version), the
-//! ledger entries, the records the change touches (purchase, redemption and voucher,
-//! reward stock) and the idempotency record, in one TransactWriteItems. All of it lands
+//! The one write behind every change: the member (guarded by its revision), the ledger
+//! entries, the records the change touches (purchase, redemption and voucher, reward stock,
+//! partner, events) and the idempotency record, in one TransactWriteItems. All of it lands
 //! or none of it does.
 
 use std::collections::HashMap;
@@ -18,53 +18,9 @@ use super::items::{
     PurchaseItem, RedemptionItem,
 };
 use super::{Item, Store, StoreError, from_item, key, keys, to_item};
-use crate::domain::event::DomainEvent;
-use crate::domain::identifier::RewardId;
-use crate::domain::ledger::LedgerEntry;
-use crate::domain::member::Member;
-use crate::domain::partner::{Partner, PartnerIssue};
-use crate::domain::purchase::Purchase;
+use crate::domain::operation::{Change, Record};
 use crate::domain::redemption::Redemption;
-use crate::domain::reward::Reward;
 use crate::idempotency::IdempotencyRecord;
-
-/// A record written with the member's change, each guarded by what the decision relied on.
-#[derive(Debug)]
-pub enum Write {
-    /// An earn's purchase record; fails if the purchase was credited before.
-    NewPurchase(Purchase),
-    /// A purchase record after a refund.
-    Purchase(Purchase),
-    /// A redemption and its voucher, both new.
-    NewRedemption(Redemption),
-    /// A redemption that was issued, now used or cancelled, and its voucher with it.
-    CloseRedemption(Redemption),
-    /// Takes one from the reward's stock, if the reward is still as it was read.
-    TakeReward(Reward),
-    /// Puts one back into a limited reward's stock.
-    ReturnReward(RewardId),
-    /// A partner record, new (`expected_revision: None`) or replacing the revision read.
-    Partner {
-        partner: Partner,
-        expected_revision: Option<u64>,
-    },
-    /// A line of a partner's settlement statement.
-    PartnerIssued(PartnerIssue),
-    /// An event for the notification service, published from the stream.
-    Event(DomainEvent),
-}
-
-#[derive(Debug)]
-pub struct Commit {
-    /// The member after the change; `expected_revision` is the revision it was read at (the
-    /// store writes it with the next one).
-    pub member: Member,
-    pub expected_revision: u64,
-    pub entries: Vec<LedgerEntry>,
-    pub writes: Vec<Write>,
-    pub idempotency: Option<IdempotencyRecord>,
-    pub now: OffsetDateTime,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum CommitError {
@@ -100,42 +56,39 @@ struct Transaction {
 type Values<'a> = &'a [(&'a str, AttributeValue)];
 
 impl Store {
-    pub async fn commit(&self, commit: Commit) -> Result<(), CommitError> {
-        let mut tx = Transaction::default();
-        let expected = [(":expected", number(commit.expected_revision))];
-        let mut member = MemberItem::from(&commit.member);
-        member.revision = commit.expected_revision + 1;
-        tx.put(
-            self,
-            to_item(&member)?,
-            "revision = :expected",
-            &expected,
-            Role::Other,
-        )?;
-        for entry in &commit.entries {
-            let item = to_item(&LedgerItem::new(commit.member.id(), entry))?;
-            tx.put(self, item, "attribute_not_exists(PK)", &[], Role::Other)?;
-        }
-        for write in &commit.writes {
-            tx.write(self, write)?;
-        }
-        if let Some(record) = &commit.idempotency {
-            tx.idempotency(self, record, commit.now)?;
-        }
-        self.transact(tx).await
-    }
-
-    /// Writes that change no balance (a voucher used at the till, a partner's offers), in
-    /// one transaction, with the idempotency record when there is one.
-    pub async fn commit_writes(
+    /// Writes `change` in one TransactWriteItems: the member if it is still at the revision
+    /// it was read at (written with the next), its ledger entries if new, each record
+    /// guarded by what the decision read, and the idempotency record when there is one.
+    pub async fn commit(
         &self,
-        writes: &[Write],
+        change: &Change,
         idempotency: Option<&IdempotencyRecord>,
         now: OffsetDateTime,
     ) -> Result<(), CommitError> {
         let mut tx = Transaction::default();
-        for write in writes {
-            tx.write(self, write)?;
+        match &change.member {
+            Some(member) => {
+                let expected = [(":expected", number(member.revision()))];
+                let mut item = MemberItem::from(member.as_ref());
+                item.revision = member.revision() + 1;
+                tx.put(
+                    self,
+                    to_item(&item)?,
+                    "revision = :expected",
+                    &expected,
+                    Role::Other,
+                )?;
+                for entry in &change.entries {
+                    let item = to_item(&LedgerItem::new(member.id(), entry))?;
+                    tx.put(self, item, "attribute_not_exists(PK)", &[], Role::Other)?;
+                }
+            }
+            // Entries explain a member's change; without the member they would be orphans.
+            None if !change.entries.is_empty() => return Err(StoreError::Internal.into()),
+            None => {}
+        }
+        for record in &change.records {
+            tx.record(self, record)?;
         }
         if let Some(record) = idempotency {
             tx.idempotency(self, record, now)?;
@@ -158,10 +111,10 @@ impl Store {
 }
 
 impl Transaction {
-    fn write(&mut self, store: &Store, write: &Write) -> Result<(), StoreError> {
+    fn record(&mut self, store: &Store, record: &Record) -> Result<(), StoreError> {
         let issued = [(":issued", AttributeValue::S("issued".into()))];
-        match write {
-            Write::NewPurchase(purchase) => {
+        match record {
+            Record::NewPurchase(purchase) => {
                 let item = to_item(&PurchaseItem::from(purchase))?;
                 self.put(
                     store,
@@ -171,19 +124,19 @@ impl Transaction {
                     Role::NewPurchase,
                 )
             }
-            Write::Purchase(purchase) => {
+            Record::Purchase(purchase) => {
                 let item = to_item(&PurchaseItem::from(purchase))?;
                 self.put(store, item, "attribute_exists(PK)", &[], Role::Other)
             }
             // The voucher's key is its code: a (vanishingly rare) duplicate code fails here
             // and the decision is made again with a new one.
-            Write::NewRedemption(redemption) => {
+            Record::NewRedemption(redemption) => {
                 self.put_redemption(store, redemption, "attribute_not_exists(PK)", &[])
             }
-            Write::CloseRedemption(redemption) => {
+            Record::CloseRedemption(redemption) => {
                 self.put_redemption(store, redemption, "#status = :issued", &issued)
             }
-            Write::TakeReward(reward) => {
+            Record::TakeReward(reward) => {
                 let values = [
                     (":true", AttributeValue::Bool(true)),
                     (":cost", number(reward.cost.value())),
@@ -224,28 +177,38 @@ impl Transaction {
                 }
                 Ok(())
             }
-            Write::Partner {
-                partner,
-                expected_revision,
-            } => {
-                let item = to_item(&PartnerItem::from(partner))?;
-                match expected_revision {
-                    None => self.put(store, item, "attribute_not_exists(PK)", &[], Role::Other),
-                    Some(revision) => {
-                        let expected = [(":expected", number(revision))];
-                        self.put(store, item, "revision = :expected", &expected, Role::Other)
-                    }
-                }
+            Record::NewPartner(partner) => {
+                let mut item = PartnerItem::from(partner);
+                item.revision = partner.revision + 1;
+                self.put(
+                    store,
+                    to_item(&item)?,
+                    "attribute_not_exists(PK)",
+                    &[],
+                    Role::Other,
+                )
             }
-            Write::Event(event) => {
+            Record::Partner(partner) => {
+                let expected = [(":expected", number(partner.revision))];
+                let mut item = PartnerItem::from(partner);
+                item.revision = partner.revision + 1;
+                self.put(
+                    store,
+                    to_item(&item)?,
+                    "revision = :expected",
+                    &expected,
+                    Role::Other,
+                )
+            }
+            Record::Event(event) => {
                 let item = to_item(&EventItem::from(event))?;
                 self.put(store, item, "attribute_not_exists(PK)", &[], Role::Other)
             }
-            Write::PartnerIssued(issue) => {
+            Record::PartnerIssued(issue) => {
                 let item = to_item(&PartnerIssueItem::from(issue))?;
                 self.put(store, item, "attribute_not_exists(PK)", &[], Role::Other)
             }
-            Write::ReturnReward(reward_id) => {
+            Record::ReturnReward(reward_id) => {
                 let update = Update::builder()
                     .table_name(&store.table)
                     .set_key(Some(key(

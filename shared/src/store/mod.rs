@@ -15,11 +15,11 @@ pub mod stream;
 pub mod table;
 
 pub use client::client_from_env;
-pub use commit::{Commit, CommitError, Write};
+pub use commit::CommitError;
 pub use error::StoreError;
 pub use members::ActivityPage;
 pub use rewards::RedemptionPage;
-pub use snapshot::{Snapshot, SnapshotRequest};
+pub use snapshot::{Missing, Snapshot, SnapshotRequest};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;

@@ -1,4 +1,5 @@
-//! Everything a write needs to decide, read in one consistent TransactGetItems.
+//! Everything a write needs to decide, read in one consistent TransactGetItems, and the one
+//! answer for each thing a decision needs that is not there.
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_get_items::TransactGetItemsError;
@@ -16,6 +17,7 @@ use crate::domain::program::Program;
 use crate::domain::purchase::Purchase;
 use crate::domain::redemption::Redemption;
 use crate::domain::reward::Reward;
+use crate::domain::voucher_code::VoucherCode;
 use crate::idempotency::{IdempotencyRecord, IdempotencyScope};
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -24,9 +26,37 @@ pub struct SnapshotRequest<'a> {
     pub program: bool,
     pub purchase: Option<&'a TransactionId>,
     pub redemption: Option<&'a RedemptionId>,
+    /// With `redemption`: also the reward it took stock of, when it took stock.
+    pub redemption_reward: bool,
     pub reward: Option<&'a RewardId>,
     pub partner: Option<&'a PartnerId>,
+    pub voucher: Option<&'a VoucherCode>,
     pub idempotency: Option<&'a IdempotencyScope>,
+}
+
+impl<'a> SnapshotRequest<'a> {
+    /// A member and the programme: what every balance change needs.
+    pub fn member(member: &'a MemberId) -> Self {
+        Self {
+            member: Some(member),
+            program: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn partner(partner: &'a PartnerId) -> Self {
+        Self {
+            partner: Some(partner),
+            ..Default::default()
+        }
+    }
+
+    pub fn voucher(code: &'a VoucherCode) -> Self {
+        Self {
+            voucher: Some(code),
+            ..Default::default()
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -37,7 +67,58 @@ pub struct Snapshot {
     pub redemption: Option<Redemption>,
     pub reward: Option<Reward>,
     pub partner: Option<Partner>,
+    pub voucher: Option<Redemption>,
     pub idempotency: Option<IdempotencyRecord>,
+}
+
+/// Something a decision needs that the table does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Missing {
+    #[error("no member with this id; enrol first")]
+    Member,
+    #[error("no programme has been configured")]
+    Program,
+    #[error("no purchase with this transactionId for this member")]
+    Purchase,
+    #[error("no redemption with this id")]
+    Redemption,
+    #[error("no reward with this id")]
+    Reward,
+    #[error("no partner with this id")]
+    Partner,
+    #[error("no voucher with this code")]
+    Voucher,
+}
+
+impl Snapshot {
+    /// What every balance change needs: the programme (503 until one is configured, for
+    /// any member), then the member.
+    pub fn member_and_program(&mut self) -> Result<(Member, Program), Missing> {
+        let program = self.program()?;
+        Ok((self.member()?, program))
+    }
+
+    pub fn member(&mut self) -> Result<Member, Missing> {
+        self.member.take().ok_or(Missing::Member)
+    }
+    pub fn program(&mut self) -> Result<Program, Missing> {
+        self.program.take().ok_or(Missing::Program)
+    }
+    pub fn purchase(&mut self) -> Result<Purchase, Missing> {
+        self.purchase.take().ok_or(Missing::Purchase)
+    }
+    pub fn redemption(&mut self) -> Result<Redemption, Missing> {
+        self.redemption.take().ok_or(Missing::Redemption)
+    }
+    pub fn reward(&mut self) -> Result<Reward, Missing> {
+        self.reward.take().ok_or(Missing::Reward)
+    }
+    pub fn partner(&mut self) -> Result<Partner, Missing> {
+        self.partner.take().ok_or(Missing::Partner)
+    }
+    pub fn voucher(&mut self) -> Result<Redemption, Missing> {
+        self.voucher.take().ok_or(Missing::Voucher)
+    }
 }
 
 impl Store {
@@ -66,6 +147,9 @@ impl Store {
         if let Some(partner) = request.partner {
             wanted.push(key(keys::partner_pk(partner.as_str()), keys::PROFILE));
         }
+        if let Some(code) = request.voucher {
+            wanted.push(key(keys::voucher_pk(code.as_str()), keys::VOUCHER_SK));
+        }
         if request.program {
             wanted.push(key(keys::PROGRAM_PK.to_string(), keys::PROGRAM_SK));
         }
@@ -78,6 +162,21 @@ impl Store {
         let mut snapshot = Snapshot::default();
         for item in self.transact_get(wanted).await? {
             snapshot.absorb(item, now)?;
+        }
+        // A redemption names its reward, so the reward cannot be in the same read. It is
+        // needed only to put stock back; the write's condition on the reward's stock guards
+        // against it changing in between.
+        if request.redemption_reward
+            && let Some(redemption) = snapshot.redemption.as_ref().filter(|r| r.stock_taken)
+        {
+            let reward_key = key(
+                keys::CATALOGUE_PK.to_string(),
+                &keys::reward_sk(redemption.reward_id.as_str()),
+            );
+            snapshot.reward = self
+                .get::<RewardItem>(reward_key)
+                .await?
+                .map(|item| item.reward);
         }
         Ok(snapshot)
     }
@@ -147,6 +246,7 @@ impl Snapshot {
             }
             "reward" => self.reward = Some(from_item::<RewardItem>(item)?.reward),
             "redemption" => self.redemption = Some(from_item::<RedemptionItem>(item)?.into()),
+            "voucher" => self.voucher = Some(from_item::<RedemptionItem>(item)?.into()),
             "partner" => self.partner = Some(from_item::<PartnerItem>(item)?.into()),
             "idempotency" => {
                 let stored: IdempotencyItem = from_item(item)?;

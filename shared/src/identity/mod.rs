@@ -1,13 +1,27 @@
 //! Who is calling. In AWS only the claims that API Gateway's JWT authorizer verified are
 //! trusted; locally, dev tokens signed with `LOYALTY_DEV_JWT_SECRET` stand in for them.
 
+pub mod dev_token;
+
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use time::OffsetDateTime;
 
-use super::dev_token;
-use super::error::ApiError;
 use crate::domain::identifier::MemberId;
+
+/// Why a caller may not do what it asks.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No identity, or one that does not verify.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// A valid identity that may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The token's subject cannot be a member id.
+    #[error("the token's subject is not a valid member id")]
+    NotAMemberId,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -66,12 +80,16 @@ impl AuthConfig {
         }
     }
 
-    pub fn authenticate(&self, request: &Request, now: OffsetDateTime) -> Result<Caller, ApiError> {
+    pub fn authenticate(
+        &self,
+        request: &Request,
+        now: OffsetDateTime,
+    ) -> Result<Caller, AuthError> {
         if let Some(caller) = authorizer_claims(request) {
             return Ok(caller);
         }
         let Some(secret) = &self.dev_secret else {
-            return Err(ApiError::Unauthorized(
+            return Err(AuthError::Unauthorized(
                 "missing or invalid credentials".into(),
             ));
         };
@@ -83,9 +101,9 @@ impl AuthConfig {
                 v.strip_prefix("Bearer ")
                     .or_else(|| v.strip_prefix("bearer "))
             })
-            .ok_or_else(|| ApiError::Unauthorized("missing bearer token".into()))?;
+            .ok_or_else(|| AuthError::Unauthorized("missing bearer token".into()))?;
         let claims = dev_token::verify(token.trim(), secret, now)
-            .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
+            .map_err(|e| AuthError::Unauthorized(e.to_string()))?;
         Ok(Caller::new(
             claims.sub,
             claims.scope.as_deref().unwrap_or_default(),
@@ -121,11 +139,11 @@ impl Caller {
         self.scopes.iter().any(|s| s == scope.claim())
     }
 
-    pub fn require(&self, scope: Scope) -> Result<(), ApiError> {
+    pub fn require(&self, scope: Scope) -> Result<(), AuthError> {
         if self.has(scope) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!(
+            Err(AuthError::Forbidden(format!(
                 "this operation needs the {} scope",
                 scope.claim()
             )))
@@ -133,17 +151,16 @@ impl Caller {
     }
 
     /// The caller as a member: its `sub` is the member id.
-    pub fn member_id(&self) -> Result<MemberId, ApiError> {
-        MemberId::try_from(self.subject.as_str())
-            .map_err(|_| ApiError::invalid("the token's subject is not a valid member id"))
+    pub fn member_id(&self) -> Result<MemberId, AuthError> {
+        MemberId::try_from(self.subject.as_str()).map_err(|_| AuthError::NotAMemberId)
     }
 
     /// Reading a member's data: the member itself, or an operator.
-    pub fn may_read(&self, member: &MemberId) -> Result<(), ApiError> {
+    pub fn may_read(&self, member: &MemberId) -> Result<(), AuthError> {
         if self.subject == member.as_str() || self.has(Scope::Admin) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(
+            Err(AuthError::Forbidden(
                 "a member may only read its own account".into(),
             ))
         }

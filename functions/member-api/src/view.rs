@@ -1,0 +1,108 @@
+//! The member as the app shows it: balance, tier and progress, points about to expire.
+
+use loyalty::domain::identifier::MemberId;
+use loyalty::domain::member::Member;
+use loyalty::domain::points::Points;
+use loyalty::domain::program::Program;
+use loyalty::domain::tier::TierName;
+use loyalty::http::views::timestamp;
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// Used for progress when no programme has been configured yet.
+const DEFAULT_WINDOW_DAYS: u16 = 365;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberView {
+    member_id: MemberId,
+    display_name: Option<String>,
+    #[serde(with = "timestamp")]
+    enrolled_at: OffsetDateTime,
+    balance: Points,
+    lifetime_points: Points,
+    tier: TierView,
+    expiring_points: Vec<ExpiringView>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TierView {
+    name: String,
+    #[serde(with = "timestamp")]
+    since: OffsetDateTime,
+    qualifying_points: Points,
+    window_days: u16,
+    perks: Vec<String>,
+    #[serde(with = "timestamp::option")]
+    review_at: Option<OffsetDateTime>,
+    floor: Option<FloorView>,
+    next: Option<NextTierView>,
+}
+
+#[derive(Debug, Serialize)]
+struct FloorView {
+    tier: String,
+    #[serde(with = "timestamp")]
+    until: OffsetDateTime,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NextTierView {
+    name: TierName,
+    points_needed: Points,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ExpiringView {
+    points: Points,
+    #[serde(with = "timestamp")]
+    expires_at: OffsetDateTime,
+}
+
+impl MemberView {
+    pub fn new(member: &Member, program: Option<&Program>, now: OffsetDateTime) -> Self {
+        let window_days = program.map_or(DEFAULT_WINDOW_DAYS, Program::qualifying_window_days);
+        let qualifying = member.qualifying_points(now, window_days);
+        let current = program.map(|p| member.current_tier(p));
+        let next = program.zip(current).and_then(|(program, tier)| {
+            program
+                .next_tier_after(tier.name())
+                .map(|next| NextTierView {
+                    name: next.name().clone(),
+                    points_needed: next
+                        .qualifying_points()
+                        .checked_sub(qualifying)
+                        .unwrap_or_default()
+                        .max(Points::ZERO),
+                })
+        });
+        Self {
+            member_id: member.id().clone(),
+            display_name: member.display_name().map(str::to_string),
+            enrolled_at: member.enrolled_at(),
+            balance: member.balance(),
+            lifetime_points: member.lifetime_points(),
+            tier: TierView {
+                name: member.tier().name.clone(),
+                since: member.tier().since,
+                qualifying_points: qualifying,
+                window_days,
+                perks: current.map(|t| t.perks().to_vec()).unwrap_or_default(),
+                review_at: member.tier().review_at,
+                floor: member.floor().map(|f| FloorView {
+                    tier: f.tier.clone(),
+                    until: f.until,
+                }),
+                next,
+            },
+            expiring_points: member
+                .expiring_points()
+                .into_iter()
+                .map(|(points, expires_at)| ExpiringView { points, expires_at })
+                .collect(),
+        }
+    }
+}

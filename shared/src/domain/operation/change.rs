@@ -1,0 +1,66 @@
+//! What an operation wants written: the member after the change with the ledger entries
+//! that explain it, and the other records the change touches. The store writes a change in
+//! one transaction, each part guarded by what the decision read, so all of it lands or none.
+
+use crate::domain::event::DomainEvent;
+use crate::domain::identifier::RewardId;
+use crate::domain::ledger::LedgerEntry;
+use crate::domain::member::Member;
+use crate::domain::partner::{Partner, PartnerIssue};
+use crate::domain::purchase::Purchase;
+use crate::domain::redemption::Redemption;
+use crate::domain::reward::Reward;
+
+/// A record written with a change, each guarded by what the decision relied on.
+#[derive(Debug, Clone)]
+pub enum Record {
+    /// A purchase that earned points; fails if the purchase was credited before.
+    NewPurchase(Purchase),
+    /// A purchase after a refund.
+    Purchase(Purchase),
+    /// A redemption and its voucher, both new.
+    NewRedemption(Redemption),
+    /// A redemption that was issued, now used or cancelled, and its voucher with it.
+    CloseRedemption(Redemption),
+    /// Takes one from the reward's stock, if the reward is still as it was read.
+    TakeReward(Reward),
+    /// Puts one back into a limited reward's stock.
+    ReturnReward(RewardId),
+    /// A partner that did not exist.
+    NewPartner(Partner),
+    /// A partner changed since it was read at its `revision`.
+    Partner(Partner),
+    /// A line of a partner's settlement statement.
+    PartnerIssued(PartnerIssue),
+    /// An event for the notification service, published from the stream (an outbox).
+    Event(DomainEvent),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    /// The member after the change, written if it is still at the revision it was read at.
+    /// (Boxed: a member is large, and changes travel inside enums.)
+    pub member: Option<Box<Member>>,
+    /// The ledger entries that explain the member's change, in sequence order.
+    pub entries: Vec<LedgerEntry>,
+    pub records: Vec<Record>,
+}
+
+impl Change {
+    pub fn member(member: Member, entries: Vec<LedgerEntry>, records: Vec<Record>) -> Self {
+        Self {
+            member: Some(Box::new(member)),
+            entries,
+            records,
+        }
+    }
+
+    /// A change of records only (a partner, a voucher), no balance.
+    pub fn records(records: Vec<Record>) -> Self {
+        Self {
+            member: None,
+            entries: Vec::new(),
+            records,
+        }
+    }
+}

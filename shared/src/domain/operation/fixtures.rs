@@ -1,0 +1,34 @@
+//! What the operations' unit tests share: the demo programme, a member, and times.
+
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+use crate::domain::identifier::MemberId;
+use crate::domain::member::Member;
+use crate::domain::points::Points;
+use crate::domain::program::Program;
+
+/// Inside the demo programme's winter promotion.
+pub const NOW: OffsetDateTime = datetime!(2026-11-23 12:00 UTC);
+pub const ACTOR: &str = "till-1";
+
+pub fn program() -> Program {
+    Program::from_json(include_bytes!(
+        "../../../../tests/fixtures/demo-program.json"
+    ))
+    .expect("the demo programme is valid")
+}
+
+pub fn member(program: &Program) -> Member {
+    Member::enrol(
+        MemberId::try_from("m-1").expect("a valid id"),
+        None,
+        None,
+        NOW,
+        program.lowest_tier(),
+    )
+}
+
+pub fn points(value: i64) -> Points {
+    Points::new(value).expect("points in range")
+}

@@ -1,0 +1,36 @@
+//! Every change to a balance is one pure operation here: it takes the state it needs,
+//! brings the member up to date at `now` first ([`Member::catch_up`]: due lots expire, with
+//! their entries in the same change), decides, and returns a typed outcome (a [`Change`] to
+//! write and what the caller answers with) or a typed [`OperationError`]. No DynamoDB and no
+//! HTTP: the store writes a change in one transaction, the edge turns outcomes into replies.
+
+mod adjust;
+mod cancel;
+mod change;
+mod daily;
+mod earn;
+mod error;
+mod partner;
+mod partner_bonus;
+mod redeem;
+mod reverse;
+mod tier_floor;
+mod upgrade;
+mod voucher;
+
+pub use adjust::{Adjusted, adjust};
+pub use cancel::{Cancelled, cancel};
+pub use change::{Change, Record};
+pub use daily::{DailyChange, daily};
+pub use earn::{Earned, PurchaseReport, earn};
+pub use error::OperationError;
+pub use partner::{PartnerChange, create_partner, update_partner};
+pub use partner_bonus::{PartnerBonus, PartnerPurchaseReport, credit_partner_purchase};
+pub use redeem::{Redeemed, redeem};
+pub use reverse::{Reversed, reverse};
+pub use tier_floor::{FloorSet, set_tier_floor};
+pub use upgrade::upgrade;
+pub use voucher::{VoucherUse, use_voucher};
+
+#[cfg(test)]
+mod fixtures;

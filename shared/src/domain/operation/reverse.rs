@@ -1,0 +1,168 @@
+//! A refund or partial return takes back the points its purchase earned, in proportion to
+//! the amount refunded so far, never more than the purchase earned.
+
+use time::OffsetDateTime;
+
+use super::{Change, OperationError, Record};
+use crate::domain::ledger::{LedgerEntry, Posting};
+use crate::domain::member::{BalanceError, Member};
+use crate::domain::money::Money;
+use crate::domain::points::Points;
+use crate::domain::program::Program;
+use crate::domain::purchase::Purchase;
+
+#[derive(Debug)]
+pub struct Reversed {
+    pub change: Change,
+    /// The `reverse` entry: the points taken now (fewer than in proportion when the
+    /// purchase's lot has expired meanwhile).
+    pub entry: LedgerEntry,
+    /// The purchase after the refund.
+    pub purchase: Purchase,
+    pub balance: Points,
+}
+
+/// Refunds `amount` of the purchase, or all that is left of it when `None`.
+pub fn reverse(
+    mut member: Member,
+    program: &Program,
+    mut purchase: Purchase,
+    amount: Option<&Money>,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<Reversed, OperationError> {
+    let mut entries = member.catch_up(program, now)?;
+    let reversal = purchase.reversal(amount)?;
+    let refunded_now = reversal.refunded_minor_after - purchase.refunded_minor;
+    let posting = Posting::new(purchase.transaction_id.to_string(), actor, now)
+        .amount(Money::new(refunded_now, purchase.amount.currency()).ok());
+    let entry =
+        member.take_back_purchase(reversal.points, purchase.placement, posting, now, program)?;
+    purchase.refunded_minor = reversal.refunded_minor_after;
+    purchase.reversed = purchase
+        .reversed
+        .checked_add(reversal.points)
+        .ok_or(BalanceError::Overflow)?;
+    entries.push(entry.clone());
+    Ok(Reversed {
+        balance: member.balance(),
+        change: Change::member(member, entries, vec![Record::Purchase(purchase.clone())]),
+        entry,
+        purchase,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::currency::Currency;
+    use crate::domain::identifier::TransactionId;
+    use crate::domain::ledger::EntryType;
+    use crate::domain::operation::fixtures::{ACTOR, NOW, member, points, program};
+    use crate::domain::operation::{PurchaseReport, earn};
+    use crate::domain::purchase::ReversalError;
+
+    fn eur(minor: i64) -> Money {
+        Money::new(minor, Currency::try_from("EUR").unwrap()).unwrap()
+    }
+
+    /// A member who earned on a purchase of 10.00 EUR, and that purchase.
+    fn earned() -> (Member, Purchase, Points) {
+        let program = program();
+        let report = PurchaseReport {
+            transaction_id: TransactionId::try_from("t-1").unwrap(),
+            amount: eur(1000),
+            category: None,
+            occurred_at: None,
+        };
+        let earned = earn(member(&program), &program, &report, ACTOR, NOW).unwrap();
+        let mut change = earned.change;
+        let Some(Record::NewPurchase(purchase)) = change.records.pop() else {
+            panic!("earn records its purchase")
+        };
+        (*change.member.unwrap(), purchase, earned.entry.points)
+    }
+
+    #[test]
+    fn partial_refunds_take_back_in_proportion_and_add_up_to_the_whole() {
+        let program = program();
+        let (member, purchase, earned) = earned();
+        let first = reverse(member, &program, purchase, Some(&eur(300)), ACTOR, NOW).unwrap();
+        assert_eq!(first.entry.kind, EntryType::Reverse);
+        assert_eq!(first.entry.amount, Some(eur(300)));
+        let proportional = earned.value() * 300 / 1000;
+        assert_eq!(first.entry.points, points(-proportional));
+        let member = *first.change.member.clone().unwrap();
+        let rest = reverse(member, &program, first.purchase, None, ACTOR, NOW).unwrap();
+        assert_eq!(rest.entry.amount, Some(eur(700)));
+        assert_eq!(rest.purchase.reversed, earned);
+        assert_eq!(rest.balance, Points::ZERO);
+        assert!(matches!(
+            rest.change.records.as_slice(),
+            [Record::Purchase(p)] if p.refunded_minor == 1000
+        ));
+    }
+
+    #[test]
+    fn refuses_a_second_full_reversal_and_refunds_beyond_the_purchase() {
+        let program = program();
+        let (member, purchase, _) = earned();
+        let over = reverse(
+            member.clone(),
+            &program,
+            purchase.clone(),
+            Some(&eur(1001)),
+            ACTOR,
+            NOW,
+        );
+        assert!(matches!(
+            over,
+            Err(OperationError::Reversal(
+                ReversalError::ExceedsRemainder { .. }
+            ))
+        ));
+        let usd = Money::new(100, Currency::try_from("USD").unwrap()).unwrap();
+        assert!(matches!(
+            reverse(
+                member.clone(),
+                &program,
+                purchase.clone(),
+                Some(&usd),
+                ACTOR,
+                NOW
+            ),
+            Err(OperationError::Reversal(
+                ReversalError::CurrencyMismatch { .. }
+            ))
+        ));
+        let done = reverse(member, &program, purchase, None, ACTOR, NOW).unwrap();
+        let again = reverse(
+            *done.change.member.unwrap(),
+            &program,
+            done.purchase,
+            None,
+            ACTOR,
+            NOW,
+        );
+        assert_eq!(
+            again.unwrap_err(),
+            OperationError::Reversal(ReversalError::AlreadyReversed)
+        );
+    }
+
+    #[test]
+    fn points_already_spent_leave_a_debt() {
+        let program = program();
+        let (mut member, purchase, earned) = earned();
+        member
+            .adjust(
+                earned.negated(),
+                Posting::new("spent", ACTOR, NOW),
+                NOW,
+                &program,
+            )
+            .unwrap();
+        let reversed = reverse(member, &program, purchase, None, ACTOR, NOW).unwrap();
+        assert_eq!(reversed.balance, earned.negated());
+    }
+}

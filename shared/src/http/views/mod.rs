@@ -1,0 +1,79 @@
+//! JSON shapes of domain values that more than one function returns, and how every
+//! response writes a time.
+
+pub mod timestamp;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::domain::earn_rules::BreakdownLine;
+use crate::domain::ledger::{EntryType, LedgerEntry};
+use crate::domain::money::Money;
+use crate::domain::points::Points;
+
+/// A ledger entry as API.md shows it (the audit fields `seq` and `actor` stay internal).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryView {
+    pub entry_id: String,
+    #[serde(rename = "type")]
+    pub kind: EntryType,
+    pub points: Points,
+    pub balance_after: Points,
+    #[serde(with = "timestamp")]
+    pub occurred_at: OffsetDateTime,
+    pub reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breakdown: Option<Vec<BreakdownLine>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Money>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl From<&LedgerEntry> for EntryView {
+    fn from(entry: &LedgerEntry) -> Self {
+        Self {
+            entry_id: entry.entry_id.clone(),
+            kind: entry.kind,
+            points: entry.points,
+            balance_after: entry.balance_after,
+            occurred_at: entry.occurred_at,
+            reference: entry.reference.clone(),
+            breakdown: entry.breakdown.clone(),
+            amount: entry.amount.clone(),
+            reason: entry.reason.clone(),
+        }
+    }
+}
+
+/// The answer to a write that made one ledger entry: the entry as the activity list shows
+/// it, the member's balance after it, and the operation's own fields.
+#[derive(Debug, Serialize)]
+pub struct EntryReply<X: Serialize> {
+    #[serde(flatten)]
+    pub entry: EntryView,
+    pub balance: Points,
+    #[serde(flatten)]
+    pub extra: X,
+}
+
+impl EntryReply<NoFields> {
+    pub fn new(entry: &LedgerEntry, balance: Points) -> Self {
+        Self::with(entry, balance, NoFields {})
+    }
+}
+
+impl<X: Serialize> EntryReply<X> {
+    pub fn with(entry: &LedgerEntry, balance: Points, extra: X) -> Self {
+        Self {
+            entry: EntryView::from(entry),
+            balance,
+            extra,
+        }
+    }
+}
+
+/// An [`EntryReply`] with nothing of its own.
+#[derive(Debug, Serialize)]
+pub struct NoFields {}
