@@ -3,9 +3,10 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::growth::GrowthStep;
 use crate::scenario::{FUNCTIONS, Op};
 use crate::stats::{Summary, mode, summarize};
-use crate::{ColdResult, OpResult, Phase, Results};
+use crate::{ColdResult, OpResult, Phase, ProxyHop, Results, RuleEngine, Size};
 
 /// Targets of the issue, on this machine.
 const INIT_RATIO: f64 = 1.3;
@@ -155,10 +156,57 @@ fn calls_text(phase: &Phase) -> String {
     }
 }
 
+/// BENCHMARKS.md, section by section, and the summary lines: the targets' first, then the warm
+/// operations'.
 pub fn markdown(results: &Results, chart: &Path) -> Markdown {
+    let floors = Floors::of(&results.cold);
+    let targets = Targets::check(results, &floors);
     let mut out = String::new();
-    let mut summary = Vec::new();
-    let mut misses: Vec<String> = Vec::new();
+    header(&mut out, results, chart);
+    targets_table(&mut out, &targets.rows);
+    targets_missed(&mut out, &targets.misses);
+    cold_start(&mut out, &results.cold, results.config.cold_runs, &floors);
+    cold_start_breakdown(&mut out, &results.cold, &floors);
+    let warm_summary = warm_latency(&mut out, results);
+    warm_operations(&mut out, &results.warm, results.config.stream_batch);
+    memory_and_size(&mut out, results);
+    growth(&mut out, &results.growth);
+    rule_engine(&mut out, results.rule_engine.as_ref());
+    how_to_read(&mut out, results.proxy_hop.as_ref());
+
+    let mut summary = targets.summary;
+    summary.extend(warm_summary);
+    Markdown { text: out, summary }
+}
+
+/// The floors the cold starts are set against: p50s, in ms.
+struct Floors {
+    /// floor-echo's init: the absolute floor.
+    echo_init: f64,
+    /// floor-echo's first invocation.
+    echo_first: f64,
+    /// Every floor-sdk init, whatever calls it then made: the SDK floor.
+    sdk_init: f64,
+}
+
+impl Floors {
+    fn of(cold: &[ColdResult]) -> Self {
+        let echo = cold_of(cold, "floor-echo");
+        Self {
+            echo_init: echo.map_or(f64::NAN, |e| summarize(e.init_ms.iter().copied()).p50),
+            echo_first: echo.map_or(f64::NAN, |e| summarize(e.first_ms.iter().copied()).p50),
+            sdk_init: sdk_init_all(cold).p50,
+        }
+    }
+}
+
+/// `met` or `missed`, for the summary lines.
+fn met_or_missed(met: bool) -> &'static str {
+    if met { "met" } else { "missed" }
+}
+
+/// The title, what the document is, the machine and settings of the run, and the chart.
+fn header(out: &mut String, results: &Results, chart: &Path) {
     let c = &results.config;
     let m = &results.machine;
     let get = |k: &str| m.get(k).cloned().unwrap_or_default();
@@ -220,80 +268,103 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
         "![Latency distributions: cold starts and each operation next to its floors]({})\n",
         chart.display()
     );
+}
 
-    // ---- targets --------------------------------------------------------------------------
-    let mut targets = String::new();
-    let _ = writeln!(targets, "## Targets\n");
-    let _ = writeln!(targets, "| target | measured | verdict |\n|---|---|---|");
-    let cold = &results.cold;
-    let echo = cold_of(cold, "floor-echo");
-    let echo_init = echo.map_or(f64::NAN, |e| summarize(e.init_ms.iter().copied()).p50);
-    let echo_first = echo.map_or(f64::NAN, |e| summarize(e.first_ms.iter().copied()).p50);
-    let sdk_init = sdk_init_all(cold);
-    for (function, op) in FUNCTIONS {
-        let (Some(row), Some(floor)) = (cold_of(cold, function), sdk_floor_for(cold, function))
-        else {
-            continue;
-        };
-        let init = summarize(row.init_ms.iter().copied());
-        let first = summarize(row.first_ms.iter().copied());
-        let floor_first = summarize(floor.first_ms.iter().copied());
-        let init_ratio = init.p50 / sdk_init.p50;
-        let first_ratio = first.p50 / floor_first.p50;
-        let init_met = init_ratio <= INIT_RATIO && init.p50 < INIT_MS;
-        let first_met = first_ratio <= INIT_RATIO && first.p50 < FIRST_MS;
-        let _ = writeln!(
-            targets,
-            "| {function} init ≤ {INIT_RATIO}x SDK floor, < {INIT_MS} ms median | {} ms = {init_ratio:.2}x floor-sdk ({} ms); absolute floor {} ms | {} |",
-            f(init.p50),
-            f(sdk_init.p50),
-            f(echo_init),
-            verdict(init_met)
-        );
-        let _ = writeln!(
-            targets,
-            "| {function} first invocation ({}) ≤ {INIT_RATIO}x SDK floor, < {FIRST_MS} ms median | {} ms = {first_ratio:.2}x floor-sdk with the same calls ({} ms) | {} |",
-            op.name(),
-            f(first.p50),
-            f(floor_first.p50),
-            verdict(first_met)
-        );
-        summary.push(format!(
-            "cold init      {function:<15} p50 {} ms, {init_ratio:.2}x SDK floor ({} ms), absolute floor {} ms [{}]",
-            f(init.p50),
-            f(sdk_init.p50),
-            f(echo_init),
-            if init_met { "met" } else { "missed" }
-        ));
-        summary.push(format!(
-            "cold first inv {function:<15} p50 {} ms, {first_ratio:.2}x SDK floor ({} ms), absolute floor {} ms [{}]",
-            f(first.p50),
-            f(floor_first.p50),
-            f(echo_first),
-            if first_met { "met" } else { "missed" }
-        ));
-        if !init_met {
-            misses.push(format!(
-                "**{function} init**: {} ms median, {init_ratio:.2}x the SDK floor's {} ms (targets: ≤ {INIT_RATIO}x and < {INIT_MS} ms). {}",
-                f(init.p50),
-                f(sdk_init.p50),
-                init_reason(init.p50, sdk_init.p50, echo_init)
-            ));
+/// Every target checked against the run: its row of the Targets table, its summary line and,
+/// when missed, what limits it; in the table's order.
+#[derive(Default)]
+struct Targets {
+    rows: String,
+    summary: Vec<String>,
+    misses: Vec<String>,
+}
+
+impl Targets {
+    fn check(results: &Results, floors: &Floors) -> Self {
+        let mut targets = Self::default();
+        targets.cold_start(&results.cold, floors);
+        for op in [Op::Earn, Op::Redeem] {
+            let Some(r) = results.warm.iter().find(|r| r.op == op) else {
+                continue;
+            };
+            targets.calls(r);
+            targets.outside_dynamodb(r, results.proxy_hop.as_ref());
+            targets.p99(r);
         }
-        if !first_met {
-            misses.push(format!(
-                "**{function} first invocation**: {} ms median, {first_ratio:.2}x the SDK floor's {} ms with the same DynamoDB calls (targets: ≤ {INIT_RATIO}x and < {FIRST_MS} ms). {}",
+        targets.peak_rss(&results.warm);
+        targets.zips(&results.sizes, &results.config.zip_arch);
+        targets.daily_run(&results.growth);
+        targets.rule_engine(results.rule_engine.as_ref());
+        targets
+    }
+
+    /// Each function's init and first invocation against the SDK floor's.
+    fn cold_start(&mut self, cold: &[ColdResult], floors: &Floors) {
+        let sdk_init = floors.sdk_init;
+        let echo_init = floors.echo_init;
+        for (function, op) in FUNCTIONS {
+            let (Some(row), Some(floor)) = (cold_of(cold, function), sdk_floor_for(cold, function))
+            else {
+                continue;
+            };
+            let init = summarize(row.init_ms.iter().copied());
+            let first = summarize(row.first_ms.iter().copied());
+            let floor_first = summarize(floor.first_ms.iter().copied());
+            let init_ratio = init.p50 / sdk_init;
+            let first_ratio = first.p50 / floor_first.p50;
+            let init_met = init_ratio <= INIT_RATIO && init.p50 < INIT_MS;
+            let first_met = first_ratio <= INIT_RATIO && first.p50 < FIRST_MS;
+            let _ = writeln!(
+                self.rows,
+                "| {function} init ≤ {INIT_RATIO}x SDK floor, < {INIT_MS} ms median | {} ms = {init_ratio:.2}x floor-sdk ({} ms); absolute floor {} ms | {} |",
+                f(init.p50),
+                f(sdk_init),
+                f(echo_init),
+                verdict(init_met)
+            );
+            let _ = writeln!(
+                self.rows,
+                "| {function} first invocation ({}) ≤ {INIT_RATIO}x SDK floor, < {FIRST_MS} ms median | {} ms = {first_ratio:.2}x floor-sdk with the same calls ({} ms) | {} |",
+                op.name(),
                 f(first.p50),
                 f(floor_first.p50),
-                first_reason(row, floor)
+                verdict(first_met)
+            );
+            self.summary.push(format!(
+                "cold init      {function:<15} p50 {} ms, {init_ratio:.2}x SDK floor ({} ms), absolute floor {} ms [{}]",
+                f(init.p50),
+                f(sdk_init),
+                f(echo_init),
+                met_or_missed(init_met)
             ));
+            self.summary.push(format!(
+                "cold first inv {function:<15} p50 {} ms, {first_ratio:.2}x SDK floor ({} ms), absolute floor {} ms [{}]",
+                f(first.p50),
+                f(floor_first.p50),
+                f(floors.echo_first),
+                met_or_missed(first_met)
+            ));
+            if !init_met {
+                self.misses.push(format!(
+                    "**{function} init**: {} ms median, {init_ratio:.2}x the SDK floor's {} ms (targets: ≤ {INIT_RATIO}x and < {INIT_MS} ms). {}",
+                    f(init.p50),
+                    f(sdk_init),
+                    init_reason(init.p50, sdk_init, echo_init)
+                ));
+            }
+            if !first_met {
+                self.misses.push(format!(
+                    "**{function} first invocation**: {} ms median, {first_ratio:.2}x the SDK floor's {} ms with the same DynamoDB calls (targets: ≤ {INIT_RATIO}x and < {FIRST_MS} ms). {}",
+                    f(first.p50),
+                    f(floor_first.p50),
+                    first_reason(row, floor)
+                ));
+            }
         }
     }
-    let warm = &results.warm;
-    for op in [Op::Earn, Op::Redeem] {
-        let Some(r) = warm.iter().find(|r| r.op == op) else {
-            continue;
-        };
+
+    /// DynamoDB calls per request of one operation, at concurrency 1 and under concurrency.
+    fn calls(&mut self, r: &OpResult) {
         let max_calls = r
             .function_concurrent
             .calls
@@ -305,111 +376,116 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
         let modal = mode(&r.function_serial.calls).unwrap_or(0);
         let calls_met = modal <= MAX_CALLS && max_calls <= MAX_CALLS;
         let _ = writeln!(
-            targets,
+            self.rows,
             "| {} ≤ {MAX_CALLS} DynamoDB calls | {modal} per request ({}), at most {max_calls} under concurrency | {} |",
-            op.name(),
+            r.op.name(),
             r.plan.join(" + "),
             verdict(calls_met)
         );
-        summary.push(format!(
+        self.summary.push(format!(
             "calls          {:<15} {modal} per request ({}), max {max_calls} [{}]",
-            op.name(),
+            r.op.name(),
             r.plan.join(" + "),
-            if calls_met { "met" } else { "missed" }
+            met_or_missed(calls_met)
         ));
         if !calls_met {
-            misses.push(format!(
+            self.misses.push(format!(
                 "**{} DynamoDB calls**: {modal} per request, {max_calls} at most: contention on a member makes the write decide again from a fresh read (bounded retries), which is the design's answer to two concurrent writers.",
-                op.name()
+                r.op.name()
             ));
         }
+    }
+
+    /// One operation's time outside DynamoDB at concurrency 1, next to the floors'.
+    fn outside_dynamodb(&mut self, r: &OpResult, proxy_hop: Option<&ProxyHop>) {
         let outside = summarize(r.function_serial.outside_ms());
         let floor_outside = summarize(r.floor_serial.outside_ms());
         let sdk_outside = summarize(r.floor_sdk_serial.outside_ms());
         let outside_met = outside.p50 < OUTSIDE_MS;
         let _ = writeln!(
-            targets,
+            self.rows,
             "| {} time outside DynamoDB < {OUTSIDE_MS} ms p50 | {} ms p50 at concurrency 1; floor-sdk behind the same Runtime API {} ms, the SDK alone {} ms | {} |",
-            op.name(),
+            r.op.name(),
             f(outside.p50),
             f(sdk_outside.p50),
             f(floor_outside.p50),
             verdict(outside_met)
         );
-        summary.push(format!(
+        self.summary.push(format!(
             "outside ddb    {:<15} p50 {} ms at concurrency 1 (SDK floor {} ms) [{}]",
-            op.name(),
+            r.op.name(),
             f(outside.p50),
             f(floor_outside.p50),
-            if outside_met { "met" } else { "missed" }
+            met_or_missed(outside_met)
         ));
-        if !outside_met {
-            let calls = mode(&r.function_serial.calls).unwrap_or(0) as f64;
-            // The measurement's own hop, when this run's calibration shows one.
-            let hop = results
-                .proxy_hop
-                .as_ref()
-                .map(|h| h.hop_ms.max(0.0))
-                .unwrap_or(0.0);
-            let hop_total = calls * hop;
-            let sdk_only = floor_outside.p50 - hop_total;
-            let runtime = sdk_outside.p50 - floor_outside.p50;
-            let own = outside.p50 - sdk_outside.p50;
-            let corrected = outside.p50 - hop_total;
-            let floors_alone = sdk_outside.p50 - hop_total;
-            misses.push(format!(
-                "**{} time outside DynamoDB**: {} ms at p50, concurrency 1 (target < {OUTSIDE_MS} ms). How it splits (p50s of this run): the timing proxy's own hop about {} ms ({} calls x {} ms, calibrated below; noisy); the SDK making the same calls about {} ms (the harness floor's {} ms minus the hop: building, signing and sending each request, reading and parsing each answer); the Runtime API exchange, lambda_http and the event's JSON {} ms (floor-sdk's {} ms minus the harness floor's); the function's own code (request decoding, the domain decision, items to and from DynamoDB's format, the log and metric lines, the response) {} ms (the function's figure minus floor-sdk's). Without the measurement's hop the function spends about {} ms outside DynamoDB{}",
-                op.name(),
-                f(outside.p50),
-                f(hop_total),
-                calls,
-                f(hop),
-                f(sdk_only),
-                f(floor_outside.p50),
-                signed(runtime),
-                f(sdk_outside.p50),
-                signed(own),
-                f(corrected),
-                if floors_alone >= OUTSIDE_MS {
-                    format!(
-                        ". The SDK and the Runtime API exchange alone take {} ms, above the target, so no function could meet it as measured here; what the function adds is its own code's share.",
-                        f(floors_alone)
-                    )
-                } else {
-                    format!(
-                        ", against {} ms for floor-sdk making the same calls: the function's own code is what separates them.",
-                        f(floors_alone)
-                    )
-                }
-            ));
+        if outside_met {
+            return;
         }
+        let calls = mode(&r.function_serial.calls).unwrap_or(0) as f64;
+        // The measurement's own hop, when this run's calibration shows one.
+        let hop = proxy_hop.map(|h| h.hop_ms.max(0.0)).unwrap_or(0.0);
+        let hop_total = calls * hop;
+        let sdk_only = floor_outside.p50 - hop_total;
+        let runtime = sdk_outside.p50 - floor_outside.p50;
+        let own = outside.p50 - sdk_outside.p50;
+        let corrected = outside.p50 - hop_total;
+        let floors_alone = sdk_outside.p50 - hop_total;
+        self.misses.push(format!(
+            "**{} time outside DynamoDB**: {} ms at p50, concurrency 1 (target < {OUTSIDE_MS} ms). How it splits (p50s of this run): the timing proxy's own hop about {} ms ({} calls x {} ms, calibrated below; noisy); the SDK making the same calls about {} ms (the harness floor's {} ms minus the hop: building, signing and sending each request, reading and parsing each answer); the Runtime API exchange, lambda_http and the event's JSON {} ms (floor-sdk's {} ms minus the harness floor's); the function's own code (request decoding, the domain decision, items to and from DynamoDB's format, the log and metric lines, the response) {} ms (the function's figure minus floor-sdk's). Without the measurement's hop the function spends about {} ms outside DynamoDB{}",
+            r.op.name(),
+            f(outside.p50),
+            f(hop_total),
+            calls,
+            f(hop),
+            f(sdk_only),
+            f(floor_outside.p50),
+            signed(runtime),
+            f(sdk_outside.p50),
+            signed(own),
+            f(corrected),
+            if floors_alone >= OUTSIDE_MS {
+                format!(
+                    ". The SDK and the Runtime API exchange alone take {} ms, above the target, so no function could meet it as measured here; what the function adds is its own code's share.",
+                    f(floors_alone)
+                )
+            } else {
+                format!(
+                    ", against {} ms for floor-sdk making the same calls: the function's own code is what separates them.",
+                    f(floors_alone)
+                )
+            }
+        ));
+    }
+
+    /// One operation's p99 under concurrency against the floor's.
+    fn p99(&mut self, r: &OpResult) {
         let function = summarize(r.function_concurrent.total_ms.iter().copied());
         let floor = summarize(r.floor_concurrent.total_ms.iter().copied());
         let ratio = function.p99 / floor.p99;
         let p99_met = ratio <= P99_RATIO;
         let _ = writeln!(
-            targets,
+            self.rows,
             "| {} p99 ≤ {P99_RATIO}x the floor's p99 (same calls) | {} ms vs {} ms = {ratio:.2}x at concurrency {} | {} |",
-            op.name(),
+            r.op.name(),
             f(function.p99),
             f(floor.p99),
             r.function_concurrent.concurrency,
             verdict(p99_met)
         );
-        summary.push(format!(
+        self.summary.push(format!(
             "p99            {:<15} {} ms vs floor {} ms = {ratio:.2}x at concurrency {} [{}]",
-            op.name(),
+            r.op.name(),
             f(function.p99),
             f(floor.p99),
             r.function_concurrent.concurrency,
-            if p99_met { "met" } else { "missed" }
+            met_or_missed(p99_met)
         ));
         if !p99_met {
             let ddb = summarize(r.function_concurrent.dynamodb_ms.iter().copied());
             let floor_ddb = summarize(r.floor_concurrent.dynamodb_ms.iter().copied());
-            misses.push(format!(
+            self.misses.push(format!(
                 "**{} p99**: {} ms against the floor's {} ms ({ratio:.2}x, target ≤ {P99_RATIO}x). Inside DynamoDB alone the function's requests spend {} ms at p99 against the floor's {} ms: the tail is DynamoDB Local's (one Java process sharing the 2 cores with {} function processes, the proxy and the harness), and the function's processes add CPU contention the harness-alone floor does not have.",
-                op.name(),
+                r.op.name(),
                 f(function.p99),
                 f(floor.p99),
                 f(ddb.p99),
@@ -418,96 +494,84 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
             ));
         }
     }
-    // Memory: peak RSS under load against floor-sdk's under the same load.
-    for (function, _) in FUNCTIONS {
-        let ops: Vec<&OpResult> = warm.iter().filter(|r| r.function == function).collect();
-        if ops.is_empty() {
-            continue;
-        }
-        let rss = ops
-            .iter()
-            .flat_map(|r| {
-                r.function_concurrent
-                    .rss_kib
-                    .iter()
-                    .chain(&r.function_serial.rss_kib)
-            })
-            .copied()
-            .max()
-            .map_or(f64::NAN, |v| mib(v as f64));
-        let floor_rss = ops
-            .iter()
-            .flat_map(|r| r.floor_sdk_concurrent.rss_kib.iter())
-            .copied()
-            .max()
-            .map_or(f64::NAN, |v| mib(v as f64));
-        let ratio = rss / floor_rss;
-        let met = ratio <= RSS_RATIO && rss * MIB < RSS_MB * MB;
-        let _ = writeln!(
-            targets,
-            "| {function} peak RSS ≤ {RSS_RATIO}x SDK floor, < {RSS_MB} MB (10^6 bytes) | {} MiB under load = {ratio:.2}x floor-sdk under the same load ({} MiB) | {} |",
-            f(rss),
-            f(floor_rss),
-            verdict(met)
-        );
-        summary.push(format!(
-            "peak RSS       {function:<15} {} MiB, {ratio:.2}x SDK floor ({} MiB) [{}]",
-            f(rss),
-            f(floor_rss),
-            if met { "met" } else { "missed" }
-        ));
-        if !met {
-            misses.push(format!(
-                "**{function} peak RSS**: {} MiB ({ratio:.2}x floor-sdk's {} MiB).",
+
+    /// Each function's peak RSS under load against floor-sdk's under the same load.
+    fn peak_rss(&mut self, warm: &[OpResult]) {
+        for (function, _) in FUNCTIONS {
+            if !warm.iter().any(|r| r.function == function) {
+                continue;
+            }
+            let (rss, floor_rss) = peak_rss_under_load(warm, function);
+            let ratio = rss / floor_rss;
+            let met = ratio <= RSS_RATIO && rss * MIB < RSS_MB * MB;
+            let _ = writeln!(
+                self.rows,
+                "| {function} peak RSS ≤ {RSS_RATIO}x SDK floor, < {RSS_MB} MB (10^6 bytes) | {} MiB under load = {ratio:.2}x floor-sdk under the same load ({} MiB) | {} |",
                 f(rss),
-                f(floor_rss)
+                f(floor_rss),
+                verdict(met)
+            );
+            self.summary.push(format!(
+                "peak RSS       {function:<15} {} MiB, {ratio:.2}x SDK floor ({} MiB) [{}]",
+                f(rss),
+                f(floor_rss),
+                met_or_missed(met)
             ));
+            if !met {
+                self.misses.push(format!(
+                    "**{function} peak RSS**: {} MiB ({ratio:.2}x floor-sdk's {} MiB).",
+                    f(rss),
+                    f(floor_rss)
+                ));
+            }
         }
     }
-    for size in &results.sizes {
-        if size.binary.starts_with("floor-") {
-            continue;
-        }
-        let zip = size.zip_bytes.map(|b| b as f64 / 1_048_576.0);
-        let met = size.zip_bytes.is_some_and(|b| (b as f64) < ZIP_MB * MB);
-        let _ = writeln!(
-            targets,
-            "| {} zip < {ZIP_MB} MB (10^6 bytes) | {} | {} |",
-            size.binary,
-            zip.map_or("not built".into(), |z| format!(
-                "{} MiB ({})",
-                f(z),
-                c.zip_arch
-            )),
-            verdict(met)
-        );
-        summary.push(format!(
-            "zip            {:<15} {} [{}]",
-            size.binary,
-            zip.map_or("not built".into(), |z| format!(
-                "{} MiB ({})",
-                f(z),
-                c.zip_arch
-            )),
-            if met { "met" } else { "missed" }
-        ));
-        if !met {
-            misses.push(format!(
-                "**{} zip**: {}.",
+
+    /// Each function's deployment zip against the size target (the floors have none).
+    fn zips(&mut self, sizes: &[Size], zip_arch: &str) {
+        for size in sizes {
+            if size.binary.starts_with("floor-") {
+                continue;
+            }
+            let zip = size.zip_bytes.map(|b| b as f64 / 1_048_576.0);
+            let met = size.zip_bytes.is_some_and(|b| (b as f64) < ZIP_MB * MB);
+            let measured = zip.map_or("not built".into(), |z| {
+                format!("{} MiB ({})", f(z), zip_arch)
+            });
+            let _ = writeln!(
+                self.rows,
+                "| {} zip < {ZIP_MB} MB (10^6 bytes) | {measured} | {} |",
                 size.binary,
-                zip.map_or(
-                    "the zip was not built (see scripts/bench.sh's output)".into(),
-                    |z| format!("{} MiB", f(z))
-                )
+                verdict(met)
+            );
+            self.summary.push(format!(
+                "zip            {:<15} {measured} [{}]",
+                size.binary,
+                met_or_missed(met)
             ));
+            if !met {
+                self.misses.push(format!(
+                    "**{} zip**: {}.",
+                    size.binary,
+                    zip.map_or(
+                        "the zip was not built (see scripts/bench.sh's output)".into(),
+                        |z| format!("{} MiB", f(z))
+                    )
+                ));
+            }
         }
     }
-    if let (Some(first), Some(last)) = (results.growth.first(), results.growth.last()) {
-        let flat_calls = results.growth.iter().all(|s| s.calls == first.calls);
+
+    /// The daily tier run's calls and time from the smallest table to the largest.
+    fn daily_run(&mut self, growth: &[GrowthStep]) {
+        let (Some(first), Some(last)) = (growth.first(), growth.last()) else {
+            return;
+        };
+        let flat_calls = growth.iter().all(|s| s.calls == first.calls);
         let time_ratio = last.run_ms / first.run_ms;
         let met = flat_calls && time_ratio <= 1.5 && last.processed == last.due;
         let _ = writeln!(
-            targets,
+            self.rows,
             "| daily run flat in table size | {} → {} members, {} due: {} → {} DynamoDB calls, {} → {} ms ({time_ratio:.2}x) | {} |",
             first.members,
             last.members,
@@ -518,7 +582,7 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
             f(last.run_ms),
             verdict(met)
         );
-        summary.push(format!(
+        self.summary.push(format!(
             "daily run      {} → {} members: {} → {} calls, {} → {} ms [{}]",
             first.members,
             last.members,
@@ -526,10 +590,10 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
             last.calls,
             f(first.run_ms),
             f(last.run_ms),
-            if met { "met" } else { "missed" }
+            met_or_missed(met)
         ));
         if !met {
-            misses.push(format!(
+            self.misses.push(format!(
                 "**daily run**: calls {} → {}, time {} → {} ms over {} → {} members.",
                 first.calls,
                 last.calls,
@@ -540,47 +604,83 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
             ));
         }
     }
-    match &results.rule_engine {
-        Some(engine) => {
-            let met = engine.evaluations_per_second > RULES_PER_S;
+
+    /// The earn-rule engine's evaluations per second, from criterion.
+    fn rule_engine(&mut self, engine: Option<&RuleEngine>) {
+        let Some(engine) = engine else {
             let _ = writeln!(
-                targets,
-                "| rule engine > 1M evaluations/s per core | {:.2}M/s ({} ns per evaluation, criterion, one thread) | {} |",
-                engine.evaluations_per_second / 1e6,
-                f(engine.ns_per_iteration / engine.evaluations_per_iteration as f64),
-                verdict(met)
-            );
-            summary.push(format!(
-                "rule engine    {:.2}M evaluations/s per core [{}]",
-                engine.evaluations_per_second / 1e6,
-                if met { "met" } else { "missed" }
-            ));
-        }
-        None => {
-            let _ = writeln!(
-                targets,
+                self.rows,
                 "| rule engine > 1M evaluations/s per core | not measured (criterion results missing) | **missed** |"
             );
-        }
+            return;
+        };
+        let met = engine.evaluations_per_second > RULES_PER_S;
+        let _ = writeln!(
+            self.rows,
+            "| rule engine > 1M evaluations/s per core | {:.2}M/s ({} ns per evaluation, criterion, one thread) | {} |",
+            engine.evaluations_per_second / 1e6,
+            f(engine.ns_per_iteration / engine.evaluations_per_iteration as f64),
+            verdict(met)
+        );
+        self.summary.push(format!(
+            "rule engine    {:.2}M evaluations/s per core [{}]",
+            engine.evaluations_per_second / 1e6,
+            met_or_missed(met)
+        ));
     }
-    out.push_str(&targets);
+}
 
-    // ---- misses -----------------------------------------------------------------------------
+/// The highest peak RSS (MiB) of a binary's processes over its operations, and of floor-sdk's
+/// under the same load; NaN where there is none.
+fn peak_rss_under_load(warm: &[OpResult], binary: &str) -> (f64, f64) {
+    let ops: Vec<&OpResult> = warm.iter().filter(|r| r.function == binary).collect();
+    let rss = max_rss_mib(
+        &ops.iter()
+            .flat_map(|r| {
+                r.function_concurrent
+                    .rss_kib
+                    .iter()
+                    .chain(&r.function_serial.rss_kib)
+            })
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    let floor_rss = max_rss_mib(
+        &ops.iter()
+            .flat_map(|r| r.floor_sdk_concurrent.rss_kib.iter())
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    (rss, floor_rss)
+}
+
+/// `## Targets`: the table of every target and its verdict.
+fn targets_table(out: &mut String, rows: &str) {
+    let _ = writeln!(out, "## Targets\n");
+    let _ = writeln!(out, "| target | measured | verdict |\n|---|---|---|");
+    out.push_str(rows);
+}
+
+/// `### Targets missed, and what limits them`: one explanation per missed target.
+fn targets_missed(out: &mut String, misses: &[String]) {
     let _ = writeln!(out, "\n### Targets missed, and what limits them\n");
     if misses.is_empty() {
         let _ = writeln!(out, "None in this run.");
     } else {
-        for miss in &misses {
+        for miss in misses {
             let _ = writeln!(out, "- {miss}");
         }
     }
+}
 
-    // ---- cold start ------------------------------------------------------------------------
+/// `## Cold start`: every binary's init, first invocation and peak RSS, with the ratios to the
+/// SDK floor.
+fn cold_start(out: &mut String, cold: &[ColdResult], cold_runs: usize, floors: &Floors) {
     let _ = writeln!(out, "\n## Cold start\n");
     let _ = writeln!(
         out,
         "Each release binary (x86_64, this machine) started {} times, as the Lambda service starts a custom runtime (the same environment variables, 128 MB declared), against the harness's Runtime API with DynamoDB Local behind a timing proxy. **init** = exec to the first `invocation/next` poll; **first invocation** = exec to the first response posted (the event is waiting when the poll arrives). Peak RSS is `VmHWM` after that first response. `floor-echo` is a bare lambda_runtime echo (no SDK): the absolute floor. `floor-sdk` is lambda_http + aws-config + the DynamoDB client making exactly the DynamoDB calls the function made for the same operation (recorded, with the items put back before each run): the SDK floor. Binaries start in interleaved order, one at a time.\n",
-        c.cold_runs
+        cold_runs
     );
     let _ = writeln!(
         out,
@@ -595,7 +695,7 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
             (Some(function), binary) if binary != "floor-sdk" => sdk_floor_for(cold, function)
                 .map(|floor| {
                     (
-                        format!("{:.2}x", init.p50 / sdk_init.p50),
+                        format!("{:.2}x", init.p50 / floors.sdk_init),
                         format!(
                             "{:.2}x",
                             first.p50 / summarize(floor.first_ms.iter().copied()).p50
@@ -621,6 +721,12 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
             first_ratio
         );
     }
+}
+
+/// `### What separates each function from the absolute floor`: the SDK floor over the echo,
+/// then each function's init and first invocation over the SDK floor's.
+fn cold_start_breakdown(out: &mut String, cold: &[ColdResult], floors: &Floors) {
+    let sdk_init = floors.sdk_init;
     let _ = writeln!(
         out,
         "\n### What separates each function from the absolute floor\n"
@@ -628,13 +734,13 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
     let _ = writeln!(
         out,
         "`floor-echo` starts in {} ms: exec, the dynamic loader, the tokio runtime and the Runtime API client's first poll. Everything above that is:\n",
-        f(echo_init)
+        f(floors.echo_init)
     );
     let _ = writeln!(
         out,
         "- **SDK floor** (`floor-sdk`, init {} ms, {} ms over the echo): aws-config's default chain (environment credentials and region, the endpoint resolver, retry and timeout defaults, the HTTP client) and building the DynamoDB client, plus lambda_http.",
-        f(sdk_init.p50),
-        signed(sdk_init.p50 - echo_init)
+        f(sdk_init),
+        signed(sdk_init - floors.echo_init)
     );
     for (function, op) in FUNCTIONS {
         let (Some(row), Some(floor)) = (cold_of(cold, function), sdk_floor_for(cold, function))
@@ -646,32 +752,42 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
         let ddb = summarize(row.dynamodb_ms.iter().copied());
         let floor_first = summarize(floor.first_ms.iter().copied());
         let floor_ddb = summarize(floor.dynamodb_ms.iter().copied());
-        let extra_init = match function {
-            "partner-offers" => {
-                "the JSON log subscriber, `Context::from_env` (the same SDK load with the functions' timeouts and retry settings) and the partner-secret cipher"
-            }
-            "evaluate-tier" => {
-                "the JSON log subscriber and `TierContext::from_env` (the same SDK load with the functions' timeouts and retry settings; no EventBridge client without `EVENT_BUS_NAME`)"
-            }
-            _ => {
-                "the JSON log subscriber and `Context::from_env` (the same SDK load with the functions' timeouts and retry settings)"
-            }
-        };
         let _ = writeln!(
             out,
-            "- **{function}**: init {} ms ({} ms against the SDK floor: {extra_init}). First invocation ({}): {} ms after init, of which {} ms inside DynamoDB ({} calls, the first on a new connection); the SDK floor takes {} ms after its init for the same calls ({} ms inside DynamoDB). The rest is the handler: the event's JSON, routing, the domain decision, items to and from DynamoDB's format, the log line, the response.",
+            "- **{function}**: init {} ms ({} ms against the SDK floor: {}). First invocation ({}): {} ms after init, of which {} ms inside DynamoDB ({} calls, the first on a new connection); the SDK floor takes {} ms after its init for the same calls ({} ms inside DynamoDB). The rest is the handler: the event's JSON, routing, the domain decision, items to and from DynamoDB's format, the log line, the response.",
             f(init.p50),
-            signed(init.p50 - sdk_init.p50),
+            signed(init.p50 - sdk_init),
+            extra_init(function),
             op.name(),
             f(first.p50 - init.p50),
             f(ddb.p50),
             mode(&row.calls).unwrap_or(0),
-            f(floor_first.p50 - sdk_init.p50),
+            f(floor_first.p50 - sdk_init),
             f(floor_ddb.p50),
         );
     }
+}
 
-    // ---- warm ----------------------------------------------------------------------------------
+/// What a function's init does beyond the SDK floor's.
+fn extra_init(function: &str) -> &'static str {
+    match function {
+        "partner-offers" => {
+            "the JSON log subscriber, `Context::from_env` (the same SDK load with the functions' timeouts and retry settings) and the partner-secret cipher"
+        }
+        "evaluate-tier" => {
+            "the JSON log subscriber and `TierContext::from_env` (the same SDK load with the functions' timeouts and retry settings; no EventBridge client without `EVENT_BUS_NAME`)"
+        }
+        _ => {
+            "the JSON log subscriber and `Context::from_env` (the same SDK load with the functions' timeouts and retry settings)"
+        }
+    }
+}
+
+/// `## Warm latency and DynamoDB calls`: one row per operation, next to its floors. Returns
+/// the operations' summary lines.
+fn warm_latency(out: &mut String, results: &Results) -> Vec<String> {
+    let c = &results.config;
+    let mut summary = Vec::new();
     let _ = writeln!(out, "\n## Warm latency and DynamoDB calls\n");
     let _ = writeln!(
         out,
@@ -683,7 +799,7 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
         out,
         "| operation | function | DynamoDB calls | p50 | p99 | floor p50 | floor p99 | p99 / floor | in flight (function / floor) | floor-sdk p50 / p99 | in DynamoDB p50 (c=1) | outside DynamoDB p50 / p99 (c=1) | floor-sdk outside p50 (c=1) | floor outside p50 (c=1) | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
-    for r in warm {
+    for r in &results.warm {
         let function = summarize(r.function_concurrent.total_ms.iter().copied());
         let floor = summarize(r.floor_concurrent.total_ms.iter().copied());
         let sdk = summarize(r.floor_sdk_concurrent.total_ms.iter().copied());
@@ -731,21 +847,29 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
             f(outside.p50)
         ));
     }
+    summary
+}
+
+/// The list of operations under the warm table: what each request is, and how many were made.
+fn warm_operations(out: &mut String, warm: &[OpResult], stream_batch: usize) {
     let _ = writeln!(out, "\nOperations:\n");
     for r in warm {
         let _ = writeln!(
             out,
             "- **{}**: {}; {} requests at concurrency {} ({:.1} s), {} at 1.",
             r.op.name(),
-            r.op.describe(c.stream_batch),
+            r.op.describe(stream_batch),
             r.function_concurrent.total_ms.len(),
             r.function_concurrent.concurrency,
             r.function_concurrent.wall_s,
             r.function_serial.total_ms.len()
         );
     }
+}
 
-    // ---- memory and size --------------------------------------------------------------------
+/// `## Memory and size`: peak RSS under load and at the first invocation, zip and binary sizes.
+fn memory_and_size(out: &mut String, results: &Results) {
+    let c = &results.config;
     let _ = writeln!(out, "\n## Memory and size\n");
     let _ = writeln!(
         out,
@@ -759,25 +883,9 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
         c.zip_arch
     );
     for size in &results.sizes {
-        let ops: Vec<&OpResult> = warm.iter().filter(|r| r.function == size.binary).collect();
-        let rss = max_rss_mib(
-            &ops.iter()
-                .flat_map(|r| {
-                    r.function_concurrent
-                        .rss_kib
-                        .iter()
-                        .chain(&r.function_serial.rss_kib)
-                })
-                .copied()
-                .collect::<Vec<_>>(),
-        );
-        let floor_rss = max_rss_mib(
-            &ops.iter()
-                .flat_map(|r| r.floor_sdk_concurrent.rss_kib.iter())
-                .copied()
-                .collect::<Vec<_>>(),
-        );
-        let cold_rss: Vec<u64> = cold
+        let (rss, floor_rss) = peak_rss_under_load(&results.warm, &size.binary);
+        let cold_rss: Vec<u64> = results
+            .cold
             .iter()
             .filter(|c| c.binary == size.binary)
             .flat_map(|c| c.rss_kib.iter().copied())
@@ -811,53 +919,62 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
             mb(size.binary_bytes)
         );
     }
+}
 
-    // ---- growth ---------------------------------------------------------------------------------
+/// `## Growth`: the daily tier run over one table grown step by step.
+fn growth(out: &mut String, growth: &[GrowthStep]) {
     let _ = writeln!(out, "\n## Growth\n");
-    if results.growth.is_empty() {
+    if growth.is_empty() {
         let _ = writeln!(out, "Not measured in this run (BENCH_MEMBERS=0).");
-    } else {
-        let _ = writeln!(
-            out,
-            "The daily tier run (`evaluate_tier::handle` with `{{\"kind\": \"daily\"}}`, in the harness, on a counting SDK client) over one table grown to each size, with {} new members due on the run's day each time (an expiry warning each) and every other member due on a later day. Members are built by the domain code and written by the store (`Store::enrol`), so they are the items the functions write.\n",
-            results.growth.first().map_or(0, |g| g.due)
-        );
-        let _ = writeln!(
-            out,
-            "| members in the table | due that day | processed | DynamoDB calls | by operation | run time | seeding time |\n|---|---|---|---|---|---|---|"
-        );
-        for g in &results.growth {
-            let ops = g
-                .calls_by_operation
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} ms | {:.0} s |",
-                g.members,
-                g.due,
-                g.processed,
-                g.calls,
-                ops,
-                f(g.run_ms),
-                g.seed_s
-            );
-        }
+        return;
     }
-    if let Some(engine) = &results.rule_engine {
+    let _ = writeln!(
+        out,
+        "The daily tier run (`evaluate_tier::handle` with `{{\"kind\": \"daily\"}}`, in the harness, on a counting SDK client) over one table grown to each size, with {} new members due on the run's day each time (an expiry warning each) and every other member due on a later day. Members are built by the domain code and written by the store (`Store::enrol`), so they are the items the functions write.\n",
+        growth.first().map_or(0, |g| g.due)
+    );
+    let _ = writeln!(
+        out,
+        "| members in the table | due that day | processed | DynamoDB calls | by operation | run time | seeding time |\n|---|---|---|---|---|---|---|"
+    );
+    for g in growth {
+        let ops = g
+            .calls_by_operation
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let _ = writeln!(
             out,
-            "\nEarn-rule engine (`bench/benches/earn_rules.rs`: criterion, release profile, one thread): `Program::evaluate_earn` under the demo programme over a mix of {} purchases (categories, the promotion window, the three tiers, the daily cap) takes {} ns per mix, {} ns per evaluation: **{:.2} million evaluations per second per core**.",
-            engine.evaluations_per_iteration,
-            f(engine.ns_per_iteration),
-            f(engine.ns_per_iteration / engine.evaluations_per_iteration as f64),
-            engine.evaluations_per_second / 1e6
+            "| {} | {} | {} | {} | {} | {} ms | {:.0} s |",
+            g.members,
+            g.due,
+            g.processed,
+            g.calls,
+            ops,
+            f(g.run_ms),
+            g.seed_s
         );
     }
+}
 
-    // ---- method -------------------------------------------------------------------------------
+/// The earn-rule engine's throughput, a paragraph at the end of the growth section.
+fn rule_engine(out: &mut String, engine: Option<&RuleEngine>) {
+    let Some(engine) = engine else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "\nEarn-rule engine (`bench/benches/earn_rules.rs`: criterion, release profile, one thread): `Program::evaluate_earn` under the demo programme over a mix of {} purchases (categories, the promotion window, the three tiers, the daily cap) takes {} ns per mix, {} ns per evaluation: **{:.2} million evaluations per second per core**.",
+        engine.evaluations_per_iteration,
+        f(engine.ns_per_iteration),
+        f(engine.ns_per_iteration / engine.evaluations_per_iteration as f64),
+        engine.evaluations_per_second / 1e6
+    );
+}
+
+/// `## How to read these numbers`: the method's limits, the proxy's calibration, the knobs.
+fn how_to_read(out: &mut String, proxy_hop: Option<&ProxyHop>) {
     let _ = writeln!(out, "\n## How to read these numbers\n");
     let _ = writeln!(
         out,
@@ -868,26 +985,28 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
          - The proxy adds a loopback hop to every DynamoDB call, for the functions and the floors alike; the hop's send and receive count as time outside DynamoDB.{}\n\
          - The x86_64 binaries measured here (functions and floors) are built in one cargo invocation with the harness, so the dependency graph is compiled once; that unifies a few dependency features the functions do not use (hyper's server side, regex-automata's meta engine, zerocopy's derive macros), whose code LTO drops. The zips are built by cargo lambda from the functions alone, as for a deployment.\n\
          - Raw samples of this run: `.local/bench/results.json`; the functions' logs: `.local/bench/*.log`.\n\
-         - Knobs (environment): `BENCH_QUICK=1` (fewer iterations; not for the record), `BENCH_COLD_RUNS`, `BENCH_REQUESTS`, `BENCH_SERIAL_REQUESTS`, `BENCH_CONCURRENCY`, `BENCH_STREAM_BATCH`, `BENCH_MEMBERS` (largest growth size; 0 skips growth), `BENCH_DUE`, `BENCH_OPS`, `BENCH_SKIP_ZIP=1`."
-    ,
-        results.proxy_hop.as_ref().map_or(String::new(), |hop| format!(
-            " Calibration in this run: one TransactGetItems took {} ms made directly and {} ms through the proxy (p50 of {} pairs made back to back), of which the proxy timed {} ms as inside DynamoDB; {}",
-            f(hop.direct_ms),
-            f(hop.proxied_ms),
-            hop.samples,
-            f(hop.inside_ms),
-            if hop.hop_ms > 0.0 {
-                format!(
-                    "the median pair differs by {} ms: that much per call of the *outside DynamoDB* figures is the measurement's own hop, for the functions and the floors alike.",
-                    f(hop.hop_ms)
-                )
-            } else {
-                "the hop is within the noise of a single call.".to_string()
-            }
-        ))
+         - Knobs (environment): `BENCH_QUICK=1` (fewer iterations; not for the record), `BENCH_COLD_RUNS`, `BENCH_REQUESTS`, `BENCH_SERIAL_REQUESTS`, `BENCH_CONCURRENCY`, `BENCH_STREAM_BATCH`, `BENCH_MEMBERS` (largest growth size; 0 skips growth), `BENCH_DUE`, `BENCH_OPS`, `BENCH_SKIP_ZIP=1`.",
+        proxy_hop.map_or(String::new(), calibration)
     );
+}
 
-    Markdown { text: out, summary }
+/// The proxy's calibration in this run, appended to the method's note on the proxy's hop.
+fn calibration(hop: &ProxyHop) -> String {
+    format!(
+        " Calibration in this run: one TransactGetItems took {} ms made directly and {} ms through the proxy (p50 of {} pairs made back to back), of which the proxy timed {} ms as inside DynamoDB; {}",
+        f(hop.direct_ms),
+        f(hop.proxied_ms),
+        hop.samples,
+        f(hop.inside_ms),
+        if hop.hop_ms > 0.0 {
+            format!(
+                "the median pair differs by {} ms: that much per call of the *outside DynamoDB* figures is the measurement's own hop, for the functions and the floors alike.",
+                f(hop.hop_ms)
+            )
+        } else {
+            "the hop is within the noise of a single call.".to_string()
+        }
+    )
 }
 
 /// `TransactGetItems + TransactGetItems + ...` as `TransactGetItems x2 + ...`.
@@ -944,4 +1063,172 @@ fn first_reason(row: &ColdResult, floor: &ColdResult) -> String {
         f(first.p50 - ddb.p50),
         f(floor_first.p50 - floor_ddb.p50)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run's raw samples, made up but plausible (`--render` reads it as it reads a real
+    /// `.local/bench/results.json`): every section has data, each p50 is a round figure, and
+    /// some targets are missed while the rest are met.
+    fn fixture() -> Results {
+        serde_json::from_str(include_str!("../tests/fixtures/results.json")).unwrap()
+    }
+
+    fn render(results: &Results) -> Markdown {
+        markdown(results, Path::new("docs/bench/latency.svg"))
+    }
+
+    const HEADINGS: [&str; 9] = [
+        "# Benchmarks",
+        "## Targets",
+        "### Targets missed, and what limits them",
+        "## Cold start",
+        "### What separates each function from the absolute floor",
+        "## Warm latency and DynamoDB calls",
+        "## Memory and size",
+        "## Growth",
+        "## How to read these numbers",
+    ];
+
+    fn headings(text: &str) -> Vec<&str> {
+        text.lines().filter(|l| l.starts_with('#')).collect()
+    }
+
+    /// The labels of the "Targets missed" list, in order.
+    fn misses(text: &str) -> Vec<&str> {
+        let section = text
+            .split("### Targets missed, and what limits them")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .unwrap();
+        section
+            .lines()
+            .filter_map(|l| l.strip_prefix("- **"))
+            .map(|l| l.split("**").next().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn every_section_once_and_in_order() {
+        assert_eq!(headings(&render(&fixture()).text), HEADINGS);
+    }
+
+    #[test]
+    fn the_figures_of_the_run_are_in_their_sections() {
+        let text = render(&fixture()).text;
+        for expected in [
+            // Header.
+            "| date | 2026-11-23 23:35:47 UTC |",
+            "| settings | 20 cold starts per binary; warm: 40 requests per operation at concurrency 4 and 20 at concurrency 1",
+            "![Latency distributions: cold starts and each operation next to its floors](docs/bench/latency.svg)",
+            // Targets.
+            "| earn-points init ≤ 1.3x SDK floor, < 15 ms median | 6.47 ms = 1.05x floor-sdk (6.14 ms); absolute floor 1.96 ms | met |",
+            "| redeem ≤ 2 DynamoDB calls | 2 per request (TransactGetItems + TransactWriteItems), at most 3 under concurrency | **missed** |",
+            "| evaluate-tier zip < 6 MB (10^6 bytes) | 6.01 MiB (arm64) | **missed** |",
+            "| daily run flat in table size | 1000 → 100000 members, 100 due: 256 → 256 DynamoDB calls, 675 → 499 ms (0.74x) | met |",
+            "| rule engine > 1M evaluations/s per core | 15.95M/s (62.7 ns per evaluation, criterion, one thread) | met |",
+            // Cold start.
+            "| floor-echo | 1.96 ms | 2.71 ms | 2.40 ms | 3.12 ms | 0 |",
+            "| partner-offers | 8.31 ms | 9.64 ms | 16.9 ms | 19.6 ms | 3 | 5.12 ms | 9.29 MiB | 1.35x | 1.10x |",
+            "- **SDK floor** (`floor-sdk`, init 6.14 ms, +4.18 ms over the echo)",
+            "- **evaluate-tier**: init 6.65 ms (+0.510 ms against the SDK floor: the JSON log subscriber and `TierContext::from_env`",
+            // Warm.
+            "| earn | earn-points | 2: TransactGetItems + TransactWriteItems | 11.9 ms | 43.4 ms |",
+            "| redeem | redeem-reward | 2 (2–3): TransactGetItems + TransactWriteItems |",
+            "| stream batch | evaluate-tier | 25: UpdateItem x25 |",
+            "- **stream batch**: evaluate-tier, 25 member-profile stream records; 20 requests at concurrency 4",
+            // Memory and size.
+            "| evaluate-tier | 21.0 MiB | 9.25 MiB | 2.27x | 10.0 MiB | 6.01 MiB | 13.3 MiB |",
+            "| floor-echo | – | – | – | 2.89 MiB | – | 1.41 MiB |",
+            // Growth, and the rule engine.
+            "| 100000 | 100 | 100 | 256 | Query 6, TransactWriteItems 100, UpdateItem 150 | 499 ms | 88 s |",
+            "**15.95 million evaluations per second per core**",
+            // How to read: the proxy's calibration.
+            "the median pair differs by 0.089 ms",
+        ] {
+            assert!(text.contains(expected), "missing: {expected}");
+        }
+    }
+
+    #[test]
+    fn each_missed_target_is_explained_in_the_tables_order() {
+        let rendered = render(&fixture());
+        let text = &rendered.text;
+        let explained = misses(text);
+        assert_eq!(
+            explained,
+            [
+                "partner-offers init",
+                "evaluate-tier first invocation",
+                "earn time outside DynamoDB",
+                "redeem DynamoDB calls",
+                "redeem time outside DynamoDB",
+                "redeem p99",
+                "evaluate-tier peak RSS",
+                "evaluate-tier zip",
+            ]
+        );
+        assert_eq!(text.matches("| **missed** |").count(), explained.len());
+        assert_eq!(text.matches(" | met |").count(), 20);
+        // The explanations' branches: a floor above the target, the floors alone above it, and
+        // the function's own code making the difference.
+        for expected in [
+            "The function's own init: +2.17 ms against the SDK floor's 6.14 ms",
+            "The SDK floor alone needs 35.3 ms to start and make the same 25 DynamoDB calls, so < 30 ms is out of reach",
+            "The SDK and the Runtime API exchange alone take 0.962 ms, above the target",
+            "against 0.132 ms for floor-sdk making the same calls: the function's own code is what separates them.",
+            "**evaluate-tier zip**: 6.01 MiB.",
+        ] {
+            assert!(text.contains(expected), "missing: {expected}");
+        }
+        // One summary line per target, then one per warm operation.
+        let summary = &rendered.summary;
+        assert_eq!(summary.len(), 28 + 8);
+        assert_eq!(
+            summary.iter().filter(|l| l.ends_with("[missed]")).count(),
+            8
+        );
+        assert_eq!(summary.iter().filter(|l| l.ends_with("[met]")).count(), 20);
+        assert!(summary[0].starts_with("cold init      earn-points     p50 6.47 ms"));
+        assert!(summary[28..].iter().all(|l| l.starts_with("warm ")));
+    }
+
+    #[test]
+    fn what_a_run_did_not_measure_says_so() {
+        let mut results = fixture();
+        results.config.quick = true;
+        results.growth.clear();
+        results.rule_engine = None;
+        results.proxy_hop = None;
+        if let Some(size) = results.sizes.iter_mut().find(|s| s.binary == "member-api") {
+            size.zip_bytes = None;
+        }
+        let text = render(&results).text;
+        assert_eq!(headings(&text), HEADINGS);
+        for expected in [
+            "stream batches of 25 records; **BENCH_QUICK run** |",
+            "| member-api zip < 6 MB (10^6 bytes) | not built | **missed** |",
+            "**member-api zip**: the zip was not built (see scripts/bench.sh's output).",
+            "| rule engine > 1M evaluations/s per core | not measured (criterion results missing) | **missed** |",
+            "## Growth\n\nNot measured in this run (BENCH_MEMBERS=0).\n",
+            "the hop's send and receive count as time outside DynamoDB.\n",
+        ] {
+            assert!(text.contains(expected), "missing: {expected}");
+        }
+        assert!(!text.contains("Earn-rule engine"));
+        assert!(!text.contains("daily run flat"));
+        assert!(!text.contains("Calibration in this run"));
+    }
+
+    #[test]
+    fn no_missed_target_says_none() {
+        let mut out = String::new();
+        targets_missed(&mut out, &[]);
+        assert_eq!(
+            out,
+            "\n### Targets missed, and what limits them\n\nNone in this run.\n"
+        );
+    }
 }
