@@ -166,14 +166,14 @@ pub async fn run(
                 .endpoint_url(proxy.url())
                 .build(),
         );
-        let tiers = TierContext {
-            base: Context {
+        let tiers = TierContext::new(
+            Context {
                 store: Store::new(counted, table),
                 clock: Arc::new(ManualClock::at(run_at)),
                 auth: AuthConfig::authorizer_only(),
             },
-            publisher: Arc::new(RecordingPublisher::default()),
-        };
+            Arc::new(RecordingPublisher::default()),
+        );
         let started = Instant::now();
         let summary = evaluate_tier::handle(&tiers, json!({"kind": "daily"}))
             .await

@@ -23,6 +23,11 @@ impl IdempotencyScope {
         Self(format!("{operation}#{member}#{caller}#{key}"))
     }
 
+    /// The caller's key, the last part of a keyed scope.
+    pub fn key(&self) -> &str {
+        self.0.rsplit('#').next().unwrap_or_default()
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -126,6 +131,11 @@ impl Idempotency {
             body: reply.body.clone(),
             created_at: now,
         }
+    }
+
+    /// The caller's `idempotency-key`.
+    pub fn key(&self) -> &str {
+        self.scope.key()
     }
 
     /// Whether `record` is this write's own (a retry), rather than another request's.

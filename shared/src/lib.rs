@@ -8,6 +8,7 @@ pub mod http;
 pub mod idempotency;
 pub mod identity;
 pub mod metrics;
+pub mod sdk;
 pub mod store;
 pub mod telemetry;
 pub mod webhook;

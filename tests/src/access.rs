@@ -18,13 +18,15 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemInput;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_smithy_runtime_api::box_error::BoxError;
 
-/// One access: the IAM action, the index a Query used (None for the table), and the
-/// partition key value it named (what `dynamodb:LeadingKeys` is matched against).
+/// One access: the IAM action, the index a Query used (None for the table), the partition
+/// key value it named (what `dynamodb:LeadingKeys` is matched against), and the kind of item
+/// (its sort key up to the first `#`; empty for a Query), to tell which record was written.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Access {
     pub action: String,
     pub index: Option<String>,
     pub partition: String,
+    pub item: String,
 }
 
 /// Collects the accesses of every client it made. Clones share what they collected.
@@ -66,11 +68,19 @@ fn partition(key: Option<&HashMap<String, AttributeValue>>) -> String {
         .unwrap_or_else(|| "<no PK>".into())
 }
 
+fn item_kind(key: Option<&HashMap<String, AttributeValue>>) -> String {
+    key.and_then(|k| k.get("SK"))
+        .and_then(|v| v.as_s().ok())
+        .map(|sk| sk.split('#').next().unwrap_or_default().to_string())
+        .unwrap_or_default()
+}
+
 fn table_access(action: &str, key: Option<&HashMap<String, AttributeValue>>) -> Access {
     Access {
         action: format!("dynamodb:{action}"),
         index: None,
         partition: partition(key),
+        item: item_kind(key),
     }
 }
 
@@ -87,6 +97,7 @@ fn query_access(input: &QueryInput) -> Access {
         action: "dynamodb:Query".into(),
         index: input.index_name().map(str::to_string),
         partition: value,
+        item: String::new(),
     }
 }
 
@@ -140,6 +151,7 @@ fn accesses_of(
         action: "<an operation the recorder does not know>".into(),
         index: None,
         partition: String::new(),
+        item: String::new(),
     }]
 }
 

@@ -117,6 +117,7 @@ async fn bad_adjustments_are_refused() {
     let adjust = |body: serde_json::Value| {
         Call::new("POST", "/v1/members/adj/adjustments")
             .bearer(&env.admin_token())
+            .header("idempotency-key", "adj-1")
             .json(&body)
     };
     for body in [

@@ -4,6 +4,10 @@
 //! that function's policy in `infra/template.yaml` (its actions, and its
 //! `dynamodb:LeadingKeys` patterns), and every action and pattern the policy grants must be
 //! used, so a policy can neither fall behind the code nor grant more than it needs.
+//!
+//! The run must write every kind of record the store knows (`RecordKind::VARIANTS`, matched
+//! exhaustively below, so a new kind cannot be added without saying how IAM sees it) and read
+//! every kind of item a decision reads (`SnapshotRequest`, destructured without `..`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -11,7 +15,8 @@ use std::sync::Arc;
 use evaluate_tier::{RecordingPublisher, TierContext};
 use lambda_http::http::StatusCode;
 use loyalty::Context;
-use loyalty::store::Store;
+use loyalty::domain::operation::RecordKind;
+use loyalty::store::{SnapshotRequest, Store};
 use loyalty::webhook::secret::SigningKey;
 use loyalty::webhook::signature::sign;
 use loyalty_tests::access::{Access, AccessRecorder};
@@ -19,6 +24,7 @@ use loyalty_tests::stream::StreamReader;
 use loyalty_tests::{Call, Function, START, TestEnv, TestResponse, invoke, purchase};
 use serde_json::{Value, json};
 use serde_yaml::Value as Yaml;
+use strum::VariantArray;
 use time::macros::datetime;
 
 /// One Allow statement of a function's policy, as far as DynamoDB is concerned.
@@ -69,49 +75,79 @@ fn strings(value: &Yaml) -> Vec<String> {
     }
 }
 
-/// The DynamoDB grants of the function whose binary is `binary`.
-fn grants(binary: &str) -> Vec<Grant> {
+/// The statements of the function whose binary is `binary`: its `Policies`, or those of the
+/// role it names.
+fn statements(binary: &str) -> Vec<Yaml> {
     let template: Yaml =
         serde_yaml::from_str(&std::fs::read_to_string(loyalty_tests::template_path()).unwrap())
             .unwrap();
-    let function = template["Resources"]
-        .as_mapping()
-        .unwrap()
+    let resources = template["Resources"].as_mapping().unwrap();
+    let function = resources
         .values()
         .find(|r| r["Metadata"]["BuildProperties"]["Binary"].as_str() == Some(binary))
         .unwrap_or_else(|| panic!("{binary} is in the template"));
-    let mut grants = Vec::new();
-    for policy in function["Properties"]["Policies"].as_sequence().unwrap() {
-        for statement in policy["Statement"].as_sequence().unwrap() {
-            assert_eq!(statement["Effect"].as_str(), Some("Allow"));
-            let actions: BTreeSet<String> = strings(&statement["Action"])
-                .into_iter()
-                .filter(|a| a.starts_with("dynamodb:"))
-                .collect();
-            if actions.is_empty() {
-                continue;
-            }
-            let resource = text(&statement["Resource"]);
-            let index = resource
-                .split_once("/index/")
-                .map(|(_, index)| index.to_string());
-            assert!(
-                resource.starts_with("LoyaltyTable.Arn")
-                    || resource.starts_with("${LoyaltyTable.Arn}"),
-                "{binary}: {resource} is the table or one of its indexes"
-            );
-            let condition = &statement["Condition"];
-            let leading_keys = condition
-                .get("ForAllValues:StringLike")
-                .and_then(|c| c.get("dynamodb:LeadingKeys"))
-                .map(strings);
-            grants.push(Grant {
-                sid: text(&statement["Sid"]),
-                actions,
-                index,
-                leading_keys,
-            });
+    let documents: Vec<Yaml> = match function["Properties"]["Role"].is_null() {
+        true => function["Properties"]["Policies"]
+            .as_sequence()
+            .unwrap()
+            .clone(),
+        false => {
+            let role = text(&function["Properties"]["Role"]);
+            let role = role.trim_end_matches(".Arn");
+            template["Resources"][role]["Properties"]["Policies"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|p| p["PolicyDocument"].clone())
+                .collect()
         }
+    };
+    documents
+        .iter()
+        .flat_map(|d| d["Statement"].as_sequence().unwrap().clone())
+        .collect()
+}
+
+/// Actions on the table's stream, not its items: the template test holds them to the
+/// table's stream.
+const STREAM_ACTIONS: [&str; 4] = [
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+];
+
+/// The DynamoDB item grants of the function whose binary is `binary`.
+fn grants(binary: &str) -> Vec<Grant> {
+    let mut grants = Vec::new();
+    for statement in statements(binary) {
+        assert_eq!(statement["Effect"].as_str(), Some("Allow"));
+        let actions: BTreeSet<String> = strings(&statement["Action"])
+            .into_iter()
+            .filter(|a| a.starts_with("dynamodb:") && !STREAM_ACTIONS.contains(&a.as_str()))
+            .collect();
+        if actions.is_empty() {
+            continue;
+        }
+        let resource = text(&statement["Resource"]);
+        let index = resource
+            .split_once("/index/")
+            .map(|(_, index)| index.to_string());
+        assert!(
+            resource.starts_with("LoyaltyTable.Arn") || resource.starts_with("${LoyaltyTable.Arn}"),
+            "{binary}: {resource} is the table or one of its indexes"
+        );
+        let condition = &statement["Condition"];
+        let leading_keys = condition
+            .get("ForAllValues:StringLike")
+            .and_then(|c| c.get("dynamodb:LeadingKeys"))
+            .map(strings);
+        grants.push(Grant {
+            sid: text(&statement["Sid"]),
+            actions,
+            index,
+            leading_keys,
+        });
     }
     grants
 }
@@ -277,45 +313,60 @@ async fn run_every_route() -> Recorded {
         .json(&json!({"tier": "Gold", "until": "2027-06-01T00:00:00Z", "reason": "status match"}));
     run.call(EarnPoints, floor, S::OK).await;
 
-    // redeem-reward
-    let (reward, body) = loyalty_tests::demo_rewards().remove(0);
-    let put = Call::new("PUT", format!("/v1/rewards/{reward}"))
-        .bearer(&admin)
-        .json(&body);
-    run.call(RedeemReward, put, S::OK).await;
+    // redeem-reward: an unlimited reward and one with stock, each redeemed twice, one
+    // voucher of each used and the other cancelled.
+    let rewards = loyalty_tests::demo_rewards();
+    let unlimited = rewards
+        .iter()
+        .find(|(_, r)| r.get("stock").is_none())
+        .unwrap();
+    let stocked = rewards
+        .iter()
+        .find(|(_, r)| r.get("stock").is_some() && r.get("minTier").is_none())
+        .unwrap();
+    for (reward, body) in [unlimited, stocked] {
+        let put = Call::new("PUT", format!("/v1/rewards/{reward}"))
+            .bearer(&admin)
+            .json(body);
+        run.call(RedeemReward, put, S::OK).await;
+    }
     run.call(
         RedeemReward,
         Call::new("GET", "/v1/rewards").bearer(&member),
         S::OK,
     )
     .await;
-    let mut vouchers = Vec::new();
-    for key in ["r-1", "r-2"] {
-        let redeem = Call::new("POST", "/v1/members/me/redemptions")
-            .bearer(&member)
-            .header("idempotency-key", key)
-            .json(&json!({"rewardId": reward}));
-        let redeemed = run.call(RedeemReward, redeem, S::CREATED).await;
-        vouchers.push((
-            redeemed.body["redemptionId"].as_str().unwrap().to_string(),
-            redeemed.body["code"].as_str().unwrap().to_string(),
-        ));
+    for (reward, _) in [unlimited, stocked] {
+        let mut vouchers = Vec::new();
+        for key in ["r-1", "r-2"] {
+            let redeem = Call::new("POST", "/v1/members/me/redemptions")
+                .bearer(&member)
+                .header("idempotency-key", &format!("{reward}-{key}"))
+                .json(&json!({"rewardId": reward}));
+            let redeemed = run.call(RedeemReward, redeem, S::CREATED).await;
+            vouchers.push((
+                redeemed.body["redemptionId"].as_str().unwrap().to_string(),
+                redeemed.body["code"].as_str().unwrap().to_string(),
+            ));
+        }
+        let (_, code) = &vouchers[0];
+        let look = Call::new("GET", format!("/v1/vouchers/{code}")).bearer(&till);
+        run.call(RedeemReward, look, S::OK).await;
+        let used = Call::new("POST", format!("/v1/vouchers/{code}/use"))
+            .bearer(&till)
+            .header("idempotency-key", &format!("use-{reward}"));
+        run.call(RedeemReward, used, S::OK).await;
+        let (redemption, _) = &vouchers[1];
+        let cancel = Call::new(
+            "POST",
+            format!("/v1/members/me/redemptions/{redemption}/cancel"),
+        )
+        .bearer(&member)
+        .header("idempotency-key", &format!("cancel-{reward}"));
+        run.call(RedeemReward, cancel, S::OK).await;
     }
     let list = Call::new("GET", "/v1/members/me/redemptions").bearer(&member);
     run.call(RedeemReward, list, S::OK).await;
-    let (_, code) = &vouchers[0];
-    let look = Call::new("GET", format!("/v1/vouchers/{code}")).bearer(&till);
-    run.call(RedeemReward, look, S::OK).await;
-    let used = Call::new("POST", format!("/v1/vouchers/{code}/use")).bearer(&till);
-    run.call(RedeemReward, used, S::OK).await;
-    let (redemption, _) = &vouchers[1];
-    let cancel = Call::new(
-        "POST",
-        format!("/v1/members/me/redemptions/{redemption}/cancel"),
-    )
-    .bearer(&member)
-    .header("idempotency-key", "cancel-1");
-    run.call(RedeemReward, cancel, S::OK).await;
 
     // partner-offers
     let created = Call::new("PUT", "/v1/partners/bikes")
@@ -361,10 +412,10 @@ async fn run_every_route() -> Recorded {
 
     // evaluate-tier: the stream of everything above, then daily runs at an expiry warning,
     // an expiry and a review date.
-    let tiers = TierContext {
-        base: run.context("evaluate-tier"),
-        publisher: Arc::new(RecordingPublisher::default()),
-    };
+    let tiers = TierContext::new(
+        run.context("evaluate-tier"),
+        Arc::new(RecordingPublisher::default()),
+    );
     for at in [
         None,
         Some(datetime!(2027-06-01 0:15 UTC)),
@@ -418,6 +469,115 @@ async fn each_function_touches_only_what_its_iam_policy_allows_and_the_policy_gr
         ]
     );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// How IAM sees a record of each kind: the item action and the item (partition prefix, kind
+/// of sort key) it names. Exhaustive: a new kind of record does not compile without its line.
+fn written_as(kind: RecordKind) -> Vec<(&'static str, &'static str, &'static str)> {
+    const PUT: &str = "dynamodb:PutItem";
+    const UPDATE: &str = "dynamodb:UpdateItem";
+    const CHECK: &str = "dynamodb:ConditionCheckItem";
+    match kind {
+        // A till's purchase and a partner's; only a till's is ever refunded.
+        RecordKind::NewPurchase => {
+            vec![
+                (PUT, "MEMBER#", "PURCHASE"),
+                (PUT, "MEMBER#", "PARTNER-PURCHASE"),
+            ]
+        }
+        RecordKind::Purchase => vec![(PUT, "MEMBER#", "PURCHASE")],
+        RecordKind::NewRedemption | RecordKind::CloseRedemption => {
+            vec![(PUT, "MEMBER#", "REDEMPTION"), (PUT, "VOUCHER#", "VOUCHER")]
+        }
+        RecordKind::TakeStock | RecordKind::ReturnReward => vec![(UPDATE, "CATALOGUE", "REWARD")],
+        RecordKind::CheckUnlimitedReward => vec![(CHECK, "CATALOGUE", "REWARD")],
+        RecordKind::NewPartner | RecordKind::Partner => vec![(PUT, "PARTNER#", "PROFILE")],
+        RecordKind::PartnerIssued => vec![(PUT, "PARTNER#", "ISSUED")],
+        RecordKind::Event => vec![(PUT, "MEMBER#", "EVENT")],
+    }
+}
+
+/// How IAM sees each read a decision may make. The destructuring names every field of
+/// `SnapshotRequest`: a new kind of read does not compile without its line.
+fn read_as(read: SnapshotRequest<'_>) -> Vec<(&'static str, &'static str)> {
+    const GET: &str = "dynamodb:GetItem";
+    let SnapshotRequest {
+        member,
+        program,
+        purchase,
+        redemption,
+        redemption_reward,
+        reward,
+        partner,
+        voucher,
+        idempotency,
+    } = read;
+    [
+        member.map(|_| (GET, "MEMBER#")),
+        program.then_some((GET, "PROGRAM")),
+        purchase.map(|_| (GET, "MEMBER#")),
+        redemption.map(|_| (GET, "MEMBER#")),
+        redemption_reward.then_some((GET, "CATALOGUE")),
+        reward.map(|_| (GET, "CATALOGUE")),
+        partner.map(|_| (GET, "PARTNER#")),
+        voucher.map(|_| (GET, "VOUCHER#")),
+        idempotency.map(|_| (GET, "IDEMPOTENCY#")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+#[tokio::test]
+async fn the_run_writes_every_kind_of_record_and_reads_every_kind_of_item() {
+    let run = run_every_route().await;
+    let seen: BTreeSet<Access> = run
+        .recorders
+        .values()
+        .flat_map(AccessRecorder::accesses)
+        .collect();
+    let mut missing = Vec::new();
+    for kind in RecordKind::VARIANTS {
+        for (action, partition, item) in written_as(*kind) {
+            let found = seen.iter().any(|a| {
+                a.action == action && a.partition.starts_with(partition) && a.item == item
+            });
+            if !found {
+                missing.push(format!("{kind:?}: no {action} of {partition}* {item}"));
+            }
+        }
+    }
+    let (member, reward, partner) = (
+        loyalty::domain::identifier::MemberId::try_from("ida").unwrap(),
+        loyalty::domain::identifier::RewardId::try_from("x").unwrap(),
+        loyalty::domain::identifier::PartnerId::try_from("x").unwrap(),
+    );
+    let code = loyalty::domain::voucher_code::VoucherCode::generate(&mut rand::rng());
+    let scope = loyalty::idempotency::IdempotencyScope::purchase("ida", "t");
+    let purchase = loyalty::domain::purchase::PurchaseRef::Till(
+        loyalty::domain::identifier::TransactionId::try_from("t").unwrap(),
+    );
+    let redemption = loyalty::domain::identifier::RedemptionId::try_from("r").unwrap();
+    let everything = SnapshotRequest {
+        member: Some(&member),
+        program: true,
+        purchase: Some(&purchase),
+        redemption: Some(&redemption),
+        redemption_reward: true,
+        reward: Some(&reward),
+        partner: Some(&partner),
+        voucher: Some(&code),
+        idempotency: Some(&scope),
+    };
+    for (action, partition) in read_as(everything) {
+        if !seen
+            .iter()
+            .any(|a| a.action == action && a.partition.starts_with(partition))
+        {
+            missing.push(format!("no {action} of {partition}*"));
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 
 #[test]

@@ -94,11 +94,8 @@ enum Op {
         percent: Option<u8>,
         key: Option<u8>,
     },
-    Adjust {
-        member: usize,
-        points: i64,
-        key: Option<u8>,
-    },
+    /// Adjustments always carry their key (the API requires it).
+    Adjust { member: usize, points: i64, key: u8 },
     Redeem {
         member: usize,
         reward: usize,
@@ -147,7 +144,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (
             member.clone(),
             prop_oneof![-400i64..=-1, 1i64..=400],
-            prop::option::of(0u8..3)
+            0u8..6
         )
             .prop_map(|(member, points, key)| Op::Adjust { member, points, key }),
         3 => (member, 0..=REWARDS.len(), 0u8..4).prop_map(
@@ -192,7 +189,7 @@ enum Action {
     Adjust {
         member: usize,
         body: Value,
-        key: Option<String>,
+        key: String,
     },
     Redeem {
         member: usize,
@@ -291,10 +288,7 @@ impl<'a> Run<'a> {
             let response = env.call(Function::RedeemReward, call).await;
             assert_eq!(response.status, StatusCode::OK, "{}", response.body);
         }
-        let tiers = TierContext {
-            base: env.context.clone(),
-            publisher: Arc::new(RecordingPublisher::default()),
-        };
+        let tiers = TierContext::new(env.context.clone(), Arc::new(RecordingPublisher::default()));
         Run {
             env,
             tiers,
@@ -339,7 +333,10 @@ impl<'a> Run<'a> {
                 percent,
                 key,
             } => {
-                let key = key.map(|k| format!("refund-{k}"));
+                // A partial refund must carry a key; one the case left out is made up.
+                let key = key
+                    .map(|k| format!("refund-{k}"))
+                    .or_else(|| percent.map(|_| format!("refund-part-{i}")));
                 if self.earns.is_empty() {
                     return Action::Reverse {
                         member: 0,
@@ -367,7 +364,7 @@ impl<'a> Run<'a> {
             } => Action::Adjust {
                 member: member % n,
                 body: json!({"points": points, "reason": "property test"}),
-                key: key.map(|k| format!("adjust-{k}")),
+                key: format!("adjust-{key}"),
             },
             Op::Redeem {
                 member,
@@ -428,12 +425,10 @@ impl<'a> Run<'a> {
             }
             Action::Adjust { member, body, key } => {
                 let path = format!("/v1/members/{}/adjustments", name(member));
-                let mut call = Call::new("POST", path)
+                let call = Call::new("POST", path)
                     .bearer(&env.admin_token())
+                    .header("idempotency-key", key)
                     .json(body);
-                if let Some(key) = key {
-                    call = call.header("idempotency-key", key);
-                }
                 env.call(Function::EarnPoints, call).await
             }
             Action::Redeem {
@@ -559,9 +554,7 @@ impl<'a> Run<'a> {
                 self.promise(response, promise(*member, "reverse", transaction.clone()))?;
             }
             Action::Adjust { member, key, .. } => {
-                let reference = key
-                    .as_ref()
-                    .map_or_else(|| "adjustment".to_string(), |k| format!("adjustment:{k}"));
+                let reference = format!("adjustment:{key}");
                 self.promise(response, promise(*member, "adjust", reference))?;
             }
             Action::Redeem { member, reward, .. } => {
@@ -1056,10 +1049,7 @@ fn concurrent_operations_keep_every_balance_ledger_and_lot_in_step() {
 
 async fn daily_at(env: &TestEnv, at: OffsetDateTime) {
     env.clock.set(at);
-    let tiers = TierContext {
-        base: env.context.clone(),
-        publisher: Arc::new(RecordingPublisher::default()),
-    };
+    let tiers = TierContext::new(env.context.clone(), Arc::new(RecordingPublisher::default()));
     let summary = evaluate_tier::handle(&tiers, json!({"kind": "daily"}))
         .await
         .expect("daily run");
@@ -1162,6 +1152,7 @@ async fn a_reversal_debt_is_paid_once_and_expiry_never_takes_more_than_the_balan
     member_with_a_november_lot(&env, "owes").await;
     let spend = Call::new("POST", "/v1/members/owes/adjustments")
         .bearer(&env.admin_token())
+        .header("idempotency-key", "owes-spend")
         .json(&json!({"points": -100, "reason": "spent"}));
     assert_eq!(
         env.call(Function::EarnPoints, spend).await.status,

@@ -61,25 +61,25 @@ async fn partial_refunds_add_up_to_the_points_earned_and_no_more() {
     assert_eq!(earned.body["points"], 10);
 
     let third = |minor: i64| Some(json!({"amount": {"amount": minor, "currency": "EUR"}}));
-    let a = reverse(&env, "paul", "pp-1", third(333), None).await;
+    let a = reverse(&env, "paul", "pp-1", third(333), Some("refund-a")).await;
     assert_eq!(a.body["points"], -3, "{}", a.body);
-    let b = reverse(&env, "paul", "pp-1", third(333), None).await;
+    let b = reverse(&env, "paul", "pp-1", third(333), Some("refund-b")).await;
     assert_eq!(b.body["points"], -3, "{}", b.body);
-    let too_much = reverse(&env, "paul", "pp-1", third(335), None).await;
+    let too_much = reverse(&env, "paul", "pp-1", third(335), Some("refund-c")).await;
     assert_eq!(too_much.status, StatusCode::BAD_REQUEST);
     let wrong_currency = reverse(
         &env,
         "paul",
         "pp-1",
         Some(json!({"amount": {"amount": 1, "currency": "USD"}})),
-        None,
+        Some("refund-d"),
     )
     .await;
     assert_eq!(wrong_currency.status, StatusCode::BAD_REQUEST);
-    let rest = reverse(&env, "paul", "pp-1", third(334), None).await;
+    let rest = reverse(&env, "paul", "pp-1", third(334), Some("refund-e")).await;
     assert_eq!(rest.body["points"], -4, "{}", rest.body);
     assert_eq!(rest.body["balance"], 0);
-    let again = reverse(&env, "paul", "pp-1", third(1), None).await;
+    let again = reverse(&env, "paul", "pp-1", third(1), Some("refund-f")).await;
     assert_eq!(again.error_code(), "already_reversed");
     assert_eq!(env.ledger_sum("paul").await, 0);
 }
@@ -145,6 +145,7 @@ async fn reversing_points_already_spent_takes_the_balance_below_zero() {
             Function::EarnPoints,
             Call::new("POST", "/v1/members/neg/adjustments")
                 .bearer(&env.admin_token())
+                .header("idempotency-key", "neg-spend")
                 .json(&json!({"points": -40, "reason": "goodwill correction"})),
         )
         .await;

@@ -79,3 +79,216 @@ fn the_table_definition_has_the_keys_the_store_uses() {
         ]
     );
 }
+
+// What only AWS could show, checked on the template that models it.
+
+fn template() -> serde_yaml::Value {
+    serde_yaml::from_str(&std::fs::read_to_string(loyalty_tests::template_path()).unwrap()).unwrap()
+}
+
+/// A YAML value as text, through `!Ref`, `!GetAtt` and `!Sub` tags: `!GetAtt X.Arn` is
+/// `"X.Arn"`, `!Ref X` is `"X"`.
+fn text(value: &serde_yaml::Value) -> String {
+    match value {
+        serde_yaml::Value::Tagged(tagged) => text(&tagged.value),
+        other => other.as_str().map(str::to_string).unwrap_or_default(),
+    }
+}
+
+fn tag(value: &serde_yaml::Value) -> String {
+    match value {
+        serde_yaml::Value::Tagged(tagged) => tagged.tag.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn resource<'a>(template: &'a serde_yaml::Value, name: &str) -> &'a serde_yaml::Value {
+    let found = &template["Resources"][name];
+    assert!(!found.is_null(), "the template has {name}");
+    found
+}
+
+/// Every statement of a role's inline policies.
+fn role_statements(template: &serde_yaml::Value, role: &str) -> Vec<serde_yaml::Value> {
+    resource(template, role)["Properties"]["Policies"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|p| {
+            p["PolicyDocument"]["Statement"]
+                .as_sequence()
+                .unwrap()
+                .clone()
+        })
+        .collect()
+}
+
+#[test]
+fn the_stage_is_throttled_and_the_webhook_route_more_tightly() {
+    let template = template();
+    let api = &resource(&template, "HttpApi")["Properties"];
+    let default = &api["DefaultRouteSettings"];
+    assert_eq!(
+        text(&default["ThrottlingRateLimit"]),
+        "ApiThrottlingRateLimit"
+    );
+    assert_eq!(
+        text(&default["ThrottlingBurstLimit"]),
+        "ApiThrottlingBurstLimit"
+    );
+    let webhook = &api["RouteSettings"]["POST /v1/partners/{partnerId}/webhooks"];
+    assert_eq!(
+        text(&webhook["ThrottlingRateLimit"]),
+        "WebhookThrottlingRateLimit"
+    );
+    let parameter = |name: &str| template["Parameters"][name]["Default"].as_i64().unwrap();
+    assert!(parameter("WebhookThrottlingRateLimit") < parameter("ApiThrottlingRateLimit"));
+}
+
+#[test]
+fn no_secret_is_resolved_into_a_functions_environment() {
+    let template = template();
+    let raw = std::fs::read_to_string(loyalty_tests::template_path()).unwrap();
+    assert!(
+        !raw.contains("{{resolve:"),
+        "a dynamic reference puts its value where GetFunctionConfiguration shows it"
+    );
+    let partner = &resource(&template, "PartnerOffersFunction")["Properties"];
+    let variable = &partner["Environment"]["Variables"]["LOYALTY_SECRETS_KEY_ARN"];
+    assert_eq!(
+        (tag(variable).as_str(), text(variable).as_str()),
+        ("!Ref", "PartnerSecretsKey")
+    );
+    let grants: Vec<&serde_yaml::Value> = partner["Policies"][0]["Statement"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(|s| s["Action"][0].as_str() == Some("secretsmanager:GetSecretValue"))
+        .collect();
+    assert_eq!(grants.len(), 1);
+    assert_eq!(text(&grants[0]["Resource"]), "PartnerSecretsKey");
+}
+
+#[test]
+fn the_tier_function_reads_only_its_tables_stream_and_its_own_queues() {
+    let template = template();
+    let function = &resource(&template, "EvaluateTierFunction")["Properties"];
+    // With a role of its own, SAM attaches no managed stream or queue policy (Resource "*").
+    assert_eq!(text(&function["Role"]), "EvaluateTierRole.Arn");
+    assert!(function["Policies"].is_null());
+    let managed: Vec<String> =
+        resource(&template, "EvaluateTierRole")["Properties"]["ManagedPolicyArns"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(text)
+            .collect();
+    assert!(
+        managed
+            .iter()
+            .all(|m| !m.contains("DynamoDBExecutionRole") && !m.contains("SQSQueueExecutionRole")),
+        "{managed:?}"
+    );
+    for statement in role_statements(&template, "EvaluateTierRole") {
+        let resources: Vec<String> = match &statement["Resource"] {
+            serde_yaml::Value::Sequence(items) => items.iter().map(text).collect(),
+            one => vec![text(one)],
+        };
+        assert!(!resources.iter().any(|r| r == "*"), "{statement:?}");
+        let actions: Vec<&str> = statement["Action"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a.as_str())
+            .collect();
+        if actions.iter().any(|a| a.starts_with("dynamodb:GetRecords")) {
+            assert_eq!(resources, ["LoyaltyTable.StreamArn"]);
+        }
+        if actions.iter().any(|a| a.starts_with("sqs:ReceiveMessage")) {
+            assert_eq!(resources, ["DailyRunQueue.Arn"]);
+        }
+    }
+}
+
+#[test]
+fn the_due_date_index_holds_only_keys() {
+    let template = template();
+    let indexes = resource(&template, "LoyaltyTable")["Properties"]["GlobalSecondaryIndexes"]
+        .as_sequence()
+        .unwrap()
+        .clone();
+    assert_eq!(indexes.len(), 1);
+    assert_eq!(indexes[0]["IndexName"].as_str(), Some("GSI1"));
+    assert_eq!(
+        indexes[0]["Projection"]["ProjectionType"].as_str(),
+        Some("KEYS_ONLY")
+    );
+}
+
+/// A queue's alarm: on the queue's visible messages, firing on the first one.
+fn alarmed(template: &serde_yaml::Value, queue: &str) -> bool {
+    template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .values()
+        .any(|r| {
+            r["Type"].as_str() == Some("AWS::CloudWatch::Alarm")
+                && r["Properties"]["MetricName"].as_str()
+                    == Some("ApproximateNumberOfMessagesVisible")
+                && text(&r["Properties"]["Dimensions"][0]["Value"]) == format!("{queue}.QueueName")
+                && r["Properties"]["Threshold"].as_i64() == Some(0)
+        })
+}
+
+#[test]
+fn failures_of_the_daily_run_land_in_queues_that_raise_alarms() {
+    let template = template();
+    let function = &resource(&template, "EvaluateTierFunction")["Properties"];
+    // The schedule's invocation is asynchronous: a failed planner goes to a queue.
+    let on_failure = &function["EventInvokeConfig"]["DestinationConfig"]["OnFailure"];
+    assert_eq!(on_failure["Type"].as_str(), Some("SQS"));
+    assert_eq!(text(&on_failure["Destination"]), "DailyPlanFailures.Arn");
+    assert!(alarmed(&template, "DailyPlanFailures"));
+    // The workers' queue: partial batch failures, then a dead-letter queue.
+    let pieces = &function["Events"]["DailyRunPieces"]["Properties"];
+    assert_eq!(text(&pieces["Queue"]), "DailyRunQueue.Arn");
+    assert_eq!(
+        pieces["FunctionResponseTypes"][0].as_str(),
+        Some("ReportBatchItemFailures")
+    );
+    let queue = &resource(&template, "DailyRunQueue")["Properties"];
+    assert_eq!(
+        text(&queue["RedrivePolicy"]["deadLetterTargetArn"]),
+        "DailyRunDeadLetters.Arn"
+    );
+    let timeout = function["Timeout"].as_i64().unwrap();
+    assert!(queue["VisibilityTimeout"].as_i64().unwrap() >= 6 * timeout);
+    assert!(alarmed(&template, "DailyRunDeadLetters"));
+    assert!(alarmed(&template, "TierStreamFailures"));
+    assert_eq!(
+        text(&function["Environment"]["Variables"]["DAILY_QUEUE_URL"]),
+        "DailyRunQueue"
+    );
+}
+
+#[test]
+fn the_access_log_can_be_matched_to_a_clients_request_id() {
+    let template = template();
+    let format = resource(&template, "HttpApi")["Properties"]["AccessLogSettings"]["Format"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(format.contains(r#""integrationRequestId":"$context.integration.requestId""#));
+    assert!(
+        !format.contains("$context.path"),
+        "paths hold voucher codes"
+    );
+}
+
+#[test]
+fn the_issuer_takes_its_region_from_the_user_pool_id() {
+    let raw = std::fs::read_to_string(loyalty_tests::template_path()).unwrap();
+    assert!(raw.contains("https://cognito-idp.${PoolRegion}.amazonaws.com/${CognitoUserPoolId}"));
+    assert!(raw.contains(r#"PoolRegion: !Select [0, !Split ["_", !Ref CognitoUserPoolId]]"#));
+    assert!(!raw.contains("cognito-idp.${AWS::Region}"));
+}

@@ -24,10 +24,7 @@ struct Tiers {
 impl Tiers {
     async fn new(env: &TestEnv) -> Self {
         let published = RecordingPublisher::default();
-        let context = TierContext {
-            base: env.context.clone(),
-            publisher: Arc::new(published.clone()),
-        };
+        let context = TierContext::new(env.context.clone(), Arc::new(published.clone()));
         let stream = StreamReader::start(&env.client, &env.table).await;
         Self {
             context,
@@ -314,10 +311,7 @@ async fn the_daily_runs_dynamodb_calls_grow_with_the_members_due_not_with_the_ta
         let counter = CallCounter::default();
         let mut context = env.context.clone();
         context.store = Store::new(counter.client().await, env.table.clone());
-        let tiers = TierContext {
-            base: context,
-            publisher: Arc::new(RecordingPublisher::default()),
-        };
+        let tiers = TierContext::new(context, Arc::new(RecordingPublisher::default()));
         // The day the September lots' expiry is announced.
         env.clock.set(datetime!(2027-09-01 0:15 UTC));
         let summary = evaluate_tier::handle(&tiers, json!({"kind": "daily"}))

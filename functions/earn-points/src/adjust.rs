@@ -1,5 +1,7 @@
 //! `POST /v1/members/{memberId}/adjustments`: an operator's manual correction, with a
-//! reason that stays on the ledger for audit.
+//! reason that stays on the ledger for audit. The `idempotency-key` is required: a retry
+//! of an adjustment whose answer was lost (a timeout may come after the commit) must not
+//! adjust twice.
 
 use lambda_http::{Body, Response};
 use loyalty::Context;
@@ -29,14 +31,13 @@ pub async fn adjust(
     let points = Points::new(body.points)
         .filter(|p| *p != Points::ZERO)
         .ok_or_else(|| ApiError::invalid("points must be a non-zero whole number within ±10^12"))?;
-    let key = request.idempotency_key()?;
-    let reference = key.map_or_else(|| "adjustment".to_string(), |k| format!("adjustment:{k}"));
     let idempotency =
-        request.idempotency("adjust", member.as_str(), operator.caller(), Some(&raw))?;
+        request.required_idempotency("adjust", member.as_str(), operator.caller(), Some(&raw))?;
+    let reference = format!("adjustment:{}", idempotency.key());
     write(
         context,
         SnapshotRequest::member(&member),
-        idempotency,
+        Some(idempotency),
         |mut snapshot, now| {
             let (member, program) = snapshot.member_and_program()?;
             let Adjusted {

@@ -1,5 +1,9 @@
 //! `POST /v1/members/{memberId}/earn/{transactionId}/reverse`: a refund or partial
 //! return takes back the points its purchase earned, in proportion, never more.
+//!
+//! Retries are safe by design: a full reversal of what is left can happen once (again, it is
+//! `already_reversed`), and a partial refund must carry an `idempotency-key`, so that a retry
+//! after a lost answer refunds once.
 
 use lambda_http::{Body, Response};
 use loyalty::Context;
@@ -7,6 +11,7 @@ use loyalty::domain::identifier::{MemberId, TransactionId};
 use loyalty::domain::money::Money;
 use loyalty::domain::operation::{self, Reversed};
 use loyalty::domain::points::Points;
+use loyalty::domain::purchase::PurchaseRef;
 use loyalty::http::views::EntryReply;
 use loyalty::http::{ApiError, ApiRequest, Decision, Reply, Till, write};
 use loyalty::store::SnapshotRequest;
@@ -35,10 +40,16 @@ pub async fn reverse(
     transaction: TransactionId,
 ) -> Result<Response<Body>, ApiError> {
     let (body, raw): (ReverseRequest, _) = request.json_or_default()?;
-    let idempotency =
-        request.idempotency("reverse", member.as_str(), till.caller(), raw.as_ref())?;
+    let (operation, caller) = ("reverse", till.caller());
+    let idempotency = match body.amount {
+        Some(_) => {
+            Some(request.required_idempotency(operation, member.as_str(), caller, raw.as_ref())?)
+        }
+        None => request.idempotency(operation, member.as_str(), caller, raw.as_ref())?,
+    };
+    let purchase = PurchaseRef::Till(transaction.clone());
     let read = SnapshotRequest {
-        purchase: Some(&transaction),
+        purchase: Some(&purchase),
         ..SnapshotRequest::member(&member)
     };
     write(context, read, idempotency, |mut snapshot, now| {

@@ -56,9 +56,15 @@ pub async fn process(context: &TierContext, payload: Value) -> Value {
     }
     if !to_publish.is_empty() {
         let events: Vec<DomainEvent> = to_publish.iter().map(|(_, e)| e.clone()).collect();
-        if let Err(error) = context.publisher.publish(&events).await {
-            tracing::error!(%error, "publishing failed; the records will be retried");
-            failures.extend(to_publish.into_iter().map(|(sequence, _)| sequence));
+        // Only the records of events not delivered are retried.
+        for index in context.publisher.publish(&events).await {
+            if let Some((sequence, _)) = to_publish.get(index) {
+                tracing::error!(
+                    sequence,
+                    "an event was not published; its record will be retried"
+                );
+                failures.push(sequence.clone());
+            }
         }
     }
     let failures: Vec<Value> = failures

@@ -8,6 +8,7 @@
 mod admin;
 mod offers;
 mod purchase;
+mod sealing_key;
 mod statement;
 mod view;
 mod webhooks;
@@ -33,14 +34,24 @@ pub enum SetupError {
     Context(#[from] loyalty::MissingSetting),
     #[error(transparent)]
     Cipher(#[from] loyalty::webhook::cipher::CipherError),
-    #[error("LOYALTY_SECRETS_KEY is not set")]
+    #[error("neither LOYALTY_SECRETS_KEY_ARN nor LOYALTY_SECRETS_KEY is set")]
     NoSecretsKey,
+    #[error("the sealing key could not be read from Secrets Manager")]
+    SecretUnavailable,
 }
 
 impl PartnerContext {
+    /// The sealing key from Secrets Manager when `LOYALTY_SECRETS_KEY_ARN` names it (AWS),
+    /// else from `LOYALTY_SECRETS_KEY` (the local stack).
     pub async fn from_env() -> Result<Self, SetupError> {
         let base = Context::from_env().await?;
-        let cipher = SecretCipher::from_env()?.ok_or(SetupError::NoSecretsKey)?;
+        let cipher = match std::env::var(sealing_key::KEY_ARN_ENV) {
+            Ok(arn) => {
+                let client = aws_sdk_secretsmanager::Client::new(&loyalty::sdk::config().await);
+                sealing_key::from_secrets_manager(&client, &arn).await?
+            }
+            Err(_) => SecretCipher::from_env()?.ok_or(SetupError::NoSecretsKey)?,
+        };
         Ok(Self { base, cipher })
     }
 }

@@ -5,11 +5,12 @@
 use lambda_http::{Body, Response};
 use loyalty::Context;
 use loyalty::domain::earn_rules::BreakdownLine;
-use loyalty::domain::identifier::{MemberId, OfferId, TransactionId};
+use loyalty::domain::identifier::{MemberId, OfferId, PartnerTransactionId};
 use loyalty::domain::money::Money;
 use loyalty::domain::operation::{self, PartnerBonus, PartnerPurchaseReport};
 use loyalty::domain::partner::Partner;
 use loyalty::domain::points::Points;
+use loyalty::domain::purchase::PurchaseRef;
 use loyalty::http::{ApiError, Decision, Reply, write};
 use loyalty::idempotency::Idempotency;
 use loyalty::store::SnapshotRequest;
@@ -22,7 +23,7 @@ use crate::view::Processed;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PartnerPurchase {
     member_id: MemberId,
-    partner_transaction_id: String,
+    partner_transaction_id: PartnerTransactionId,
     amount: Money,
     #[serde(with = "time::serde::rfc3339")]
     occurred_at: OffsetDateTime,
@@ -40,9 +41,11 @@ enum PurchaseView {
         breakdown: Vec<BreakdownLine>,
     },
     #[serde(rename_all = "camelCase")]
-    Duplicate { partner_transaction_id: String },
+    Duplicate {
+        partner_transaction_id: PartnerTransactionId,
+    },
     #[serde(rename_all = "camelCase")]
-    NoOfferApplied { points: Points, member_id: MemberId },
+    NothingCredited { points: Points, member_id: MemberId },
 }
 
 /// `partner` as the webhook's first read found it (a purchase does not change it). The
@@ -54,28 +57,21 @@ pub async fn complete(
     idempotency: Idempotency,
     purchase: PartnerPurchase,
 ) -> Result<Response<Body>, ApiError> {
-    // The member's purchase record for this partner transaction: credited once, whatever
-    // the webhook-id it arrives under.
-    let partner_id = &partner.partner_id;
-    let transaction = TransactionId::try_from(format!(
-        "{partner_id}:{}",
-        purchase.partner_transaction_id
-    ))
-    .map_err(|_| {
-        ApiError::invalid(format!(
-            "partnerTransactionId must be 1 to {} characters from letters, digits and -_.:@",
-            127_usize.saturating_sub(partner_id.as_str().len())
-        ))
-    })?;
+    if purchase.amount.amount_minor() == 0 {
+        return Err(ApiError::invalid("amount must be greater than zero"));
+    }
     let report = PartnerPurchaseReport {
         partner_transaction_id: purchase.partner_transaction_id.clone(),
-        transaction_id: transaction.clone(),
         amount: purchase.amount,
         occurred_at: purchase.occurred_at,
         offer_id: purchase.offer_id,
     };
+    // The member's record of this partner transaction: credited once, whatever the
+    // webhook-id it arrives under.
+    let reference =
+        PurchaseRef::Partner(partner.partner_id.clone(), purchase.partner_transaction_id);
     let read = SnapshotRequest {
-        purchase: Some(&transaction),
+        purchase: Some(&reference),
         ..SnapshotRequest::member(&purchase.member_id)
     };
     write(context, read, Some(idempotency), |mut snapshot, now| {
@@ -101,11 +97,18 @@ pub async fn complete(
                 Decision::Answer(Reply::ok(processed("duplicate", fields)))
             }
             PartnerBonus::NoOfferApplied => {
-                let fields = PurchaseView::NoOfferApplied {
+                let fields = PurchaseView::NothingCredited {
                     points: Points::ZERO,
                     member_id,
                 };
                 Decision::Answer(Reply::ok(processed("no_offer_applied", fields)))
+            }
+            PartnerBonus::LimitReached => {
+                let fields = PurchaseView::NothingCredited {
+                    points: Points::ZERO,
+                    member_id,
+                };
+                Decision::Answer(Reply::ok(processed("limit_reached", fields)))
             }
         })
     })

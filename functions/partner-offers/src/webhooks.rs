@@ -12,7 +12,7 @@ use loyalty::idempotency::{Idempotency, IdempotencyScope, fingerprint};
 use loyalty::metrics::{Metric, emit};
 use loyalty::store::SnapshotRequest;
 use loyalty::webhook::secret::SigningKey;
-use loyalty::webhook::signature::{VerifyError, WebhookHeaders, verify};
+use loyalty::webhook::signature::{VerifyError, WebhookHeaders, check_envelope, verify};
 use serde::Deserialize;
 
 use crate::PartnerContext;
@@ -42,14 +42,16 @@ pub async fn receive(
     partner: &str,
 ) -> Result<Response<Body>, ApiError> {
     let body = request.body_bytes()?;
-    let unknown = || ApiError::Unauthorized("unknown partner or invalid signature".into());
-    let partner_id = PartnerId::try_from(partner).map_err(|_| unknown())?;
+    let partner_id = PartnerId::try_from(partner).map_err(|_| unknown_or_unsigned())?;
     let headers = WebhookHeaders {
         id: request.header("webhook-id").unwrap_or_default(),
         timestamp: request.header("webhook-timestamp").unwrap_or_default(),
         signature: request.header("webhook-signature").unwrap_or_default(),
     };
     let now = context.base.clock.now();
+    // Known and unknown partners get the same answer, and what needs no key is checked
+    // before anything is read, so probing learns nothing and costs the table nothing.
+    check_envelope(&headers, now).map_err(|e| refused(&partner_id, &e))?;
     let scope = IdempotencyScope::keyed(
         "webhook",
         partner_id.as_str(),
@@ -66,7 +68,7 @@ pub async fn receive(
     let snapshot = context.base.store.snapshot(read, now).await?;
     let partner = snapshot.partner.ok_or_else(|| {
         rejected(&partner_id, "unknown_partner");
-        unknown()
+        unknown_or_unsigned()
     })?;
     let keys = partner
         .secrets
@@ -86,17 +88,7 @@ pub async fn receive(
             ApiError::Internal
         })?;
     let key_refs: Vec<&SigningKey> = keys.iter().collect();
-    verify(&headers, body, &key_refs, now).map_err(|e| {
-        let reason = match e {
-            VerifyError::MissingHeader(_) => "missing_header",
-            VerifyError::MalformedHeader(_) => "malformed_header",
-            VerifyError::StaleTimestamp => "stale_timestamp",
-            VerifyError::FutureTimestamp => "future_timestamp",
-            VerifyError::NoValidSignature => "bad_signature",
-        };
-        rejected(&partner_id, reason);
-        ApiError::Unauthorized(e.to_string())
-    })?;
+    verify(&headers, body, &key_refs, now).map_err(|e| refused(&partner_id, &e))?;
     if partner.status == PartnerStatus::Suspended {
         rejected(&partner_id, "suspended");
         return Err(ApiError::Forbidden("this partner is suspended".into()));
@@ -142,6 +134,24 @@ fn redelivered(
     } else {
         Err(ApiError::IdempotencyConflict)
     }
+}
+
+/// The one answer to a call that does not prove it comes from the partner, whatever the
+/// reason (logged and counted).
+fn refused(partner: &PartnerId, error: &VerifyError) -> ApiError {
+    let reason = match error {
+        VerifyError::MissingHeader(_) => "missing_header",
+        VerifyError::MalformedHeader(_) => "malformed_header",
+        VerifyError::StaleTimestamp => "stale_timestamp",
+        VerifyError::FutureTimestamp => "future_timestamp",
+        VerifyError::NoValidSignature => "bad_signature",
+    };
+    rejected(partner, reason);
+    unknown_or_unsigned()
+}
+
+fn unknown_or_unsigned() -> ApiError {
+    ApiError::Unauthorized("unknown partner or invalid signature".into())
 }
 
 /// Logged and counted (metric `WebhookRejected` by reason); never the signature itself.

@@ -49,7 +49,7 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
             vouchers::lookup(context, request.till()?, voucher(code)?).await
         }
         (Method::POST, ["v1", "vouchers", code, "use"]) => {
-            vouchers::use_voucher(context, request.till()?, voucher(code)?).await
+            vouchers::use_voucher(context, &request, request.till()?, voucher(code)?).await
         }
         _ => Err(ApiError::NotFound("no such route".into())),
     }

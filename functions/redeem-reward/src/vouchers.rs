@@ -1,12 +1,13 @@
 //! `GET /v1/vouchers/{code}` and `POST /v1/vouchers/{code}/use`: the till checks a code and
-//! marks it used, once (scope `loyalty/earn`).
+//! marks it used, once (scope `loyalty/earn`). A retry of a use after a lost response sends
+//! the same `idempotency-key` and gets the first answer.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use loyalty::Context;
-use loyalty::domain::operation::{self, VoucherUse};
+use loyalty::domain::operation;
 use loyalty::domain::voucher_code::VoucherCode;
-use loyalty::http::{ApiError, Decision, Reply, Till, json, write};
+use loyalty::http::{ApiError, ApiRequest, Decision, Reply, Till, json, write};
 use loyalty::store::{Missing, SnapshotRequest};
 
 use crate::view::TillView;
@@ -26,24 +27,18 @@ pub async fn lookup(
 
 pub async fn use_voucher(
     context: &Context,
+    request: &ApiRequest,
     till: Till,
     code: VoucherCode,
 ) -> Result<Response<Body>, ApiError> {
+    let idempotency = request.idempotency("voucher-use", code.as_str(), till.caller(), None)?;
     write(
         context,
         SnapshotRequest::voucher(&code),
-        None,
+        idempotency,
         |mut snapshot, now| {
-            Ok(
-                match operation::use_voucher(snapshot.voucher()?, till.actor(), now)? {
-                    VoucherUse::Used { change, redemption } => {
-                        Decision::Commit(change, Reply::ok(TillView::from(&redemption)))
-                    }
-                    VoucherUse::Repeated(redemption) => {
-                        Decision::Answer(Reply::ok(TillView::from(&redemption)))
-                    }
-                },
-            )
+            let (change, used) = operation::use_voucher(snapshot.voucher()?, till.actor(), now)?;
+            Ok(Decision::Commit(change, Reply::ok(TillView::from(&used))))
         },
     )
     .await

@@ -93,6 +93,11 @@ identifier!(
     "partnerId"
 );
 identifier!(
+    /// A purchase as a partner names it, in the partner's own namespace.
+    PartnerTransactionId,
+    "partnerTransactionId"
+);
+identifier!(
     /// A partner's offer, chosen by the partner.
     OfferId,
     "offerId"

@@ -12,6 +12,7 @@ use time::{Date, Duration, OffsetDateTime};
 use super::identifier::{MemberId, OfferId, PartnerId};
 use super::ledger::{EntryType, LedgerEntry, Posting};
 use super::lots::{ExpiryMonth, Lots};
+use super::partner::Partner;
 use super::points::Points;
 use super::program::Program;
 use super::tier::Tier;
@@ -75,8 +76,32 @@ pub struct Member {
     /// Points earned on `earned_on`, for the per-member daily cap.
     pub(crate) earned_on: Date,
     pub(crate) earned_that_day: Points,
-    /// Bonus points had from each partner offer (`partner:offer`), for per-member caps.
-    pub(crate) partner_offer_points: BTreeMap<String, Points>,
+    /// Bonus points had from each partner offer still running, for per-member caps; an
+    /// entry goes when its offer ends, so the map holds only live offers.
+    pub(crate) partner_offer_use: BTreeMap<OfferKey, OfferUse>,
+    /// Points partners credited on `partner_points_on` (UTC), for the programme's limit.
+    pub(crate) partner_points_on: Date,
+    pub(crate) partner_points_that_day: Points,
+}
+
+/// A partner's offer, as the member's record names it: `#` separates partner and offer,
+/// and neither id can contain it, so no two offers share a key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OfferKey(String);
+
+impl OfferKey {
+    pub fn new(partner: &PartnerId, offer: &OfferId) -> Self {
+        Self(format!("{partner}#{offer}"))
+    }
+}
+
+/// What a member has had from one partner offer, and until when the offer runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferUse {
+    pub points: Points,
+    #[serde(with = "time::serde::rfc3339")]
+    pub until: OffsetDateTime,
 }
 
 /// Where a purchase's points went, kept with the purchase so a reversal takes them back
@@ -116,7 +141,9 @@ impl Member {
             qualifying: BTreeMap::new(),
             earned_on: now.date(),
             earned_that_day: Points::ZERO,
-            partner_offer_points: BTreeMap::new(),
+            partner_offer_use: BTreeMap::new(),
+            partner_points_on: now.date(),
+            partner_points_that_day: Points::ZERO,
         }
     }
 
@@ -230,8 +257,10 @@ impl Member {
                 .reason("points expired");
             entries.push(self.post(EntryType::Expire, points.negated(), posting, now));
         }
+        // Offers that have ended cap nothing any more.
+        self.partner_offer_use.retain(|_, used| used.until > now);
         if !entries.is_empty() {
-            self.reschedule(program);
+            self.reschedule(program, now);
         }
         Ok(entries)
     }
@@ -271,7 +300,7 @@ impl Member {
             *day = day.checked_add(points).ok_or(BalanceError::Overflow)?;
         }
         self.prune_qualifying(now, program.qualifying_window_days());
-        self.reschedule(program);
+        self.reschedule(program, now);
         Ok((placement, self.post(EntryType::Earn, points, posting, now)))
     }
 
@@ -311,7 +340,7 @@ impl Member {
                 .max(Points::ZERO);
         }
         self.prune_qualifying(now, program.qualifying_window_days());
-        self.reschedule(program);
+        self.reschedule(program, now);
         Ok(self.post(EntryType::Reverse, points.negated(), posting, now))
     }
 
@@ -349,7 +378,7 @@ impl Member {
             .balance
             .checked_add(points)
             .ok_or(BalanceError::Overflow)?;
-        self.reschedule(program);
+        self.reschedule(program, now);
         Ok(self.post(EntryType::Adjust, points, posting, now))
     }
 
@@ -374,7 +403,7 @@ impl Member {
             .balance
             .checked_sub(cost)
             .ok_or(BalanceError::Overflow)?;
-        self.reschedule(program);
+        self.reschedule(program, now);
         Ok((
             taken,
             self.post(EntryType::Redeem, cost.negated(), posting, now),
@@ -410,15 +439,24 @@ impl Member {
             .balance
             .checked_add(points)
             .ok_or(BalanceError::Overflow)?;
-        self.reschedule(program);
+        self.reschedule(program, now);
         Ok(self.post(EntryType::Refund, points, posting, now))
+    }
+
+    /// Points partners have credited this member today (UTC), against the programme's limit.
+    pub fn partner_points_today(&self, now: OffsetDateTime) -> Points {
+        if self.partner_points_on == now.date() {
+            self.partner_points_that_day
+        } else {
+            Points::ZERO
+        }
     }
 
     /// Bonus points this member has had from a partner's offer so far.
     pub fn partner_offer_points(&self, partner: &PartnerId, offer: &OfferId) -> Points {
-        self.partner_offer_points
-            .get(&offer_key(partner, offer))
-            .copied()
+        self.partner_offer_use
+            .get(&OfferKey::new(partner, offer))
+            .map(|used| used.points)
             .unwrap_or_default()
     }
 
@@ -426,7 +464,7 @@ impl Member {
     /// earn but do not count towards tiers: the member did not buy from the programme.
     pub fn credit_partner_bonus(
         &mut self,
-        partner: &PartnerId,
+        partner: &Partner,
         by_offer: &[(OfferId, Points)],
         posting: Posting,
         now: OffsetDateTime,
@@ -446,14 +484,31 @@ impl Member {
             .lifetime_points
             .checked_add(total)
             .ok_or(BalanceError::Overflow)?;
+        self.partner_points_that_day = self
+            .partner_points_today(now)
+            .checked_add(total)
+            .ok_or(BalanceError::Overflow)?;
+        self.partner_points_on = now.date();
         for (offer, points) in by_offer {
+            let until = partner
+                .offers
+                .iter()
+                .find(|o| &o.offer_id == offer)
+                .map_or(now, |o| o.valid_to);
             let used = self
-                .partner_offer_points
-                .entry(offer_key(partner, offer))
-                .or_default();
-            *used = used.checked_add(*points).ok_or(BalanceError::Overflow)?;
+                .partner_offer_use
+                .entry(OfferKey::new(&partner.partner_id, offer))
+                .or_insert(OfferUse {
+                    points: Points::ZERO,
+                    until,
+                });
+            used.points = used
+                .points
+                .checked_add(*points)
+                .ok_or(BalanceError::Overflow)?;
+            used.until = until;
         }
-        self.reschedule(program);
+        self.reschedule(program, now);
         Ok(self.post(EntryType::PartnerBonus, total, posting, now))
     }
 
@@ -470,10 +525,6 @@ impl Member {
         self.qualifying
             .retain(|day, points| *day >= first_day && *points != Points::ZERO);
     }
-}
-
-fn offer_key(partner: &PartnerId, offer: &OfferId) -> String {
-    format!("{partner}:{offer}")
 }
 
 fn window_start(now: OffsetDateTime, window_days: u16) -> Date {

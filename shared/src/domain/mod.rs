@@ -14,6 +14,7 @@ pub mod multiplier;
 pub mod offer;
 pub mod operation;
 pub mod partner;
+pub mod partner_limits;
 pub mod points;
 pub mod program;
 pub mod purchase;

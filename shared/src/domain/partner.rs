@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::identifier::{MemberId, OfferId, PartnerId};
+use super::identifier::{MemberId, OfferId, PartnerId, PartnerTransactionId};
 use super::money::Money;
 use super::offer::{Offer, programme_base};
 use super::points::Points;
@@ -78,7 +78,7 @@ pub struct PartnerIssue {
     pub partner_id: PartnerId,
     pub member_id: MemberId,
     pub entry_id: String,
-    pub partner_transaction_id: String,
+    pub partner_transaction_id: PartnerTransactionId,
     pub points: Points,
     pub by_offer: Vec<(OfferId, Points)>,
     pub recorded_at: OffsetDateTime,

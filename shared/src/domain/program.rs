@@ -10,6 +10,7 @@ use super::currency::{Currency, UnknownCurrency};
 use super::identifier::{InvalidIdentifier, RuleId};
 use super::money::MAX_MINOR_AMOUNT;
 use super::multiplier::Multiplier;
+use super::partner_limits::{InvalidPartnerLimit, PartnerLimits, PartnerLimitsDocument};
 use super::points::{MAX_POINTS, Points};
 use super::tier::{InvalidTier, Tier, TierDocument, TierName, is_display_text};
 use super::tier_policy::{InvalidTierPolicy, TierPolicy, TierPolicyDocument};
@@ -98,6 +99,8 @@ pub enum ProgramError {
     QualifyingWindowDays(i64),
     #[error(transparent)]
     TierPolicy(InvalidTierPolicy),
+    #[error(transparent)]
+    PartnerLimits(#[from] InvalidPartnerLimit),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -118,6 +121,8 @@ pub struct ProgramDocument {
     pub qualifying_window_days: i64,
     #[serde(default)]
     pub tier_policy: TierPolicyDocument,
+    #[serde(default)]
+    pub partner_limits: PartnerLimitsDocument,
 }
 
 fn default_points_expiry_months() -> i64 {
@@ -343,11 +348,16 @@ pub struct Program {
     points_expiry_months: u16,
     qualifying_window_days: u16,
     tier_policy: TierPolicy,
+    partner_limits: PartnerLimits,
 }
 
 impl Program {
     pub fn tier_policy(&self) -> &TierPolicy {
         &self.tier_policy
+    }
+
+    pub fn partner_limits(&self) -> PartnerLimits {
+        self.partner_limits
     }
 
     /// A tier's position in the ladder, 0 for the entry tier; `None` for a name not in it.
@@ -614,6 +624,7 @@ impl TryFrom<ProgramDocument> for Program {
             ))?;
         let tier_policy =
             TierPolicy::try_from(document.tier_policy).map_err(ProgramError::TierPolicy)?;
+        let partner_limits = PartnerLimits::try_from(document.partner_limits)?;
         Ok(Program {
             earn_rules,
             lowest_tier,
@@ -621,6 +632,7 @@ impl TryFrom<ProgramDocument> for Program {
             points_expiry_months,
             qualifying_window_days,
             tier_policy,
+            partner_limits,
         })
     }
 }
@@ -670,6 +682,7 @@ impl From<Program> for ProgramDocument {
             points_expiry_months: i64::from(program.points_expiry_months),
             qualifying_window_days: i64::from(program.qualifying_window_days),
             tier_policy: program.tier_policy.into(),
+            partner_limits: program.partner_limits.into(),
         }
     }
 }
@@ -703,7 +716,8 @@ mod tests {
             ],
             "pointsExpiryMonths": 12,
             "qualifyingWindowDays": 365,
-            "tierPolicy": {"reviewAfterDays": 365, "graceDays": 30, "downgrade": "oneStep", "expiryWarningDays": 30}
+            "tierPolicy": {"reviewAfterDays": 365, "graceDays": 30, "downgrade": "oneStep", "expiryWarningDays": 30},
+            "partnerLimits": {"perPurchase": 5000, "perMemberPerDay": 20000}
         })
     }
 
@@ -813,7 +827,8 @@ mod tests {
                 "tiers": [{"name": "Member", "qualifyingPoints": 0, "earnMultiplier": 1, "perks": []}],
                 "pointsExpiryMonths": 12,
                 "qualifyingWindowDays": 365,
-                "tierPolicy": {"reviewAfterDays": 365, "graceDays": 30, "downgrade": "oneStep", "expiryWarningDays": 30}
+                "tierPolicy": {"reviewAfterDays": 365, "graceDays": 30, "downgrade": "oneStep", "expiryWarningDays": 30},
+                "partnerLimits": {"perPurchase": 10000, "perMemberPerDay": 50000}
             })
         );
     }

@@ -2,14 +2,36 @@
 
 use time::{Duration, OffsetDateTime};
 
-use super::identifier::{MemberId, TransactionId};
+use super::identifier::{MemberId, PartnerId, PartnerTransactionId, TransactionId};
 use super::member::Placement;
 use super::money::Money;
 use super::points::Points;
 
+/// Whose purchase it is, in whose namespace of ids: a till's transaction id and a partner's
+/// never name the same purchase, so neither can reverse or pre-empt the other's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PurchaseRef {
+    /// A till's or commerce backend's transaction.
+    Till(TransactionId),
+    /// A partner's transaction.
+    Partner(PartnerId, PartnerTransactionId),
+}
+
+impl std::fmt::Display for PurchaseRef {
+    /// As the ledger names it: the transaction id, or `partner:<partner>:<transaction>`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PurchaseRef::Till(transaction) => write!(f, "{transaction}"),
+            PurchaseRef::Partner(partner, transaction) => {
+                write!(f, "partner:{partner}:{transaction}")
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Purchase {
-    pub transaction_id: TransactionId,
+    pub reference: PurchaseRef,
     pub member_id: MemberId,
     pub amount: Money,
     pub occurred_at: OffsetDateTime,

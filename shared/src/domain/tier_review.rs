@@ -94,7 +94,7 @@ impl Member {
             return None;
         }
         let change = self.move_to(name, rank, program, now);
-        self.reschedule(program);
+        self.reschedule(program, now);
         Some(change)
     }
 
@@ -107,7 +107,7 @@ impl Member {
     ) -> Option<TierChange> {
         self.floor = Some(floor);
         let change = self.apply_upgrade(program, now);
-        self.reschedule(program);
+        self.reschedule(program, now);
         change
     }
 
@@ -148,7 +148,7 @@ impl Member {
         if self.floor.as_ref().is_some_and(|f| f.until <= now) {
             self.floor = None;
         }
-        self.reschedule(program);
+        self.reschedule(program, now);
         Ok(outcome)
     }
 
@@ -188,8 +188,9 @@ impl Member {
     }
 
     /// The next instant the daily run must look at this member: the first lot's expiry, the
-    /// first unannounced lot's warning, the review date after grace, a floor's end.
-    pub fn reschedule(&mut self, program: &Program) {
+    /// first unannounced lot's warning, the review date after grace, a floor's end; never
+    /// before `now` (a member filed under a day whose run is over would wait for nothing).
+    pub fn reschedule(&mut self, program: &Program, now: OffsetDateTime) {
         let policy = program.tier_policy();
         let mut next: Option<OffsetDateTime> = None;
         let mut consider = |at: OffsetDateTime| next = Some(next.map_or(at, |n| n.min(at)));
@@ -209,6 +210,6 @@ impl Member {
         if let Some(floor) = &self.floor {
             consider(floor.until);
         }
-        self.due_at = next;
+        self.due_at = next.map(|at| at.max(now));
     }
 }

@@ -9,17 +9,17 @@ use time::{Date, OffsetDateTime};
 use super::keys;
 use crate::domain::event::DomainEvent;
 use crate::domain::identifier::{
-    MemberId, OfferId, PartnerId, RedemptionId, RewardId, TransactionId,
+    MemberId, OfferId, PartnerId, PartnerTransactionId, RedemptionId, RewardId, TransactionId,
 };
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::lots::{ExpiryMonth, Lots};
-use crate::domain::member::{Member, Placement, TierFloor, TierStatus};
+use crate::domain::member::{Member, OfferKey, OfferUse, Placement, TierFloor, TierStatus};
 use crate::domain::money::Money;
 use crate::domain::offer::Offer;
 use crate::domain::partner::{Partner, PartnerIssue, PartnerSecret, PartnerStatus};
 use crate::domain::points::Points;
 use crate::domain::program::Program;
-use crate::domain::purchase::Purchase;
+use crate::domain::purchase::{Purchase, PurchaseRef};
 use crate::domain::redemption::{Redemption, RedemptionStatus};
 use crate::domain::reward::Reward;
 use crate::domain::voucher_code::VoucherCode;
@@ -66,7 +66,11 @@ pub struct MemberItem {
     pub earned_on: String,
     pub earned_that_day: Points,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub partner_offer_points: BTreeMap<String, Points>,
+    pub partner_offer_use: BTreeMap<OfferKey, OfferUse>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_points_on: Option<String>,
+    #[serde(default)]
+    pub partner_points_that_day: Points,
     #[serde(default)]
     pub revision: u64,
     #[serde(
@@ -115,7 +119,9 @@ impl From<&Member> for MemberItem {
                 .collect(),
             earned_on: format_day(m.earned_on),
             earned_that_day: m.earned_that_day,
-            partner_offer_points: m.partner_offer_points.clone(),
+            partner_offer_use: m.partner_offer_use.clone(),
+            partner_points_on: Some(format_day(m.partner_points_on)),
+            partner_points_that_day: m.partner_points_that_day,
             revision: m.revision,
             tier_review_at: m.tier.review_at,
             floor: m.floor.clone(),
@@ -151,7 +157,12 @@ impl TryFrom<MemberItem> for Member {
                 .collect::<Result<_, String>>()?,
             earned_on: parse_day(&item.earned_on)?,
             earned_that_day: item.earned_that_day,
-            partner_offer_points: item.partner_offer_points,
+            partner_offer_use: item.partner_offer_use,
+            partner_points_on: match &item.partner_points_on {
+                Some(day) => parse_day(day)?,
+                None => parse_day(&item.earned_on)?,
+            },
+            partner_points_that_day: item.partner_points_that_day,
             revision: item.revision,
             floor: item.floor,
             warned_lots: item.warned_lots,
@@ -193,7 +204,11 @@ pub struct PurchaseItem {
     #[serde(rename = "SK")]
     pub sk: String,
     pub entity: String,
-    pub transaction_id: TransactionId,
+    /// The till's transaction id, or the partner's.
+    pub transaction_id: String,
+    /// The partner whose transaction it is; absent for a till's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<PartnerId>,
     pub member_id: MemberId,
     pub amount: Money,
     #[serde(with = "time::serde::rfc3339")]
@@ -210,9 +225,16 @@ impl From<&Purchase> for PurchaseItem {
     fn from(p: &Purchase) -> Self {
         Self {
             pk: keys::member_pk(p.member_id.as_str()),
-            sk: keys::purchase_sk(p.transaction_id.as_str()),
+            sk: keys::purchase_sk(&p.reference),
             entity: "purchase".to_string(),
-            transaction_id: p.transaction_id.clone(),
+            transaction_id: match &p.reference {
+                PurchaseRef::Till(transaction) => transaction.to_string(),
+                PurchaseRef::Partner(_, transaction) => transaction.to_string(),
+            },
+            partner_id: match &p.reference {
+                PurchaseRef::Till(_) => None,
+                PurchaseRef::Partner(partner, _) => Some(partner.clone()),
+            },
             member_id: p.member_id.clone(),
             amount: p.amount.clone(),
             occurred_at: p.occurred_at,
@@ -229,8 +251,17 @@ impl From<&Purchase> for PurchaseItem {
 impl TryFrom<PurchaseItem> for Purchase {
     type Error = String;
     fn try_from(item: PurchaseItem) -> Result<Self, String> {
+        let reference = match item.partner_id {
+            None => PurchaseRef::Till(
+                TransactionId::try_from(item.transaction_id).map_err(|e| e.to_string())?,
+            ),
+            Some(partner) => PurchaseRef::Partner(
+                partner,
+                PartnerTransactionId::try_from(item.transaction_id).map_err(|e| e.to_string())?,
+            ),
+        };
         Ok(Purchase {
-            transaction_id: item.transaction_id,
+            reference,
             member_id: item.member_id,
             amount: item.amount,
             occurred_at: item.occurred_at,
@@ -512,7 +543,7 @@ pub struct PartnerIssueItem {
     pub partner_id: PartnerId,
     pub member_id: MemberId,
     pub entry_id: String,
-    pub partner_transaction_id: String,
+    pub partner_transaction_id: PartnerTransactionId,
     pub points: Points,
     pub by_offer: Vec<OfferPoints>,
     #[serde(with = "time::serde::rfc3339")]

@@ -1,12 +1,15 @@
 //! Every key of the single table, in one place. `#` separates parts; client-chosen
 //! identifiers cannot contain it (API.md's alphabet), so keys never collide.
 
+use crate::domain::purchase::PurchaseRef;
+
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
 
 pub const PROFILE: &str = "PROFILE";
 pub const LEDGER_PREFIX: &str = "LEDGER#";
 const PURCHASE_PREFIX: &str = "PURCHASE#";
+const PARTNER_PURCHASE_PREFIX: &str = "PARTNER-PURCHASE#";
 pub const PROGRAM_PK: &str = "PROGRAM";
 pub const PROGRAM_SK: &str = "CURRENT";
 pub const IDEMPOTENCY_SK: &str = "IDEMPOTENCY";
@@ -28,8 +31,15 @@ pub fn ledger_seq(sk: &str) -> Option<u64> {
     sk.strip_prefix(LEDGER_PREFIX)?.parse().ok()
 }
 
-pub fn purchase_sk(transaction_id: &str) -> String {
-    format!("{PURCHASE_PREFIX}{transaction_id}")
+/// A purchase under its member: a till's by its transaction id, a partner's by partner and
+/// transaction id (`#` cannot occur in either, so neither namespace reaches into the other).
+pub fn purchase_sk(reference: &PurchaseRef) -> String {
+    match reference {
+        PurchaseRef::Till(transaction) => format!("{PURCHASE_PREFIX}{transaction}"),
+        PurchaseRef::Partner(partner, transaction) => {
+            format!("{PARTNER_PURCHASE_PREFIX}{partner}#{transaction}")
+        }
+    }
 }
 
 pub fn reward_sk(reward: &str) -> String {
@@ -99,6 +109,14 @@ fn shard_of(member: &str) -> u32 {
     });
     hash % DUE_SHARDS
 }
+
+/// The daily run's checkpoint.
+pub const SCHEDULE_PK: &str = "SCHEDULE";
+pub const DAILY_SK: &str = "DAILY";
+
+/// `YYYY-MM-DD`, as days are written in keys and items.
+pub const DAY_FORMAT: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
 
 pub fn event_sk(event_id: &str) -> String {
     format!("EVENT#{event_id}")

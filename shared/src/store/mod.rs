@@ -3,6 +3,7 @@
 
 mod client;
 mod commit;
+mod due;
 mod error;
 mod items;
 pub mod keys;
@@ -16,6 +17,7 @@ pub mod table;
 
 pub use client::client_from_env;
 pub use commit::CommitError;
+pub use due::DuePage;
 pub use error::StoreError;
 pub use members::ActivityPage;
 pub use rewards::RedemptionPage;

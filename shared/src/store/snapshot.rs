@@ -10,11 +10,11 @@ use super::items::{
     IdempotencyItem, MemberItem, PartnerItem, ProgramItem, PurchaseItem, RedemptionItem, RewardItem,
 };
 use super::{Item, Store, StoreError, from_item, key, keys};
-use crate::domain::identifier::{MemberId, PartnerId, RedemptionId, RewardId, TransactionId};
+use crate::domain::identifier::{MemberId, PartnerId, RedemptionId, RewardId};
 use crate::domain::member::Member;
 use crate::domain::partner::Partner;
 use crate::domain::program::Program;
-use crate::domain::purchase::Purchase;
+use crate::domain::purchase::{Purchase, PurchaseRef};
 use crate::domain::redemption::Redemption;
 use crate::domain::reward::Reward;
 use crate::domain::voucher_code::VoucherCode;
@@ -24,7 +24,7 @@ use crate::idempotency::{IdempotencyRecord, IdempotencyScope};
 pub struct SnapshotRequest<'a> {
     pub member: Option<&'a MemberId>,
     pub program: bool,
-    pub purchase: Option<&'a TransactionId>,
+    pub purchase: Option<&'a PurchaseRef>,
     pub redemption: Option<&'a RedemptionId>,
     /// With `redemption`: also the reward it took stock of, when it took stock.
     pub redemption_reward: bool,
@@ -132,7 +132,7 @@ impl Store {
             wanted.push(key(keys::member_pk(member.as_str()), keys::PROFILE));
             let pk = || keys::member_pk(member.as_str());
             if let Some(purchase) = request.purchase {
-                wanted.push(key(pk(), &keys::purchase_sk(purchase.as_str())));
+                wanted.push(key(pk(), &keys::purchase_sk(purchase)));
             }
             if let Some(redemption) = request.redemption {
                 wanted.push(key(pk(), &keys::redemption_sk(redemption.as_str())));

@@ -1,11 +1,7 @@
-//! Reading the table's change stream: which records matter to the tier function, and the
-//! daily run's due-date index.
-
-use aws_sdk_dynamodb::types::AttributeValue;
-use time::Date;
+//! Reading the table's change stream: which records matter to the tier function.
 
 use super::items::EventItem;
-use super::{Store, StoreError, keys};
+use super::{StoreError, keys};
 use crate::domain::event::DomainEvent;
 use crate::domain::identifier::MemberId;
 
@@ -48,39 +44,4 @@ pub fn classify(
         return Ok(StreamChange::Event(Box::new(item.event)));
     }
     Ok(StreamChange::Other)
-}
-
-impl Store {
-    /// The members filed as due on `day` in one shard of the due-date index (GSI1): one
-    /// Query per page, reading only the member ids.
-    pub async fn due_members(&self, day: Date, shard: u32) -> Result<Vec<MemberId>, StoreError> {
-        let mut members = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::DUE_INDEX)
-                .key_condition_expression("GSI1PK = :due")
-                .expression_attribute_values(
-                    ":due",
-                    AttributeValue::S(keys::due_partition(day, shard)),
-                )
-                .projection_expression("GSI1SK")
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(StoreError::from_sdk)?;
-            for item in output.items.unwrap_or_default() {
-                if let Some(AttributeValue::S(id)) = item.get("GSI1SK") {
-                    members.push(MemberId::try_from(id.as_str()).map_err(StoreError::corrupt)?);
-                }
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(members);
-            }
-        }
-    }
 }

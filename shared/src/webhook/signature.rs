@@ -72,14 +72,24 @@ pub enum VerifyError {
 /// request before any HMAC leaks nothing about the keys), then the signatures. Every usable
 /// entry is checked against every key without stopping at the first match, so the timing does
 /// not tell which key or entry matched.
+/// What can be checked without the partner's keys: the headers are all there and well
+/// formed, and the timestamp is fresh. A call that fails this is refused before anything is
+/// read for it.
+pub fn check_envelope(
+    headers: &WebhookHeaders<'_>,
+    now: OffsetDateTime,
+) -> Result<(), VerifyError> {
+    let timestamp = check_shape(headers)?;
+    check_window(timestamp, now)
+}
+
 pub fn verify(
     headers: &WebhookHeaders<'_>,
     body: &[u8],
     keys: &[&SigningKey],
     now: OffsetDateTime,
 ) -> Result<(), VerifyError> {
-    let timestamp = check_shape(headers)?;
-    check_window(timestamp, now)?;
+    check_envelope(headers, now)?;
 
     let candidates = candidate_signatures(headers.signature);
     if candidates.is_empty() {

@@ -77,10 +77,7 @@ async fn pump(secret: &str) -> Result<(), String> {
     let client = context.store.client().clone();
     let mut reader =
         loyalty_tests::stream::StreamReader::start(&client, context.store.table()).await;
-    let tiers = evaluate_tier::TierContext {
-        base: context,
-        publisher: Arc::new(evaluate_tier::LogPublisher),
-    };
+    let tiers = evaluate_tier::TierContext::new(context, Arc::new(evaluate_tier::LogPublisher));
     println!(
         "stream pump: feeding {} stream records to evaluate-tier",
         tiers.base.store.table()
@@ -110,10 +107,7 @@ async fn daily(secret: &str, at: Option<&str>) -> Result<(), String> {
         .transpose()
         .map_err(|e| format!("the time must be RFC 3339: {e}"))?;
     let context = dev_context(secret, at).await?;
-    let tiers = evaluate_tier::TierContext {
-        base: context,
-        publisher: Arc::new(evaluate_tier::LogPublisher),
-    };
+    let tiers = evaluate_tier::TierContext::new(context, Arc::new(evaluate_tier::LogPublisher));
     // Looks back far enough to catch up with a jump in time.
     let run = json!({"kind": "daily", "catchUpDays": 400});
     let summary = evaluate_tier::handle(&tiers, run)

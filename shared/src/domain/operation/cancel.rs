@@ -146,4 +146,16 @@ mod tests {
         assert_eq!(kinds, vec![EntryType::Expire, EntryType::Refund]);
         assert_eq!(cancelled.balance, Points::ZERO);
     }
+
+    #[test]
+    fn restoring_an_unwarned_lot_after_its_warning_date_files_the_member_now_not_in_the_past() {
+        let program = program();
+        let (member, redemption) = redeemed(None);
+        // The lot 2027-11 is warned of from 2027-11-01; the cancellation comes after that.
+        let now = time::macros::datetime!(2027-11-10 9:00 UTC);
+        let cancelled = cancel(member, &program, redemption, None, "m-1", now).unwrap();
+        assert_eq!(cancelled.refunded, points(60));
+        let due = cancelled.change.member.unwrap().due_at().unwrap();
+        assert_eq!(due, now, "due at once, never before now");
+    }
 }

@@ -36,6 +36,44 @@ pub enum Record {
     Event(DomainEvent),
 }
 
+/// Each shape a record is written in, for code that must account for every one (the IAM
+/// check holds each to its function's policy; `VARIANTS` lists them all, so a new record
+/// cannot be added without it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, strum::VariantArray)]
+pub enum RecordKind {
+    NewPurchase,
+    Purchase,
+    NewRedemption,
+    CloseRedemption,
+    /// `TakeReward` of a reward with stock: the stock is decremented.
+    TakeStock,
+    /// `TakeReward` of an unlimited reward: its terms are checked.
+    CheckUnlimitedReward,
+    ReturnReward,
+    NewPartner,
+    Partner,
+    PartnerIssued,
+    Event,
+}
+
+impl Record {
+    pub fn kind(&self) -> RecordKind {
+        match self {
+            Record::NewPurchase(_) => RecordKind::NewPurchase,
+            Record::Purchase(_) => RecordKind::Purchase,
+            Record::NewRedemption(_) => RecordKind::NewRedemption,
+            Record::CloseRedemption(_) => RecordKind::CloseRedemption,
+            Record::TakeReward(reward) if reward.stock.is_some() => RecordKind::TakeStock,
+            Record::TakeReward(_) => RecordKind::CheckUnlimitedReward,
+            Record::ReturnReward(_) => RecordKind::ReturnReward,
+            Record::NewPartner(_) => RecordKind::NewPartner,
+            Record::Partner(_) => RecordKind::Partner,
+            Record::PartnerIssued(_) => RecordKind::PartnerIssued,
+            Record::Event(_) => RecordKind::Event,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Change {
     /// The member after the change, written if it is still at the revision it was read at.

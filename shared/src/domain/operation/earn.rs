@@ -10,7 +10,7 @@ use crate::domain::member::Member;
 use crate::domain::money::Money;
 use crate::domain::points::Points;
 use crate::domain::program::Program;
-use crate::domain::purchase::{Purchase, purchase_time};
+use crate::domain::purchase::{Purchase, PurchaseRef, purchase_time};
 use crate::domain::tier::TierName;
 
 /// A purchase as a till reports it.
@@ -55,7 +55,7 @@ pub fn earn(
         .amount(Some(report.amount.clone()));
     let (placement, entry) = member.credit_purchase(earning.points(), posting, now, program)?;
     let purchase = Purchase {
-        transaction_id: report.transaction_id.clone(),
+        reference: PurchaseRef::Till(report.transaction_id.clone()),
         member_id: member.id().clone(),
         amount: report.amount.clone(),
         occurred_at,

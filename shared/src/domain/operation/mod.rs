@@ -20,7 +20,7 @@ mod voucher;
 
 pub use adjust::{Adjusted, adjust};
 pub use cancel::{Cancelled, cancel};
-pub use change::{Change, Record};
+pub use change::{Change, Record, RecordKind};
 pub use daily::{DailyChange, daily};
 pub use earn::{Earned, PurchaseReport, earn};
 pub use error::OperationError;
@@ -30,7 +30,7 @@ pub use redeem::{Redeemed, redeem};
 pub use reverse::{Reversed, reverse};
 pub use tier_floor::{FloorSet, set_tier_floor};
 pub use upgrade::upgrade;
-pub use voucher::{VoucherUse, use_voucher};
+pub use voucher::use_voucher;
 
 #[cfg(test)]
 mod fixtures;

@@ -6,22 +6,21 @@ use time::OffsetDateTime;
 
 use super::{Change, OperationError, Record};
 use crate::domain::earn_rules::BreakdownLine;
-use crate::domain::identifier::{OfferId, TransactionId};
+use crate::domain::identifier::{OfferId, PartnerTransactionId};
 use crate::domain::ledger::{LedgerEntry, Posting};
 use crate::domain::lots::ExpiryMonth;
 use crate::domain::member::{Member, Placement};
 use crate::domain::money::Money;
 use crate::domain::partner::{Partner, PartnerIssue};
+use crate::domain::points::Points;
 use crate::domain::program::Program;
-use crate::domain::purchase::{Purchase, not_in_future};
+use crate::domain::purchase::{Purchase, PurchaseRef, purchase_time};
 
 /// A purchase as the partner reports it.
 #[derive(Debug, Clone)]
 pub struct PartnerPurchaseReport {
-    /// The partner's own id for the purchase.
-    pub partner_transaction_id: String,
-    /// The member's purchase record for it: credited once, whatever webhook carries it.
-    pub transaction_id: TransactionId,
+    /// The partner's own id for the purchase: credited once, whatever webhook carries it.
+    pub partner_transaction_id: PartnerTransactionId,
     pub amount: Money,
     pub occurred_at: OffsetDateTime,
     /// Only this offer counts, when given.
@@ -38,6 +37,8 @@ pub enum PartnerBonus {
     Duplicate,
     /// No offer of the partner applies: nothing changes.
     NoOfferApplied,
+    /// Offers apply, but the member has had all the programme allows from partners today.
+    LimitReached,
 }
 
 /// `recorded` is whether the member's purchase record for it exists already.
@@ -49,7 +50,7 @@ pub fn credit_partner_purchase(
     recorded: bool,
     now: OffsetDateTime,
 ) -> Result<PartnerBonus, OperationError> {
-    not_in_future(report.occurred_at, now)?;
+    purchase_time(Some(report.occurred_at), now)?;
     if recorded {
         return Ok(PartnerBonus::Duplicate);
     }
@@ -63,13 +64,28 @@ pub fn credit_partner_purchase(
     if by_offer.is_empty() {
         return Ok(PartnerBonus::NoOfferApplied);
     }
+    let limits = program.partner_limits();
+    let room = limits
+        .per_member_per_day()
+        .checked_sub(member.partner_points_today(now))
+        .unwrap_or(Points::ZERO)
+        .max(Points::ZERO)
+        .min(limits.per_purchase());
+    let by_offer = within(by_offer, room);
+    if by_offer.is_empty() {
+        return Ok(PartnerBonus::LimitReached);
+    }
     let mut entries = member.catch_up(program, now)?;
     let breakdown: Vec<BreakdownLine> = by_offer
         .iter()
         .map(|(offer, points)| BreakdownLine::new(format!("offer:{offer}"), *points))
         .collect();
+    let reference = PurchaseRef::Partner(
+        partner.partner_id.clone(),
+        report.partner_transaction_id.clone(),
+    );
     let posting = Posting::new(
-        format!("partner:{}", report.transaction_id),
+        reference.to_string(),
         format!("partner:{}", partner.partner_id),
         now,
     )
@@ -77,10 +93,9 @@ pub fn credit_partner_purchase(
     .breakdown(breakdown)
     .amount(Some(report.amount.clone()))
     .reason(partner.name.clone());
-    let entry =
-        member.credit_partner_bonus(&partner.partner_id, &by_offer, posting, now, program)?;
+    let entry = member.credit_partner_bonus(partner, &by_offer, posting, now, program)?;
     let purchase = Purchase {
-        transaction_id: report.transaction_id.clone(),
+        reference,
         member_id: member.id().clone(),
         amount: report.amount.clone(),
         occurred_at: report.occurred_at,
@@ -108,6 +123,19 @@ pub fn credit_partner_purchase(
         change: Change::member(member, entries, records),
         entry: Box::new(entry),
     })
+}
+
+/// The offers' bonuses, in order, cut so that together they give at most `room`.
+fn within(by_offer: Vec<(OfferId, Points)>, room: Points) -> Vec<(OfferId, Points)> {
+    let mut left = room;
+    by_offer
+        .into_iter()
+        .filter_map(|(offer, points)| {
+            let given = points.min(left);
+            left = left.checked_sub(given).unwrap_or(Points::ZERO);
+            given.is_positive().then_some((offer, given))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -142,8 +170,7 @@ mod tests {
 
     fn report(ptx: &str, offer: Option<&str>) -> PartnerPurchaseReport {
         PartnerPurchaseReport {
-            partner_transaction_id: ptx.into(),
-            transaction_id: TransactionId::try_from(format!("bikes:{ptx}")).unwrap(),
+            partner_transaction_id: PartnerTransactionId::try_from(ptx).unwrap(),
             amount: Money::new(5000, Currency::try_from("EUR").unwrap()).unwrap(),
             occurred_at: NOW,
             offer_id: offer.map(|o| OfferId::try_from(o).unwrap()),
@@ -258,6 +285,156 @@ mod tests {
             )
             .unwrap_err(),
             OperationError::PurchaseTime(PurchaseTimeError::Future)
+        );
+    }
+
+    fn fixed(points: i64) -> Partner {
+        let doc: OfferDocument = serde_json::from_value(serde_json::json!({
+            "offerId": "mint", "title": "Mint", "bonus": {"fixedPoints": points},
+            "validFrom": "2026-11-01T00:00:00Z", "validTo": "2026-12-01T00:00:00Z",
+        }))
+        .unwrap();
+        Partner {
+            offers: vec![Offer::try_from(doc).unwrap()],
+            ..partner(None)
+        }
+    }
+
+    #[test]
+    fn a_partner_cannot_mint_points_past_the_programmes_limits() {
+        let program = program();
+        let limits = program.partner_limits();
+        let greedy = fixed(1_000_000_000_000);
+        let mut m = member(&program);
+        let mut credited = Vec::new();
+        for n in 0.. {
+            let outcome = credit_partner_purchase(
+                m.clone(),
+                &program,
+                &greedy,
+                &report(&format!("p{n}"), None),
+                false,
+                NOW,
+            )
+            .unwrap();
+            let PartnerBonus::Credited { change, entry } = outcome else {
+                assert!(matches!(outcome, PartnerBonus::LimitReached), "{outcome:?}");
+                break;
+            };
+            assert!(
+                entry.points <= limits.per_purchase(),
+                "one purchase gives {}",
+                entry.points
+            );
+            let breakdown: i64 = entry
+                .breakdown
+                .iter()
+                .flatten()
+                .map(|l| l.points().value())
+                .sum();
+            assert_eq!(breakdown, entry.points.value());
+            credited.push(entry.points.value());
+            m = *change.member.unwrap();
+        }
+        assert_eq!(
+            credited.iter().sum::<i64>(),
+            limits.per_member_per_day().value()
+        );
+        // A new UTC day opens a new allowance.
+        let tomorrow = NOW + Duration::days(1);
+        let mut next = report("next-day", None);
+        next.occurred_at = tomorrow;
+        assert!(matches!(
+            credit_partner_purchase(m, &program, &greedy, &next, false, tomorrow).unwrap(),
+            PartnerBonus::Credited { .. }
+        ));
+    }
+
+    #[test]
+    fn refuses_purchases_older_than_an_earn_may_be() {
+        let program = program();
+        let mut old = report("p1", None);
+        old.occurred_at = NOW - Duration::days(91);
+        assert_eq!(
+            credit_partner_purchase(member(&program), &program, &partner(None), &old, false, NOW)
+                .unwrap_err(),
+            OperationError::PurchaseTime(PurchaseTimeError::TooOld)
+        );
+    }
+
+    #[test]
+    fn per_member_caps_of_offers_with_lookalike_ids_are_kept_apart() {
+        let program = program();
+        let offer = |id: &str| {
+            let doc: OfferDocument = serde_json::from_value(serde_json::json!({
+                "offerId": id, "title": "Ten", "bonus": {"fixedPoints": 10}, "perMemberCap": 10,
+                "validFrom": "2026-11-01T00:00:00Z", "validTo": "2026-12-01T00:00:00Z",
+            }))
+            .unwrap();
+            Offer::try_from(doc).unwrap()
+        };
+        let a = Partner {
+            partner_id: PartnerId::try_from("a").unwrap(),
+            offers: vec![offer("b:c")],
+            ..partner(None)
+        };
+        let ab = Partner {
+            partner_id: PartnerId::try_from("a:b").unwrap(),
+            offers: vec![offer("c")],
+            ..partner(None)
+        };
+        let PartnerBonus::Credited { change, .. } = credit_partner_purchase(
+            member(&program),
+            &program,
+            &a,
+            &report("p1", None),
+            false,
+            NOW,
+        )
+        .unwrap() else {
+            panic!("credited")
+        };
+        let m = *change.member.unwrap();
+        assert_eq!(
+            m.partner_offer_points(&a.partner_id, &OfferId::try_from("b:c").unwrap()),
+            points(10)
+        );
+        assert_eq!(
+            m.partner_offer_points(&ab.partner_id, &OfferId::try_from("c").unwrap()),
+            Points::ZERO
+        );
+        assert!(matches!(
+            credit_partner_purchase(m, &program, &ab, &report("p2", None), false, NOW).unwrap(),
+            PartnerBonus::Credited { .. }
+        ));
+    }
+
+    #[test]
+    fn what_a_member_had_from_an_offer_is_forgotten_once_the_offer_ends() {
+        let program = program();
+        let PartnerBonus::Credited { change, .. } = credit_partner_purchase(
+            member(&program),
+            &program,
+            &partner(Some(15)),
+            &report("p1", None),
+            false,
+            NOW,
+        )
+        .unwrap() else {
+            panic!("credited")
+        };
+        let mut m = *change.member.unwrap();
+        let offer = OfferId::try_from("ten").unwrap();
+        assert_eq!(
+            m.partner_offer_points(&PartnerId::try_from("bikes").unwrap(), &offer),
+            points(10)
+        );
+        // The offer ran until 2026-12-01.
+        m.catch_up(&program, time::macros::datetime!(2026-12-01 0:00 UTC))
+            .unwrap();
+        assert_eq!(
+            m.partner_offer_points(&PartnerId::try_from("bikes").unwrap(), &offer),
+            Points::ZERO
         );
     }
 }

@@ -34,7 +34,7 @@ pub fn reverse(
     let mut entries = member.catch_up(program, now)?;
     let reversal = purchase.reversal(amount)?;
     let refunded_now = reversal.refunded_minor_after - purchase.refunded_minor;
-    let posting = Posting::new(purchase.transaction_id.to_string(), actor, now)
+    let posting = Posting::new(purchase.reference.to_string(), actor, now)
         .amount(Money::new(refunded_now, purchase.amount.currency()).ok());
     let entry =
         member.take_back_purchase(reversal.points, purchase.placement, posting, now, program)?;
