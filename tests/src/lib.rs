@@ -35,6 +35,19 @@ pub fn demo_program_json() -> &'static str {
     include_str!("../fixtures/demo-program.json")
 }
 
+/// The demo programme (`tests/fixtures/demo-program.json`), the `PUT /v1/program` body.
+pub fn demo_program() -> Value {
+    serde_json::from_str(demo_program_json()).expect("demo programme is JSON")
+}
+
+/// The demo programme with `change` made to it, e.g.
+/// `program_with(|p| p["earnRules"]["baseRates"] = json!([]))`.
+pub fn program_with(change: impl FnOnce(&mut Value)) -> Value {
+    let mut program = demo_program();
+    change(&mut program);
+    program
+}
+
 /// The demo catalogue: `(rewardId, PUT /v1/rewards/{rewardId} body)`.
 pub fn demo_rewards() -> Vec<(String, Value)> {
     let rewards: Vec<Value> = serde_json::from_str(include_str!("../fixtures/demo-rewards.json"))

@@ -282,7 +282,7 @@ async fn run_every_route() -> Recorded {
     }
 
     // earn-points
-    let program: Value = serde_json::from_str(loyalty_tests::demo_program_json()).unwrap();
+    let program: Value = loyalty_tests::demo_program();
     let put = Call::new("PUT", "/v1/program")
         .bearer(&admin)
         .json(&program);

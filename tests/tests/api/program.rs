@@ -2,19 +2,14 @@
 //! one keeps running.
 
 use lambda_http::http::StatusCode;
-use loyalty_tests::{Call, Function, TestEnv, purchase};
+use loyalty_tests::{Call, Function, TestEnv, demo_program, program_with, purchase};
 use serde_json::{Value, json};
-
-fn demo() -> Value {
-    serde_json::from_str(loyalty_tests::demo_program_json()).unwrap()
-}
 
 #[tokio::test]
 async fn a_valid_programme_replaces_the_old_one() {
     let env = TestEnv::new().await;
     env.enrol("pia").await;
-    let mut program = demo();
-    program["earnRules"]["baseRates"][0]["points"] = json!(3);
+    let program = program_with(|p| p["earnRules"]["baseRates"][0]["points"] = json!(3));
     let put = env
         .call(
             Function::EarnPoints,
@@ -38,22 +33,30 @@ async fn a_valid_programme_replaces_the_old_one() {
 #[tokio::test]
 async fn a_bad_programme_is_400_with_the_reason_and_the_old_one_stays() {
     let env = TestEnv::new().await;
-    let mut cases: Vec<(Value, &str)> = Vec::new();
-    let mut no_rates = demo();
-    no_rates["earnRules"]["baseRates"] = json!([]);
-    cases.push((no_rates, "baseRates"));
-    let mut unsorted = demo();
-    unsorted["tiers"][1]["qualifyingPoints"] = json!(99_999);
-    cases.push((unsorted, "tier"));
-    let mut backwards = demo();
-    backwards["earnRules"]["promotions"][0]["validTo"] = json!("2020-01-01T00:00:00Z");
-    cases.push((backwards, "winter-warmers"));
-    let mut bad_currency = demo();
-    bad_currency["earnRules"]["baseRates"][0]["currency"] = json!("ZZZ");
-    cases.push((bad_currency, "ZZZ"));
-    let mut float_points = demo();
-    float_points["earnRules"]["baseRates"][0]["points"] = json!(1.5);
-    cases.push((float_points, ""));
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            program_with(|p| p["earnRules"]["baseRates"] = json!([])),
+            "baseRates",
+        ),
+        (
+            program_with(|p| p["tiers"][1]["qualifyingPoints"] = json!(99_999)),
+            "tier",
+        ),
+        (
+            program_with(|p| {
+                p["earnRules"]["promotions"][0]["validTo"] = json!("2020-01-01T00:00:00Z");
+            }),
+            "winter-warmers",
+        ),
+        (
+            program_with(|p| p["earnRules"]["baseRates"][0]["currency"] = json!("ZZZ")),
+            "ZZZ",
+        ),
+        (
+            program_with(|p| p["earnRules"]["baseRates"][0]["points"] = json!(1.5)),
+            "",
+        ),
+    ];
 
     let before = env.table_snapshot().await;
     for (program, reason) in cases {
@@ -80,5 +83,5 @@ async fn a_bad_programme_is_400_with_the_reason_and_the_old_one_stays() {
             Call::new("GET", "/v1/program").bearer(&env.admin_token()),
         )
         .await;
-    assert_eq!(get.body, demo());
+    assert_eq!(get.body, demo_program());
 }

@@ -158,8 +158,7 @@ async fn authorizer_claims_are_trusted_and_dev_tokens_only_when_enabled() {
 #[tokio::test]
 async fn programme_changes_need_the_admin_scope() {
     let env = TestEnv::new().await;
-    let program: serde_json::Value =
-        serde_json::from_str(loyalty_tests::demo_program_json()).unwrap();
+    let program = loyalty_tests::demo_program();
     for token in [env.till_token(), env.member_token("x")] {
         let put = env
             .call(

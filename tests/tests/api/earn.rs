@@ -2,7 +2,7 @@
 //! are replays, and a purchase is credited once however often it is posted.
 
 use lambda_http::http::StatusCode;
-use loyalty_tests::{Call, Function, TestEnv, purchase};
+use loyalty_tests::{Call, Function, TestEnv, program_with, purchase};
 use serde_json::json;
 
 fn breakdown_sum(body: &serde_json::Value) -> i64 {
@@ -80,12 +80,12 @@ async fn tier_multiplier_and_caps_apply() {
     env.enrol("gold").await;
     // Take the member to Gold the way an operator would, by programme data: a ladder whose
     // entry tier carries the multiplier. (Tier changes themselves are the tier function's.)
-    let mut program: serde_json::Value =
-        serde_json::from_str(loyalty_tests::demo_program_json()).unwrap();
-    program["tiers"][0]["earnMultiplier"] = json!(1.5);
-    program["earnRules"]["promotions"] = json!([]);
-    program["earnRules"]["perTransactionCap"] = json!(100);
-    program["earnRules"]["dailyCap"] = json!(150);
+    let program = program_with(|p| {
+        p["tiers"][0]["earnMultiplier"] = json!(1.5);
+        p["earnRules"]["promotions"] = json!([]);
+        p["earnRules"]["perTransactionCap"] = json!(100);
+        p["earnRules"]["dailyCap"] = json!(150);
+    });
     let put = env
         .call(
             Function::EarnPoints,

@@ -2,19 +2,56 @@
 //! functions' own log lines, captured while real requests run, are searched for them.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 
 use loyalty::webhook::secret::SigningKey;
 use loyalty::webhook::signature::sign;
 use loyalty_tests::{Call, Function, START, TestEnv, purchase};
 use serde_json::{Value, json};
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+/// What the functions log while this test runs. The subscriber `loyalty::telemetry` installs
+/// is global to the test binary, whose other tests run (and log) at the same time: every line
+/// logged meanwhile goes to `all`, and the lines logged on `thread`, the test's own (its
+/// current-thread runtime runs every request it makes), also to `own`.
+#[derive(Clone)]
+struct Captured {
+    thread: ThreadId,
+    recording: Arc<AtomicBool>,
+    all: Arc<Mutex<Vec<u8>>>,
+    own: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Captured {
+    fn on_this_thread() -> Self {
+        Self {
+            thread: std::thread::current().id(),
+            recording: Arc::new(AtomicBool::new(true)),
+            all: Arc::default(),
+            own: Arc::default(),
+        }
+    }
+
+    /// Stops recording (the subscriber stays installed for the rest of the binary) and
+    /// returns every line logged, and this test's own.
+    fn finish(&self) -> (String, String) {
+        self.recording.store(false, Ordering::SeqCst);
+        let text = |buffer: &Mutex<Vec<u8>>| {
+            String::from_utf8(std::mem::take(&mut *buffer.lock().unwrap())).unwrap()
+        };
+        (text(&self.all), text(&self.own))
+    }
+}
 
 impl Write for Captured {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        if self.recording.load(Ordering::SeqCst) {
+            self.all.lock().unwrap().extend_from_slice(bytes);
+            if std::thread::current().id() == self.thread {
+                self.own.lock().unwrap().extend_from_slice(bytes);
+            }
+        }
         Ok(bytes.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -24,7 +61,7 @@ impl Write for Captured {
 
 #[tokio::test]
 async fn logs_have_request_ids_and_no_tokens_secrets_or_signatures() {
-    let captured = Captured::default();
+    let captured = Captured::on_this_thread();
     let writer = captured.clone();
     loyalty::telemetry::init_writing_to(move || writer.clone());
 
@@ -77,12 +114,12 @@ async fn logs_have_request_ids_and_no_tokens_secrets_or_signatures() {
         401
     );
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    let lines: Vec<Value> = logs
+    let (logs, own) = captured.finish();
+    let lines: Vec<Value> = own
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
-    assert!(lines.len() >= 5, "the requests were logged: {logs}");
+    assert!(lines.len() >= 5, "the requests were logged: {own}");
     for secret_text in [
         till.as_str(),
         forged.as_str(),

@@ -1,0 +1,21 @@
+//! The integration tests, one module per area, in one test binary (`cargo test -p
+//! loyalty-tests --test api`): as sixteen binaries, each linked every function crate again.
+//! Their tests run side by side in this one process, so none may count on process-wide state
+//! being its own; the one such state used is the global tracing subscriber (see `logs`).
+
+mod bad_input;
+mod earn;
+mod faults;
+mod iam;
+mod identity;
+mod logs;
+mod members;
+mod openapi;
+mod outage;
+mod partners;
+mod program;
+mod properties;
+mod redeem;
+mod reverse;
+mod template;
+mod tiers;
