@@ -51,7 +51,7 @@
 #       the router in front of the functions (API Gateway in AWS, cargo lambda watch here), not
 #       by this project's code, and neither answers 405 with `allow`.
 #   object_level_authorization - needs a second set of credentials per user in a Web Fuzzing
-#       Commons auth file; one member reading another's data is tested in tests/tests/identity.rs.
+#       Commons auth file; one member reading another's data is tested in tests/tests/api/identity.rs.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -171,6 +171,7 @@ pub async fn run(
                 store: Store::new(counted, table),
                 clock: Arc::new(ManualClock::at(run_at)),
                 auth: AuthConfig::authorizer_only(),
+                shared: loyalty::shared_items::SharedItems::from_env(),
             },
             Arc::new(RecordingPublisher::default()),
         );

@@ -161,6 +161,7 @@ impl Scenario {
             store: Store::new(client.clone(), table.clone()),
             clock: Arc::new(SystemClock),
             auth: AuthConfig::authorizer_only(),
+            shared: loyalty::shared_items::SharedItems::from_env(),
         };
         let program = Program::from_json(demo_program_json().as_bytes())
             .map_err(|e| anyhow!("demo programme: {e}"))?;

@@ -2,15 +2,20 @@
 
 use std::sync::Arc;
 
+use time::OffsetDateTime;
+
 use crate::domain::clock::{Clock, SystemClock};
 use crate::identity::AuthConfig;
-use crate::store::{Store, client_from_env};
+use crate::shared_items::SharedItems;
+use crate::store::{Snapshot, SnapshotRequest, Store, StoreError, client_from_env};
 
 #[derive(Clone)]
 pub struct Context {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
     pub auth: AuthConfig,
+    /// The programme and catalogue, kept for a bounded time (see `shared_items`).
+    pub shared: SharedItems,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +31,21 @@ impl Context {
             store: Store::new(client_from_env().await, table),
             clock: Arc::new(SystemClock),
             auth: AuthConfig::from_env(),
+            shared: SharedItems::from_env(),
         })
+    }
+
+    /// What a decision reads: the items it names in one consistent TransactGetItems, and the
+    /// programme from the shared items, outside the transaction.
+    pub async fn snapshot(
+        &self,
+        read: SnapshotRequest<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Snapshot, StoreError> {
+        let mut snapshot = self.store.snapshot(read, now).await?;
+        if read.program {
+            snapshot.program = self.shared.program(&self.store, now).await?;
+        }
+        Ok(snapshot)
     }
 }

@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod metrics;
 pub mod sdk;
+pub mod shared_items;
 pub mod store;
 pub mod telemetry;
 pub mod webhook;

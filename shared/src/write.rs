@@ -122,7 +122,7 @@ where
             ..read
         };
         let now = context.clock.now();
-        let mut snapshot = match context.store.snapshot(read, now).await {
+        let mut snapshot = match context.snapshot(read, now).await {
             Ok(snapshot) => snapshot,
             Err(StoreError::Busy) => continue,
             Err(other) => return Err(WriteError::from(other).into()),

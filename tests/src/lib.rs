@@ -17,6 +17,7 @@ use loyalty::domain::clock::ManualClock;
 use loyalty::domain::program::Program;
 use loyalty::identity::AuthConfig;
 use loyalty::identity::dev_token::{DevClaims, mint};
+use loyalty::shared_items::{DEFAULT_TTL, SharedItems};
 use loyalty::store::Store;
 use loyalty::store::table::TableDefinition;
 use loyalty::webhook::cipher::SecretCipher;
@@ -299,6 +300,7 @@ impl TestEnv {
             store: Store::new(client.clone(), table.clone()),
             clock: Arc::new(clock.clone()),
             auth: AuthConfig::with_dev_secret(DEV_SECRET),
+            shared: SharedItems::new(DEFAULT_TTL),
         };
         Self {
             context,

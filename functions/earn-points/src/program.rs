@@ -8,6 +8,7 @@ use loyalty::domain::program::{Program, ProgramDocument};
 use loyalty::http::{ApiError, ApiRequest, Operator, json};
 
 pub async fn get(context: &Context, _operator: Operator) -> Result<Response<Body>, ApiError> {
+    // Read through, not from the shared items: operators see what is stored.
     let program = context
         .store
         .program()
@@ -25,8 +26,13 @@ pub async fn put(
     let (document, _): (ProgramDocument, _) = request.json()?;
     let program = Program::try_from(document)?;
     context
-        .store
-        .put_program(&program, context.clock.now(), operator.actor())
+        .shared
+        .replace_program(
+            &context.store,
+            &program,
+            context.clock.now(),
+            operator.actor(),
+        )
         .await?;
     tracing::info!(actor = operator.actor(), "programme replaced");
     json(StatusCode::OK, &program)

@@ -15,15 +15,16 @@ use std::sync::Arc;
 use loyalty::Context;
 use serde_json::Value;
 
-pub use daily::{DailySummary, DueWork, PAGE_SIZE, WORKER_CONCURRENCY};
+pub use daily::{DailySettings, DailySummary, DueWork};
 pub use publish::{EventBridgePublisher, LogPublisher, Publisher, RecordingPublisher};
-pub use queue::{SqsQueue, WorkQueue};
+pub use queue::{QueueFuture, SqsQueue, WorkQueue};
 
 pub struct TierContext {
     pub base: Context,
     pub publisher: Arc<dyn Publisher>,
     /// Where the daily run's pieces go; `None` runs them in-process (the local stack).
     pub queue: Option<Arc<dyn WorkQueue>>,
+    pub daily: DailySettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,7 @@ impl TierContext {
             base,
             publisher,
             queue: None,
+            daily: DailySettings::default(),
         }
     }
 
@@ -63,6 +65,7 @@ impl TierContext {
             base,
             publisher,
             queue,
+            daily: DailySettings::default(),
         })
     }
 }

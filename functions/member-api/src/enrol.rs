@@ -39,8 +39,12 @@ pub async fn enrol(
             "displayName must be 1 to 100 printable characters",
         ));
     }
-    let program = context.store.program().await?.ok_or(Missing::Program)?;
     let now = context.clock.now();
+    let program = context
+        .shared
+        .program(&context.store, now)
+        .await?
+        .ok_or(Missing::Program)?;
     let candidate = Member::enrol(
         me.id,
         display_name,

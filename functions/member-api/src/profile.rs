@@ -13,12 +13,14 @@ use crate::view::MemberView;
 pub async fn profile(context: &Context, member: &MemberId) -> Result<Response<Body>, ApiError> {
     let now = context.clock.now();
     let mut snapshot = context
-        .store
         .snapshot(SnapshotRequest::member(member), now)
         .await?;
     let member = snapshot.member()?;
-    json(
-        StatusCode::OK,
-        &MemberView::new(&member, snapshot.program.as_ref(), now),
-    )
+    let program = snapshot.program.as_ref();
+    // Expired lots are never shown, whether or not anything has recorded their expiry yet.
+    let member = match program {
+        Some(program) => member.as_of(program, now),
+        None => member,
+    };
+    json(StatusCode::OK, &MemberView::new(&member, program, now))
 }

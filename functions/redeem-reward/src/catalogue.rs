@@ -23,11 +23,12 @@ pub async fn put(
     reward_id: RewardId,
 ) -> Result<Response<Body>, ApiError> {
     let (document, _): (RewardDocument, _) = request.json()?;
-    let program = context.store.program().await?;
+    let now = context.clock.now();
+    let program = context.shared.program(&context.store, now).await?;
     let reward = Reward::from_document(reward_id, document, program.as_ref())?;
     context
-        .store
-        .put_reward(&reward, context.clock.now(), operator.actor())
+        .shared
+        .put_reward(&context.store, &reward, now, operator.actor())
         .await?;
     tracing::info!(
         actor = operator.actor(),
@@ -86,20 +87,22 @@ impl RewardView {
 /// also sees which it can afford and is eligible for.
 pub async fn list(context: &Context, caller: &Caller) -> Result<Response<Body>, ApiError> {
     let now = context.clock.now();
-    let rewards = context.store.rewards().await?;
     if caller.has(Scope::Admin) {
+        // Read through: operators see the stock as it is now.
+        let rewards = context.store.rewards().await?;
         return json(StatusCode::OK, &Catalogue { items: rewards });
     }
+    let rewards = context.shared.catalogue(&context.store, now).await?;
     let snapshot = match MemberId::try_from(caller.subject()) {
-        Ok(id) => {
-            context
-                .store
-                .snapshot(SnapshotRequest::member(&id), now)
-                .await?
-        }
+        Ok(id) => context.snapshot(SnapshotRequest::member(&id), now).await?,
         Err(_) => Default::default(),
     };
-    let member = snapshot.member.as_ref().zip(snapshot.program.as_ref());
+    let current = snapshot
+        .member
+        .as_ref()
+        .zip(snapshot.program.as_ref())
+        .map(|(member, program)| member.as_of(program, now));
+    let member = current.as_ref().zip(snapshot.program.as_ref());
     let items: Vec<RewardView> = rewards
         .iter()
         .filter(|r| r.active)

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, OffsetDateTime};
 
 use super::identifier::{MemberId, OfferId, PartnerId};
 use super::ledger::{EntryType, LedgerEntry, Posting};
@@ -15,6 +15,7 @@ use super::lots::{ExpiryMonth, Lots};
 use super::partner::Partner;
 use super::points::Points;
 use super::program::Program;
+use super::qualifying::Qualifying;
 use super::tier::Tier;
 
 /// Who the ledger names as the cause of an `expire` entry.
@@ -71,8 +72,8 @@ pub struct Member {
     /// When the daily run must next look at this member (expiry, warning, review, floor end).
     pub(crate) due_at: Option<OffsetDateTime>,
     pub(crate) lots: Lots,
-    /// Qualifying points by the UTC day they were earned, pruned to the rolling window.
-    pub(crate) qualifying: BTreeMap<Date, Points>,
+    /// Qualifying points by when they were earned (in coarse buckets), pruned to the window.
+    pub(crate) qualifying: Qualifying,
     /// Points earned on `earned_on`, for the per-member daily cap.
     pub(crate) earned_on: Date,
     pub(crate) earned_that_day: Points,
@@ -138,7 +139,7 @@ impl Member {
             warned_lots: BTreeSet::new(),
             due_at: None,
             lots: Lots::default(),
-            qualifying: BTreeMap::new(),
+            qualifying: Qualifying::default(),
             earned_on: now.date(),
             earned_that_day: Points::ZERO,
             partner_offer_use: BTreeMap::new(),
@@ -203,11 +204,7 @@ impl Member {
 
     /// Qualifying points earned within the last `window_days` days, today included.
     pub fn qualifying_points(&self, now: OffsetDateTime, window_days: u16) -> Points {
-        let first_day = window_start(now, window_days);
-        self.qualifying
-            .range(first_day..)
-            .try_fold(Points::ZERO, |sum, (_, p)| sum.checked_add(*p))
-            .unwrap_or(Points::ZERO)
+        self.qualifying.total(now, window_days)
     }
 
     /// Moves the ledger on by one entry for a change the caller has just made to the
@@ -265,6 +262,17 @@ impl Member {
         Ok(entries)
     }
 
+    /// The member as a read at `now` must show it: what is due applied (expired lots gone),
+    /// whether or not a write or the daily run has recorded it yet.
+    pub fn as_of(&self, program: &Program, now: OffsetDateTime) -> Member {
+        let mut current = self.clone();
+        match current.catch_up(program, now) {
+            Ok(_) => current,
+            // Only an overflow can fail; show the member as stored rather than nothing.
+            Err(_) => self.clone(),
+        }
+    }
+
     /// Credits points earned by a purchase made at `posting.occurred_at`.
     pub fn credit_purchase(
         &mut self,
@@ -295,9 +303,11 @@ impl Member {
             .ok_or(BalanceError::Overflow)?;
         self.earned_on = now.date();
         self.earned_that_day = earned_today;
-        if placement.qualifying_day >= window_start(now, program.qualifying_window_days()) {
-            let day = self.qualifying.entry(placement.qualifying_day).or_default();
-            *day = day.checked_add(points).ok_or(BalanceError::Overflow)?;
+        let window = program.qualifying_window_days();
+        if Qualifying::counts(placement.qualifying_day, now, window) {
+            self.qualifying
+                .add(placement.qualifying_day, points, window)
+                .ok_or(BalanceError::Overflow)?;
         }
         self.prune_qualifying(now, program.qualifying_window_days());
         self.reschedule(program, now);
@@ -333,12 +343,13 @@ impl Member {
         self.lots
             .take_back(placement.lot, points)
             .ok_or(BalanceError::Overflow)?;
-        if let Some(day) = self.qualifying.get_mut(&placement.qualifying_day) {
-            *day = day
-                .checked_sub(points)
-                .ok_or(BalanceError::Overflow)?
-                .max(Points::ZERO);
-        }
+        self.qualifying
+            .take_back(
+                placement.qualifying_day,
+                points,
+                program.qualifying_window_days(),
+            )
+            .ok_or(BalanceError::Overflow)?;
         self.prune_qualifying(now, program.qualifying_window_days());
         self.reschedule(program, now);
         Ok(self.post(EntryType::Reverse, points.negated(), posting, now))
@@ -521,14 +532,8 @@ impl Member {
     }
 
     pub(crate) fn prune_qualifying(&mut self, now: OffsetDateTime, window_days: u16) {
-        let first_day = window_start(now, window_days);
-        self.qualifying
-            .retain(|day, points| *day >= first_day && *points != Points::ZERO);
+        self.qualifying.prune(now, window_days);
     }
-}
-
-fn window_start(now: OffsetDateTime, window_days: u16) -> Date {
-    (now - Duration::days(i64::from(window_days) - 1)).date()
 }
 
 #[cfg(test)]
@@ -582,6 +587,8 @@ mod tests {
 
     #[test]
     fn qualifying_points_roll_off_after_the_window() {
+        // Kept by week for a year's window: they count for the whole window, and at most the
+        // rest of their week longer (see domain::qualifying).
         let program = program();
         let day_one = datetime!(2026-01-10 10:00 UTC);
         let mut m = member(&program, day_one);
@@ -592,7 +599,7 @@ mod tests {
             p(300)
         );
         assert_eq!(
-            m.qualifying_points(day_one + time::Duration::days(365), 365),
+            m.qualifying_points(day_one + time::Duration::days(365 + 6), 365),
             Points::ZERO
         );
     }

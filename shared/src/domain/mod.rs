@@ -18,6 +18,7 @@ pub mod partner_limits;
 pub mod points;
 pub mod program;
 pub mod purchase;
+pub mod qualifying;
 pub mod reason;
 pub mod redemption;
 pub mod reward;

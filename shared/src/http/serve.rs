@@ -125,6 +125,7 @@ mod tests {
             store: crate::store::Store::new(aws_sdk_dynamodb::Client::from_conf(config), "t"),
             clock: std::sync::Arc::new(crate::domain::clock::SystemClock),
             auth: crate::identity::AuthConfig::authorizer_only(),
+            shared: crate::shared_items::SharedItems::new(crate::shared_items::DEFAULT_TTL),
         }
     }
 

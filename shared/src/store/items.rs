@@ -20,6 +20,7 @@ use crate::domain::partner::{Partner, PartnerIssue, PartnerSecret, PartnerStatus
 use crate::domain::points::Points;
 use crate::domain::program::Program;
 use crate::domain::purchase::{Purchase, PurchaseRef};
+use crate::domain::qualifying::Qualifying;
 use crate::domain::redemption::{Redemption, RedemptionStatus};
 use crate::domain::reward::Reward;
 use crate::domain::voucher_code::VoucherCode;
@@ -114,6 +115,7 @@ impl From<&Member> for MemberItem {
             lots: m.lots.clone(),
             qualifying: m
                 .qualifying
+                .buckets()
                 .iter()
                 .map(|(d, p)| (format_day(*d), *p))
                 .collect(),
@@ -150,11 +152,12 @@ impl TryFrom<MemberItem> for Member {
                 review_at: item.tier_review_at,
             },
             lots: item.lots,
-            qualifying: item
-                .qualifying
-                .iter()
-                .map(|(d, p)| Ok((parse_day(d)?, *p)))
-                .collect::<Result<_, String>>()?,
+            qualifying: Qualifying::from_buckets(
+                item.qualifying
+                    .iter()
+                    .map(|(d, p)| Ok((parse_day(d)?, *p)))
+                    .collect::<Result<_, String>>()?,
+            ),
             earned_on: parse_day(&item.earned_on)?,
             earned_that_day: item.earned_that_day,
             partner_offer_use: item.partner_offer_use,

@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::types::{Get, TransactGetItem};
 use time::OffsetDateTime;
 
 use super::items::{
-    IdempotencyItem, MemberItem, PartnerItem, ProgramItem, PurchaseItem, RedemptionItem, RewardItem,
+    IdempotencyItem, MemberItem, PartnerItem, PurchaseItem, RedemptionItem, RewardItem,
 };
 use super::{Item, Store, StoreError, from_item, key, keys};
 use crate::domain::identifier::{MemberId, PartnerId, RedemptionId, RewardId};
@@ -20,6 +20,10 @@ use crate::domain::reward::Reward;
 use crate::domain::voucher_code::VoucherCode;
 use crate::idempotency::{IdempotencyRecord, IdempotencyScope};
 
+/// What a decision reads. The store reads the member's own items, a reward, a partner, a
+/// voucher and the idempotency record in one TransactGetItems; `program` comes from the
+/// context's shared items (`Context::snapshot`). A reward is read fresh, not from the shared
+/// catalogue: its stock and terms decide a redemption, and a stale copy could oversell.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SnapshotRequest<'a> {
     pub member: Option<&'a MemberId>,
@@ -150,9 +154,6 @@ impl Store {
         if let Some(code) = request.voucher {
             wanted.push(key(keys::voucher_pk(code.as_str()), keys::VOUCHER_SK));
         }
-        if request.program {
-            wanted.push(key(keys::PROGRAM_PK.to_string(), keys::PROGRAM_SK));
-        }
         if let Some(scope) = request.idempotency {
             wanted.push(key(
                 keys::idempotency_pk(scope.as_str()),
@@ -239,7 +240,6 @@ impl Snapshot {
                 let stored: MemberItem = from_item(item)?;
                 self.member = Some(Member::try_from(stored).map_err(StoreError::corrupt)?);
             }
-            "program" => self.program = Some(from_item::<ProgramItem>(item)?.program),
             "purchase" => {
                 let stored: PurchaseItem = from_item(item)?;
                 self.purchase = Some(Purchase::try_from(stored).map_err(StoreError::corrupt)?);

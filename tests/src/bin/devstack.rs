@@ -66,6 +66,7 @@ async fn dev_context(secret: &str, at: Option<time::OffsetDateTime>) -> Result<C
         store: Store::new(loyalty::store::client_from_env().await, table),
         clock,
         auth: AuthConfig::with_dev_secret(secret),
+        shared: loyalty::shared_items::SharedItems::from_env(),
     })
 }
 
@@ -137,6 +138,7 @@ async fn setup(secret: &str) -> Result<(), String> {
         store: Store::new(client, table),
         clock: Arc::new(SystemClock),
         auth: AuthConfig::with_dev_secret(secret),
+        shared: loyalty::shared_items::SharedItems::from_env(),
     };
     if context
         .store

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ErrorMetadata;
+use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::operation::transact_get_items::{
     TransactGetItemsError, TransactGetItemsOutput,
 };
@@ -20,6 +21,7 @@ use lambda_http::http::StatusCode;
 use loyalty::Context;
 use loyalty::domain::clock::ManualClock;
 use loyalty::identity::AuthConfig;
+use loyalty::shared_items::{DEFAULT_TTL, SharedItems};
 use loyalty::store::Store;
 use loyalty_tests::{DEV_SECRET, START, TestEnv, purchase};
 
@@ -28,6 +30,7 @@ fn context_with(client: Client) -> Context {
         store: Store::new(client, "loyalty"),
         clock: Arc::new(ManualClock::at(START)),
         auth: AuthConfig::with_dev_secret(DEV_SECRET),
+        shared: SharedItems::new(DEFAULT_TTL),
     }
 }
 
@@ -94,7 +97,7 @@ async fn transaction_conflicts_are_retried_a_bounded_number_of_times_then_409() 
     // Real items, read from DynamoDB Local, served by the mock; every commit then conflicts.
     let env = TestEnv::new().await;
     env.enrol("mock").await;
-    let items: Vec<std::collections::HashMap<String, AttributeValue>> = {
+    let (program, items): (Vec<_>, Vec<_>) = {
         let scan = env
             .client
             .scan()
@@ -102,8 +105,23 @@ async fn transaction_conflicts_are_retried_a_bounded_number_of_times_then_409() 
             .send()
             .await
             .unwrap();
-        scan.items.unwrap_or_default()
+        scan.items.unwrap_or_default().into_iter().partition(
+            |item: &std::collections::HashMap<String, AttributeValue>| {
+                item["PK"].as_s().is_ok_and(|pk| pk == "PROGRAM")
+            },
+        )
     };
+    // The programme is read outside the transaction (and kept): one GetItem.
+    let program = program.into_iter().next().unwrap();
+    let program_read = mock!(Client::get_item)
+        .sequence()
+        .output(move || {
+            GetItemOutput::builder()
+                .set_item(Some(program.clone()))
+                .build()
+        })
+        .repeatedly()
+        .build();
     let reads = mock!(Client::transact_get_items)
         .sequence()
         .output(move || {
@@ -137,7 +155,7 @@ async fn transaction_conflicts_are_retried_a_bounded_number_of_times_then_409() 
     let context = context_with(mock_client!(
         aws_sdk_dynamodb,
         RuleMode::MatchAny,
-        &[&reads, &conflicts]
+        &[&reads, &program_read, &conflicts]
     ));
     let started = Instant::now();
     let response = earn_with(&context, &env).await;

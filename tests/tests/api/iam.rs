@@ -16,6 +16,7 @@ use evaluate_tier::{RecordingPublisher, TierContext};
 use lambda_http::http::StatusCode;
 use loyalty::Context;
 use loyalty::domain::operation::RecordKind;
+use loyalty::shared_items::{DEFAULT_TTL, SharedItems};
 use loyalty::store::{SnapshotRequest, Store};
 use loyalty::webhook::secret::SigningKey;
 use loyalty::webhook::signature::sign;
@@ -208,13 +209,16 @@ fn policy_problems(binary: &str, accesses: &BTreeSet<Access>) -> Vec<String> {
 struct Recorded {
     env: TestEnv,
     recorders: BTreeMap<&'static str, AccessRecorder>,
+    shared: BTreeMap<&'static str, SharedItems>,
 }
 
 impl Recorded {
     fn context(&self, binary: &'static str) -> Context {
         let recorder = &self.recorders[binary];
+        // Each function keeps its own shared items, as each execution environment does.
         Context {
             store: Store::new(recorder.client(&self.env.client), self.env.table.clone()),
+            shared: self.shared[binary].clone(),
             ..self.env.context.clone()
         }
     }
@@ -259,7 +263,12 @@ async fn run_every_route() -> Recorded {
         "redeem-reward",
     ];
     let recorders = functions.map(|f| (f, AccessRecorder::default())).into();
-    let run = Recorded { env, recorders };
+    let shared = functions.map(|f| (f, SharedItems::new(DEFAULT_TTL))).into();
+    let run = Recorded {
+        env,
+        recorders,
+        shared,
+    };
     let env = &run.env;
     let (admin, till, member) = (env.admin_token(), env.till_token(), env.member_token("ida"));
     use Function::*;

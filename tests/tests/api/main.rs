@@ -4,6 +4,7 @@
 //! being its own; the one such state used is the global tracing subscriber (see `logs`).
 
 mod bad_input;
+mod daily_run;
 mod earn;
 mod faults;
 mod iam;
@@ -17,5 +18,7 @@ mod program;
 mod properties;
 mod redeem;
 mod reverse;
+mod review_findings;
+mod shared_items;
 mod template;
 mod tiers;

@@ -7,12 +7,12 @@ use loyalty::webhook::signature::sign;
 use loyalty_tests::{Call, Function, START, TestEnv, TestResponse};
 use serde_json::{Value, json};
 
-const OFFER: &str = r#"{"type": "offer.upserted", "data": {"offerId": "double-nov", "title": "Double points in November",
+pub(crate) const OFFER: &str = r#"{"type": "offer.upserted", "data": {"offerId": "double-nov", "title": "Double points in November",
     "bonus": {"multiplier": 2}, "minSpend": {"amount": 1000, "currency": "EUR"},
     "validFrom": "2026-11-01T00:00:00Z", "validTo": "2026-12-01T00:00:00Z"}}"#;
 
 /// A partner created by an operator, with the secret it was shown once.
-async fn partner(env: &TestEnv, id: &str) -> String {
+pub(crate) async fn partner(env: &TestEnv, id: &str) -> String {
     let call = Call::new("PUT", format!("/v1/partners/{id}"))
         .bearer(&env.admin_token())
         .json(&json!({"name": "Bike Shop"}));
@@ -23,7 +23,13 @@ async fn partner(env: &TestEnv, id: &str) -> String {
     secret
 }
 
-fn signed_call(partner: &str, secret: &str, id: &str, timestamp: i64, body: &str) -> Call {
+pub(crate) fn signed_call(
+    partner: &str,
+    secret: &str,
+    id: &str,
+    timestamp: i64,
+    body: &str,
+) -> Call {
     let key = SigningKey::from_secret(secret).unwrap();
     Call::new("POST", format!("/v1/partners/{partner}/webhooks"))
         .header("webhook-id", id)
@@ -35,11 +41,11 @@ fn signed_call(partner: &str, secret: &str, id: &str, timestamp: i64, body: &str
         .raw_body(body)
 }
 
-async fn deliver(env: &TestEnv, call: Call) -> TestResponse {
+pub(crate) async fn deliver(env: &TestEnv, call: Call) -> TestResponse {
     env.call(Function::PartnerOffers, call).await
 }
 
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     START.unix_timestamp()
 }
 

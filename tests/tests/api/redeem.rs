@@ -5,7 +5,7 @@ use lambda_http::http::StatusCode;
 use loyalty_tests::{Call, Function, TestEnv, TestResponse, purchase};
 use serde_json::{Value, json};
 
-async fn put_reward(env: &TestEnv, id: &str, body: Value) {
+pub(crate) async fn put_reward(env: &TestEnv, id: &str, body: Value) {
     let call = Call::new("PUT", format!("/v1/rewards/{id}"))
         .bearer(&env.admin_token())
         .json(&body);
@@ -14,7 +14,7 @@ async fn put_reward(env: &TestEnv, id: &str, body: Value) {
 }
 
 /// Enrols `member` and gives it `points` through an operator adjustment.
-async fn member_with(env: &TestEnv, member: &str, points: i64) {
+pub(crate) async fn member_with(env: &TestEnv, member: &str, points: i64) {
     env.enrol(member).await;
     if points > 0 {
         let call = Call::new("POST", format!("/v1/members/{member}/adjustments"))
@@ -26,7 +26,7 @@ async fn member_with(env: &TestEnv, member: &str, points: i64) {
     }
 }
 
-async fn redeem(env: &TestEnv, member: &str, reward: &str, key: &str) -> TestResponse {
+pub(crate) async fn redeem(env: &TestEnv, member: &str, reward: &str, key: &str) -> TestResponse {
     let call = Call::new("POST", "/v1/members/me/redemptions")
         .bearer(&env.member_token(member))
         .header("idempotency-key", key)

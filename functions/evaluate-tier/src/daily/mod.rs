@@ -16,7 +16,25 @@ use time::Date;
 use loyalty::domain::identifier::MemberId;
 
 pub use plan::plan;
-pub use work::{PAGE_SIZE, WORKER_CONCURRENCY, process};
+pub use work::process;
+
+/// How a worker takes its piece: members read per page (small enough that a piece ends in
+/// seconds, large enough that the index is read in few calls) and reviewed at once (each
+/// review is two DynamoDB calls in sequence).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailySettings {
+    pub page_size: i32,
+    pub concurrency: usize,
+}
+
+impl Default for DailySettings {
+    fn default() -> Self {
+        Self {
+            page_size: 200,
+            concurrency: 16,
+        }
+    }
+}
 
 /// One piece of the daily run: the members filed as due on `day` in `shard`, after `after`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

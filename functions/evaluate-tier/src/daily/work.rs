@@ -12,12 +12,6 @@ use super::{DailySummary, DueWork};
 use crate::update_error::UpdateError;
 use crate::{TierContext, TierError};
 
-/// Members read per piece: small enough that a piece ends in seconds, large enough that the
-/// index is read in few calls.
-pub const PAGE_SIZE: i32 = 200;
-/// Members reviewed at once by one worker (each is two DynamoDB calls in sequence).
-pub const WORKER_CONCURRENCY: usize = 16;
-
 /// What one piece did, and the piece that continues its partition, if any.
 #[derive(Debug)]
 pub struct WorkOutcome {
@@ -32,7 +26,12 @@ pub async fn process(context: &TierContext, work: &DueWork) -> Result<WorkOutcom
     let page = context
         .base
         .store
-        .due_page(work.day, work.shard, work.after.as_ref(), PAGE_SIZE)
+        .due_page(
+            work.day,
+            work.shard,
+            work.after.as_ref(),
+            context.daily.page_size,
+        )
         .await
         .map_err(|e| TierError::Daily(e.to_string()))?;
     let mut summary = DailySummary {
@@ -43,7 +42,7 @@ pub async fn process(context: &TierContext, work: &DueWork) -> Result<WorkOutcom
     let reviews: Vec<(&MemberId, Result<Reviewed, UpdateError>)> =
         futures::stream::iter(&page.members)
             .map(|member| async move { (member, review(context, member).await) })
-            .buffer_unordered(WORKER_CONCURRENCY)
+            .buffer_unordered(context.daily.concurrency)
             .collect()
             .await;
     for (member, review) in reviews {

@@ -22,7 +22,8 @@ pub enum Record {
     NewRedemption(Redemption),
     /// A redemption that was issued, now used or cancelled, and its voucher with it.
     CloseRedemption(Redemption),
-    /// Takes one from the reward's stock, if the reward is still as it was read.
+    /// Takes one from the reward's stock (or, for an unlimited reward, checks its terms), if
+    /// the reward is still as it was read.
     TakeReward(Reward),
     /// Puts one back into a limited reward's stock.
     ReturnReward(RewardId),
