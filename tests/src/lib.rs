@@ -310,20 +310,23 @@ impl TestEnv {
         }
     }
 
+    /// A machine client's token (a till, a backend, an operator's tool), shaped as a
+    /// client-credentials token: its `sub` is its client id.
     pub fn token(&self, sub: &str, scope: &str) -> String {
-        let scope = (!scope.is_empty()).then(|| scope.to_string());
-        mint(
-            &DevClaims {
-                sub: sub.to_string(),
-                scope,
-                exp: None,
-            },
-            DEV_SECRET.as_bytes(),
-        )
+        mint(&DevClaims::client(sub, scope), DEV_SECRET.as_bytes())
     }
 
+    /// A member signed in to the app, shaped as a user's access token.
     pub fn member_token(&self, member: &str) -> String {
-        self.token(member, "")
+        mint(&DevClaims::member(member), DEV_SECRET.as_bytes())
+    }
+
+    /// An operator who signed in as a person and belongs to the operators' group.
+    pub fn operator_user_token(&self, sub: &str) -> String {
+        mint(
+            &DevClaims::user_in_group(sub, "loyalty-admins"),
+            DEV_SECRET.as_bytes(),
+        )
     }
 
     pub fn till_token(&self) -> String {

@@ -7,15 +7,79 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The claims of a dev token: those of a Cognito token this service reads (see
+/// `identity::claims`), so the local stack tells members from machine clients as AWS does.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DevClaims {
     pub sub: String,
     /// Space-separated, as Cognito puts it; an array is refused.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_use: Option<String>,
+    #[serde(
+        default,
+        rename = "cognito:groups",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub groups: Vec<String>,
     /// Expiry, unix seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exp: Option<i64>,
+}
+
+/// The app client the dev stack's members sign in through.
+pub const DEV_APP_CLIENT: &str = "dev-app-client";
+
+impl DevClaims {
+    /// A member signed in to the app, as a user's access token has it.
+    pub fn member(sub: &str) -> Self {
+        Self {
+            sub: sub.to_string(),
+            username: Some(sub.to_string()),
+            client_id: Some(DEV_APP_CLIENT.to_string()),
+            token_use: Some("access".into()),
+            scope: Some("aws.cognito.signin.user.admin".into()),
+            ..Default::default()
+        }
+    }
+
+    /// A machine client (a till, a backend) with `scope`, as a client-credentials token
+    /// has it: its subject is its client id.
+    pub fn client(client_id: &str, scope: &str) -> Self {
+        Self {
+            sub: client_id.to_string(),
+            client_id: Some(client_id.to_string()),
+            token_use: Some("access".into()),
+            scope: Some(scope.to_string()),
+            ..Default::default()
+        }
+    }
+
+    /// A person signed in who belongs to `group` (an operator in the admin group).
+    pub fn user_in_group(sub: &str, group: &str) -> Self {
+        Self {
+            groups: vec![group.to_string()],
+            ..Self::member(sub)
+        }
+    }
+}
+
+impl From<DevClaims> for super::claims::Claims {
+    fn from(dev: DevClaims) -> Self {
+        Self {
+            sub: dev.sub,
+            scope: dev.scope,
+            client_id: dev.client_id,
+            username: dev.username,
+            cognito_username: None,
+            groups: dev.groups,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -74,9 +138,8 @@ mod tests {
 
     fn claims() -> DevClaims {
         DevClaims {
-            sub: "m-1".into(),
-            scope: Some("loyalty/earn".into()),
             exp: Some(NOW.unix_timestamp() + 60),
+            ..DevClaims::client("till-1", "loyalty/earn")
         }
     }
 

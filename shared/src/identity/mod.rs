@@ -1,13 +1,20 @@
 //! Who is calling. In AWS only the claims that API Gateway's JWT authorizer verified are
-//! trusted; locally, dev tokens signed with `LOYALTY_DEV_JWT_SECRET` stand in for them.
+//! trusted; locally, dev tokens signed with `LOYALTY_DEV_JWT_SECRET` stand in for them. A
+//! caller is a member only when a person signed in (a machine's client-credentials token
+//! cannot act as one); it may earn or administer by its token's scopes, and administer by
+//! membership of the operators' group, since operators who sign in with the SDK get no
+//! custom scope.
 
+mod caller;
+pub mod claims;
 pub mod dev_token;
 
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use time::OffsetDateTime;
 
-use crate::domain::identifier::MemberId;
+pub use caller::{Caller, Scope};
+use claims::Claims;
 
 /// Why a caller may not do what it asks.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,33 +30,46 @@ pub enum AuthError {
     NotAMemberId,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// Point-of-sale and commerce backends.
-    Earn,
-    /// Operators.
-    Admin,
+/// The names a deployment gives: the resource server whose scopes grant roles
+/// (`<identifier>/earn`, `<identifier>/admin`), and the user pool group of operators.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    pub resource_server: String,
+    pub admin_group: String,
 }
 
-impl Scope {
-    fn claim(self) -> &'static str {
-        match self {
-            Scope::Earn => "loyalty/earn",
-            Scope::Admin => "loyalty/admin",
+impl Default for Names {
+    fn default() -> Self {
+        Self {
+            resource_server: "loyalty".into(),
+            admin_group: "loyalty-admins".into(),
         }
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    subject: String,
-    scopes: Vec<String>,
+impl Names {
+    /// `LOYALTY_RESOURCE_SERVER` and `LOYALTY_ADMIN_GROUP` (template parameters), else the
+    /// defaults `loyalty` and `loyalty-admins`.
+    pub fn from_env() -> Self {
+        let defaults = Self::default();
+        let var = |name: &str, default: String| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .unwrap_or(default)
+        };
+        Self {
+            resource_server: var("LOYALTY_RESOURCE_SERVER", defaults.resource_server),
+            admin_group: var("LOYALTY_ADMIN_GROUP", defaults.admin_group),
+        }
+    }
 }
 
 /// How callers prove who they are, fixed at start-up.
 #[derive(Clone, Default)]
 pub struct AuthConfig {
     dev_secret: Option<Vec<u8>>,
+    names: Names,
 }
 
 impl std::fmt::Debug for AuthConfig {
@@ -57,6 +77,7 @@ impl std::fmt::Debug for AuthConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthConfig")
             .field("dev_tokens", &self.dev_secret.is_some())
+            .field("names", &self.names)
             .finish()
     }
 }
@@ -65,19 +86,25 @@ impl AuthConfig {
     pub fn with_dev_secret(secret: impl Into<Vec<u8>>) -> Self {
         Self {
             dev_secret: Some(secret.into()),
+            names: Names::default(),
         }
     }
 
     pub fn authorizer_only() -> Self {
-        Self { dev_secret: None }
+        Self::default()
+    }
+
+    pub fn with_names(self, names: Names) -> Self {
+        Self { names, ..self }
     }
 
     /// `LOYALTY_DEV_JWT_SECRET`, when set and non-empty, enables dev tokens.
     pub fn from_env() -> Self {
-        match std::env::var("LOYALTY_DEV_JWT_SECRET") {
+        let config = match std::env::var("LOYALTY_DEV_JWT_SECRET") {
             Ok(secret) if !secret.is_empty() => Self::with_dev_secret(secret),
             _ => Self::authorizer_only(),
-        }
+        };
+        config.with_names(Names::from_env())
     }
 
     pub fn authenticate(
@@ -85,8 +112,8 @@ impl AuthConfig {
         request: &Request,
         now: OffsetDateTime,
     ) -> Result<Caller, AuthError> {
-        if let Some(caller) = authorizer_claims(request) {
-            return Ok(caller);
+        if let Some(claims) = authorizer_claims(request) {
+            return Ok(Caller::new(&claims, &self.names));
         }
         let Some(secret) = &self.dev_secret else {
             return Err(AuthError::Unauthorized(
@@ -104,65 +131,13 @@ impl AuthConfig {
             .ok_or_else(|| AuthError::Unauthorized("missing bearer token".into()))?;
         let claims = dev_token::verify(token.trim(), secret, now)
             .map_err(|e| AuthError::Unauthorized(e.to_string()))?;
-        Ok(Caller::new(
-            claims.sub,
-            claims.scope.as_deref().unwrap_or_default(),
-        ))
+        Ok(Caller::new(&Claims::from(claims), &self.names))
     }
 }
 
-fn authorizer_claims(request: &Request) -> Option<Caller> {
+fn authorizer_claims(request: &Request) -> Option<Claims> {
     let RequestContext::ApiGatewayV2(context) = request.request_context_ref()? else {
         return None;
     };
-    let claims = &context.authorizer.as_ref()?.jwt.as_ref()?.claims;
-    let subject = claims.get("sub")?;
-    Some(Caller::new(
-        subject.clone(),
-        claims.get("scope").map(String::as_str).unwrap_or_default(),
-    ))
-}
-
-impl Caller {
-    pub fn new(subject: impl Into<String>, scopes: &str) -> Self {
-        Self {
-            subject: subject.into(),
-            scopes: scopes.split_whitespace().map(str::to_string).collect(),
-        }
-    }
-
-    pub fn subject(&self) -> &str {
-        &self.subject
-    }
-
-    pub fn has(&self, scope: Scope) -> bool {
-        self.scopes.iter().any(|s| s == scope.claim())
-    }
-
-    pub fn require(&self, scope: Scope) -> Result<(), AuthError> {
-        if self.has(scope) {
-            Ok(())
-        } else {
-            Err(AuthError::Forbidden(format!(
-                "this operation needs the {} scope",
-                scope.claim()
-            )))
-        }
-    }
-
-    /// The caller as a member: its `sub` is the member id.
-    pub fn member_id(&self) -> Result<MemberId, AuthError> {
-        MemberId::try_from(self.subject.as_str()).map_err(|_| AuthError::NotAMemberId)
-    }
-
-    /// Reading a member's data: the member itself, or an operator.
-    pub fn may_read(&self, member: &MemberId) -> Result<(), AuthError> {
-        if self.subject == member.as_str() || self.has(Scope::Admin) {
-            Ok(())
-        } else {
-            Err(AuthError::Forbidden(
-                "a member may only read its own account".into(),
-            ))
-        }
-    }
+    Claims::from_authorizer(&context.authorizer.as_ref()?.jwt.as_ref()?.claims)
 }

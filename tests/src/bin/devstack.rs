@@ -26,10 +26,11 @@ fn env(name: &str) -> Result<String, String> {
 
 fn token(secret: &str, sub: &str, scope: Option<&str>) -> String {
     mint(
-        &DevClaims {
-            sub: sub.into(),
-            scope: scope.map(str::to_string),
-            exp: None,
+        // With a scope, a machine client's token (a till, an operator's tool); without, a
+        // member's sign-in.
+        &match scope {
+            Some(scope) => DevClaims::client(sub, scope),
+            None => DevClaims::member(sub),
         },
         secret.as_bytes(),
     )

@@ -87,18 +87,13 @@ async fn missing_forged_and_expired_tokens_are_401() {
     let env = TestEnv::new().await;
     env.enrol("tom").await;
     let forged = loyalty::identity::dev_token::mint(
-        &loyalty::identity::dev_token::DevClaims {
-            sub: "tom".into(),
-            scope: None,
-            exp: None,
-        },
+        &loyalty::identity::dev_token::DevClaims::member("tom"),
         b"not-the-secret",
     );
     let expired = loyalty::identity::dev_token::mint(
         &loyalty::identity::dev_token::DevClaims {
-            sub: "tom".into(),
-            scope: None,
             exp: Some(loyalty_tests::START.unix_timestamp() - 1),
+            ..loyalty::identity::dev_token::DevClaims::member("tom")
         },
         loyalty_tests::DEV_SECRET.as_bytes(),
     );
@@ -125,8 +120,8 @@ async fn missing_forged_and_expired_tokens_are_401() {
 async fn authorizer_claims_are_trusted_and_dev_tokens_only_when_enabled() {
     let mut env = TestEnv::new().await;
     env.enrol("ivy").await;
-    // As in AWS: API Gateway verified the Cognito token and passes its claims.
-    let till_claims = json!({"sub": "pos-client", "scope": "openid loyalty/earn"});
+    // As in AWS: API Gateway verified the Cognito token and passes its claims (shapes below).
+    let till_claims = client_credentials("pos-client", "loyalty/earn");
     let earned = env
         .call(
             Function::EarnPoints,
@@ -139,7 +134,7 @@ async fn authorizer_claims_are_trusted_and_dev_tokens_only_when_enabled() {
     let me = env
         .call(
             Function::MemberApi,
-            Call::new("GET", "/v1/members/me").claims(json!({"sub": "ivy"})),
+            Call::new("GET", "/v1/members/me").claims(user_access_token("ivy", None)),
         )
         .await;
     assert_eq!(me.body["balance"], 10);
@@ -177,4 +172,144 @@ async fn programme_changes_need_the_admin_scope() {
             .await;
         assert_eq!(get.status, StatusCode::FORBIDDEN);
     }
+}
+
+/// A client-credentials access token's claims, as API Gateway passes them on: the subject
+/// is the app client itself (Cognito's documented shape).
+fn client_credentials(client_id: &str, scope: &str) -> serde_json::Value {
+    json!({
+        "sub": client_id,
+        "client_id": client_id,
+        "token_use": "access",
+        "scope": scope,
+        "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI",
+        "exp": "1795000000",
+        "iat": "1794996400",
+        "version": "2",
+        "jti": "5f1b0d42-4e0e-4a7f-9c63-1f2e3d4c5b6a",
+    })
+}
+
+/// A user's access token from the SDK sign-in the app uses (Amplify): no custom scope, and
+/// groups as API Gateway renders a list claim, `"[a b]"`.
+fn user_access_token(sub: &str, groups: Option<&str>) -> serde_json::Value {
+    let mut claims = json!({
+        "sub": sub,
+        "username": sub,
+        "client_id": "7app0client0id00000000000",
+        "token_use": "access",
+        "scope": "aws.cognito.signin.user.admin",
+        "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEfGhI",
+        "auth_time": "1794996400",
+        "exp": "1795000000",
+        "origin_jti": "0c1d2e3f-4a5b-6c7d-8e9f-0a1b2c3d4e5f",
+        "event_id": "9e8d7c6b-5a4f-3e2d-1c0b-a9f8e7d6c5b4",
+    });
+    if let Some(groups) = groups {
+        claims["cognito:groups"] = json!(groups);
+    }
+    claims
+}
+
+#[tokio::test]
+async fn a_machine_clients_token_can_never_act_as_a_member() {
+    let env = TestEnv::new().await;
+    env.enrol("kim").await;
+    env.earn("kim", purchase("k-1", 5000, None)).await;
+    let before = env.table_snapshot().await;
+    let client = "4tc1ient0for0the0tills0000";
+    // A till's (or backend's, or admin tool's) client-credentials token: enrolling itself,
+    // reading or redeeming as "member <client id>", or reading a member's account.
+    for scope in ["loyalty/earn", "loyalty/admin loyalty/earn", ""] {
+        let claims = client_credentials(client, scope);
+        let attempts = [
+            (Function::MemberApi, Call::new("POST", "/v1/members")),
+            (Function::MemberApi, Call::new("GET", "/v1/members/me")),
+            (
+                Function::MemberApi,
+                Call::new("GET", format!("/v1/members/{client}")),
+            ),
+            (
+                Function::RedeemReward,
+                Call::new("POST", "/v1/members/me/redemptions")
+                    .header("idempotency-key", "k")
+                    .json(&json!({"rewardId": "free-coffee"})),
+            ),
+            (
+                Function::RedeemReward,
+                Call::new("GET", "/v1/members/me/redemptions"),
+            ),
+        ];
+        for (function, call) in attempts {
+            let path = call.path.clone();
+            let response = env.call(function, call.claims(claims.clone())).await;
+            // An operator's tool may read any member, as an operator: there is no member by
+            // its client id, so not found. Everything else is refused outright.
+            let expected =
+                if scope.contains("loyalty/admin") && path == format!("/v1/members/{client}") {
+                    StatusCode::NOT_FOUND
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+            assert_eq!(
+                response.status, expected,
+                "{scope:?} {path}: {}",
+                response.body
+            );
+        }
+    }
+    // The same holds for dev tokens: a till's is shaped as a client's.
+    let enrol = Call::new("POST", "/v1/members").bearer(&env.till_token());
+    assert_eq!(
+        env.call(Function::MemberApi, enrol).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(env.table_snapshot().await, before);
+    // A member's own sign-in is a member.
+    let me = Call::new("GET", "/v1/members/me").claims(user_access_token("kim", None));
+    assert_eq!(
+        env.call(Function::MemberApi, me).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn operators_who_sign_in_as_people_administer_through_their_group() {
+    let env = TestEnv::new().await;
+    env.enrol("lou").await;
+    let adjust = |claims: serde_json::Value, key: &str| {
+        Call::new("POST", "/v1/members/lou/adjustments")
+            .claims(claims)
+            .header("idempotency-key", key)
+            .json(&json!({"points": 25, "reason": "service recovery"}))
+    };
+    // The SDK sign-in carries no custom scope; the group does it.
+    let operator = user_access_token("ops-anna", Some("[support loyalty-admins]"));
+    let done = env
+        .call(Function::EarnPoints, adjust(operator, "a-1"))
+        .await;
+    assert_eq!(done.status, StatusCode::CREATED, "{}", done.body);
+    // A person outside the group, and a member, are refused.
+    for claims in [
+        user_access_token("ops-bob", Some("[support]")),
+        user_access_token("lou", None),
+    ] {
+        let refused = env.call(Function::EarnPoints, adjust(claims, "a-2")).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+    }
+    // An ID token names the user and the groups differently; it works the same.
+    let id_token = json!({"sub": "ops-cy", "cognito:username": "ops-cy", "aud": "7app0client0id00000000000",
+        "token_use": "id", "cognito:groups": "[loyalty-admins]"});
+    let read = Call::new("GET", "/v1/members/lou").claims(id_token);
+    assert_eq!(
+        env.call(Function::MemberApi, read).await.status,
+        StatusCode::OK
+    );
+    // And a dev token in the group, as the local stack mints one.
+    let dev = Call::new("GET", "/v1/program").bearer(&env.operator_user_token("ops-dev"));
+    assert_eq!(
+        env.call(Function::EarnPoints, dev).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(env.me("lou").await.body["balance"], 25);
 }

@@ -292,3 +292,27 @@ fn the_issuer_takes_its_region_from_the_user_pool_id() {
     assert!(raw.contains(r#"PoolRegion: !Select [0, !Split ["_", !Ref CognitoUserPoolId]]"#));
     assert!(!raw.contains("cognito-idp.${AWS::Region}"));
 }
+
+#[test]
+fn the_scopes_resource_server_and_the_operators_group_are_parameters_every_function_reads() {
+    let template = template();
+    let variables = &template["Globals"]["Function"]["Environment"]["Variables"];
+    assert_eq!(
+        text(&variables["LOYALTY_RESOURCE_SERVER"]),
+        "ResourceServerIdentifier"
+    );
+    assert_eq!(text(&variables["LOYALTY_ADMIN_GROUP"]), "AdminGroupName");
+    let parameters = &template["Parameters"];
+    assert_eq!(
+        parameters["ResourceServerIdentifier"]["Default"].as_str(),
+        Some("loyalty")
+    );
+    assert_eq!(
+        parameters["AdminGroupName"]["Default"].as_str(),
+        Some("loyalty-admins")
+    );
+    // The names the code falls back to are the template's defaults.
+    let names = loyalty::identity::Names::default();
+    assert_eq!(names.resource_server, "loyalty");
+    assert_eq!(names.admin_group, "loyalty-admins");
+}
