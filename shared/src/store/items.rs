@@ -577,24 +577,6 @@ impl From<&PartnerIssue> for PartnerIssueItem {
     }
 }
 
-impl From<PartnerIssueItem> for PartnerIssue {
-    fn from(item: PartnerIssueItem) -> Self {
-        PartnerIssue {
-            partner_id: item.partner_id,
-            member_id: item.member_id,
-            entry_id: item.entry_id,
-            partner_transaction_id: item.partner_transaction_id,
-            points: item.points,
-            by_offer: item
-                .by_offer
-                .into_iter()
-                .map(|o| (o.offer_id, o.points))
-                .collect(),
-            recorded_at: item.recorded_at,
-        }
-    }
-}
-
 /// An outbox event, under its member; the stream publishes it, TTL removes it later.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

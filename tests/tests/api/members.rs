@@ -185,3 +185,29 @@ async fn bad_activity_queries_are_400() {
         .await;
     assert_eq!(stranger.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_path_no_route_matches_gets_the_apis_own_404() {
+    let env = TestEnv::new().await;
+    // As the $default route delivers them: any method, any path, no token checked.
+    for (method, path) in [
+        ("GET", "/"),
+        ("GET", "/v2/members/me"),
+        ("DELETE", "/v1/members/me"),
+        ("POST", "/v1/no/such/thing"),
+    ] {
+        let response = env
+            .call(
+                loyalty_tests::Function::MemberApi,
+                loyalty_tests::Call::new(method, path),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(response.error_code(), "not_found");
+        assert!(
+            response.body["error"]["requestId"].is_string(),
+            "{}",
+            response.body
+        );
+    }
+}

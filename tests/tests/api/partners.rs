@@ -546,6 +546,50 @@ async fn the_statement_sums_to_the_ledgers_partner_bonus_entries() {
     assert_eq!(statement.status, StatusCode::OK, "{}", statement.body);
     assert_eq!(statement.body["pointsIssued"], ledger_total);
     assert_eq!(statement.body["purchases"], 7);
+    assert_eq!(statement.body["complete"], true);
+    assert_eq!(statement.body["nextCursor"], json!(null));
+    // Cut short (pages of 2 lines, a deadline already passed), each call adds up what it
+    // read and hands on a cursor; together they add up to the whole.
+    let (from, to) = (
+        time::macros::datetime!(2026-11-01 0:00 UTC),
+        time::macros::datetime!(2026-12-01 0:00 UTC),
+    );
+    let bikes = loyalty::domain::identifier::PartnerId::try_from("bikes").unwrap();
+    let first = env
+        .context
+        .store
+        .partner_statement(&bikes, from, to, None, std::time::Instant::now(), Some(2))
+        .await
+        .unwrap();
+    assert_eq!(first.statement.purchases, 2);
+    let mut cursor = first.next.clone().expect("cut short");
+    let (mut points, mut purchases) = (first.statement.points.value(), 2);
+    for _ in 0..10 {
+        let encoded =
+            base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &cursor);
+        let next = deliver(
+            &env,
+            Call::new(
+                "GET",
+                format!("/v1/partners/bikes/statement?from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z&cursor={encoded}"),
+            )
+            .bearer(&env.admin_token()),
+        )
+        .await;
+        assert_eq!(next.status, StatusCode::OK, "{}", next.body);
+        points += next.body["pointsIssued"].as_i64().unwrap();
+        purchases += next.body["purchases"].as_i64().unwrap();
+        if next.body["complete"] == true {
+            break;
+        }
+        let more = next.body["nextCursor"].as_str().unwrap();
+        cursor = String::from_utf8(
+            base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, more)
+                .unwrap(),
+        )
+        .unwrap();
+    }
+    assert_eq!((points, purchases), (ledger_total, 7));
     assert_eq!(
         statement.body["byOffer"],
         json!([{"offerId": "double-nov", "points": ledger_total}])

@@ -22,7 +22,10 @@ fn template_routes() -> Routes {
             continue;
         };
         for (_, event) in events {
-            if event["Type"].as_str() == Some("HttpApi") {
+            // The catch-all route has no counterpart on the local router (cargo lambda watch
+            // answers an unknown path itself); see the_unknown_paths_get_the_apis_own_404.
+            let catch_all = event["Properties"]["Path"].as_str() == Some("$default");
+            if event["Type"].as_str() == Some("HttpApi") && !catch_all {
                 let properties = &event["Properties"];
                 routes.insert((
                     properties["Method"].as_str().unwrap().to_string(),
@@ -315,4 +318,30 @@ fn the_scopes_resource_server_and_the_operators_group_are_parameters_every_funct
     let names = loyalty::identity::Names::default();
     assert_eq!(names.resource_server, "loyalty");
     assert_eq!(names.admin_group, "loyalty-admins");
+}
+
+#[test]
+fn unknown_paths_reach_a_function_that_answers_the_apis_own_404() {
+    let template = template();
+    let routes: Vec<(String, serde_yaml::Value)> = template["Resources"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .flat_map(|(name, r)| {
+            r["Properties"]["Events"]
+                .as_mapping()
+                .into_iter()
+                .flatten()
+                .map(move |(_, e)| (name.as_str().unwrap().to_string(), e.clone()))
+        })
+        .filter(|(_, e)| e["Properties"]["Path"].as_str() == Some("$default"))
+        .collect();
+    assert_eq!(routes.len(), 1);
+    let (function, event) = &routes[0];
+    assert_eq!(function, "MemberApiFunction");
+    assert_eq!(event["Properties"]["Method"].as_str(), Some("ANY"));
+    assert_eq!(
+        event["Properties"]["Auth"]["Authorizer"].as_str(),
+        Some("NONE")
+    );
 }
