@@ -9,7 +9,7 @@ TEMPLATE := infra/template.yaml
 LAMBDA_BINARIES := earn-points member-api redeem-reward partner-offers evaluate-tier
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: tools test contract-long dev daily-run fuzz sam-build lint validate build-arm64 bench clean-local
+.PHONY: tools test contract-long dev daily-run fuzz sam-build deploy deploy-guided lint validate build-arm64 bench clean-local
 
 ## tools: install / check the dev tools (idempotent)
 tools:
@@ -39,6 +39,20 @@ fuzz:
 sam-build:
 	bash scripts/tools.sh --arm64
 	PATH="$(VENV_BIN):$$PATH" $(SAM) build --beta-features --template $(TEMPLATE) --build-dir .aws-sam/build
+
+# sam deploy looks for samconfig.toml next to the template it deploys, which is the built
+# one in .aws-sam/build (wiped by every build): name the project's config file explicitly, so
+# the stack name, capabilities and the answers of --guided live in infra/samconfig.toml.
+SAM_DEPLOY := PATH="$(VENV_BIN):$$PATH" $(SAM) deploy --template-file .aws-sam/build/template.yaml \
+	--config-file $(CURDIR)/infra/samconfig.toml
+
+## deploy-guided: build, then deploy asking for the parameters (first time; answers saved in infra/samconfig.toml)
+deploy-guided: sam-build
+	$(SAM_DEPLOY) --guided
+
+## deploy: build, then deploy with the saved parameters
+deploy: sam-build
+	$(SAM_DEPLOY)
 
 ## lint: rustfmt check and clippy with warnings denied
 lint:

@@ -345,3 +345,31 @@ fn unknown_paths_reach_a_function_that_answers_the_apis_own_404() {
         Some("NONE")
     );
 }
+
+#[test]
+fn the_deploy_targets_use_the_projects_sam_config_not_the_build_folders() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let makefile = std::fs::read_to_string(format!("{root}/Makefile")).unwrap();
+    for target in ["deploy:", "deploy-guided:"] {
+        assert!(makefile.contains(target), "make {target}");
+    }
+    assert!(makefile.contains("--template-file .aws-sam/build/template.yaml"));
+    assert!(makefile.contains("--config-file $(CURDIR)/infra/samconfig.toml"));
+    assert!(makefile.contains("--build-dir .aws-sam/build"));
+    let config: toml::Table =
+        toml::from_str(&std::fs::read_to_string(format!("{root}/infra/samconfig.toml")).unwrap())
+            .unwrap();
+    let deploy = &config["default"]["deploy"]["parameters"];
+    // The template creates roles (no names given): CAPABILITY_IAM, nothing wider.
+    assert_eq!(deploy["capabilities"].as_str(), Some("CAPABILITY_IAM"));
+    assert_eq!(deploy["resolve_s3"].as_bool(), Some(true));
+    assert_eq!(
+        config["default"]["global"]["parameters"]["stack_name"].as_str(),
+        Some("loyalty")
+    );
+    let template = std::fs::read_to_string(loyalty_tests::template_path()).unwrap();
+    assert!(
+        !template.contains("RoleName:"),
+        "a named role would need CAPABILITY_NAMED_IAM"
+    );
+}
