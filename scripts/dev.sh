@@ -49,13 +49,22 @@ else
   echo "dev: using DYNAMODB_ENDPOINT=$DYNAMODB_ENDPOINT (not starting DynamoDB Local)"
 fi
 
+# Build what the stack runs before starting it, with cargo's progress shown: the dev tools and
+# every function (cargo lambda watch would otherwise compile each one silently on its first
+# request). The first time takes several minutes on two cores; afterwards, seconds.
+echo "dev: building the dev tools and the functions (the first time takes a few minutes) ..."
+build_started=$SECONDS
+cargo build --bin devstack \
+  --bin member-api --bin earn-points --bin redeem-reward --bin partner-offers --bin evaluate-tier
+echo "dev: built in $((SECONDS - build_started))s"
+devstack="${CARGO_TARGET_DIR:-$root/target}/debug/devstack"
+
 # Create the table (same definition as infra/template.yaml), load demo data, print curl commands.
-cargo run --quiet -p loyalty-tests --bin devstack -- setup
+"$devstack" setup
 
 # Tier upgrades within seconds of an earn, as the stream trigger does in AWS: a pump feeds the
 # table's stream records to evaluate-tier (its log lines show tier changes and events).
-cargo build --quiet -p loyalty-tests --bin devstack
-"$root/target/debug/devstack" pump >"$root/.local/stream-pump.log" 2>&1 &
+"$devstack" pump >"$root/.local/stream-pump.log" 2>&1 &
 pump_pid=$!
 echo "dev: stream pump running (log: .local/stream-pump.log); daily run: make daily-run [AT=2027-12-01T00:15:00Z]"
 
