@@ -79,40 +79,42 @@ pub async fn complete(
         let recorded = snapshot.purchase.is_some();
         let outcome =
             operation::credit_partner_purchase(member, &program, partner, &report, recorded, now)?;
-        let member_id = purchase.member_id.clone();
-        Ok(match outcome {
-            PartnerBonus::Credited { change, entry } => {
-                let fields = PurchaseView::Credited {
-                    member_id,
-                    entry_id: entry.entry_id,
-                    points: entry.points,
-                    breakdown: entry.breakdown.unwrap_or_default(),
-                };
-                Decision::Commit(change, Reply::ok(processed("processed", fields)))
-            }
-            PartnerBonus::Duplicate => {
-                let fields = PurchaseView::Duplicate {
-                    partner_transaction_id: report.partner_transaction_id.clone(),
-                };
-                Decision::Answer(Reply::ok(processed("duplicate", fields)))
-            }
-            PartnerBonus::NoOfferApplied => {
-                let fields = PurchaseView::NothingCredited {
-                    points: Points::ZERO,
-                    member_id,
-                };
-                Decision::Answer(Reply::ok(processed("no_offer_applied", fields)))
-            }
-            PartnerBonus::LimitReached => {
-                let fields = PurchaseView::NothingCredited {
-                    points: Points::ZERO,
-                    member_id,
-                };
-                Decision::Answer(Reply::ok(processed("limit_reached", fields)))
-            }
-        })
+        Ok(answer(outcome, &purchase.member_id, &report))
     })
     .await
+}
+
+type Answer = Decision<Reply<Processed<PurchaseView>>>;
+
+/// The partner's answer: what was credited, or why nothing was.
+fn answer(outcome: PartnerBonus, member_id: &MemberId, report: &PartnerPurchaseReport) -> Answer {
+    let nothing = || PurchaseView::NothingCredited {
+        points: Points::ZERO,
+        member_id: member_id.clone(),
+    };
+    match outcome {
+        PartnerBonus::Credited { change, entry } => {
+            let fields = PurchaseView::Credited {
+                member_id: member_id.clone(),
+                entry_id: entry.entry_id,
+                points: entry.points,
+                breakdown: entry.breakdown.unwrap_or_default(),
+            };
+            Decision::Commit(change, Reply::ok(processed("processed", fields)))
+        }
+        PartnerBonus::Duplicate => {
+            let fields = PurchaseView::Duplicate {
+                partner_transaction_id: report.partner_transaction_id.clone(),
+            };
+            Decision::Answer(Reply::ok(processed("duplicate", fields)))
+        }
+        PartnerBonus::NoOfferApplied => {
+            Decision::Answer(Reply::ok(processed("no_offer_applied", nothing())))
+        }
+        PartnerBonus::LimitReached => {
+            Decision::Answer(Reply::ok(processed("limit_reached", nothing())))
+        }
+    }
 }
 
 fn processed(status: &'static str, fields: PurchaseView) -> Processed<PurchaseView> {

@@ -6,7 +6,7 @@
 use lambda_http::{Body, Response};
 use loyalty::domain::identifier::{OfferId, PartnerId};
 use loyalty::domain::offer::{Offer, OfferDocument};
-use loyalty::domain::partner::PartnerStatus;
+use loyalty::domain::partner::{Partner, PartnerStatus};
 use loyalty::http::{ApiError, ApiRequest};
 use loyalty::idempotency::{Idempotency, IdempotencyScope, fingerprint};
 use loyalty::metrics::{Metric, emit};
@@ -70,25 +70,7 @@ pub async fn receive(
         rejected(&partner_id, "unknown_partner");
         unknown_or_unsigned()
     })?;
-    let keys = partner
-        .secrets
-        .iter()
-        .map(|s| {
-            context.cipher.open(
-                &s.sealed,
-                &format!("{}:{}", partner.partner_id, s.secret_id),
-            )
-        })
-        .collect::<Result<Vec<SigningKey>, _>>()
-        .map_err(|_| {
-            tracing::error!(
-                partner = partner_id.as_str(),
-                "a partner secret does not decrypt with LOYALTY_SECRETS_KEY"
-            );
-            ApiError::Internal
-        })?;
-    let key_refs: Vec<&SigningKey> = keys.iter().collect();
-    verify(&headers, body, &key_refs, now).map_err(|e| refused(&partner_id, &e))?;
+    check_signature(context, &partner, &headers, body, now)?;
     if partner.status == PartnerStatus::Suspended {
         rejected(&partner_id, "suspended");
         return Err(ApiError::Forbidden("this partner is suspended".into()));
@@ -122,6 +104,34 @@ pub async fn receive(
             "unknown event type: expected offer.upserted, offer.withdrawn or purchase.completed",
         )),
     }
+}
+
+/// The signature against each of the partner's secrets (two during a rotation), opened with
+/// the sealing key.
+fn check_signature(
+    context: &PartnerContext,
+    partner: &Partner,
+    headers: &WebhookHeaders<'_>,
+    body: &[u8],
+    now: time::OffsetDateTime,
+) -> Result<(), ApiError> {
+    let keys = partner
+        .secrets
+        .iter()
+        .map(|s| {
+            let bound_to = format!("{}:{}", partner.partner_id, s.secret_id);
+            context.cipher.open(&s.sealed, &bound_to)
+        })
+        .collect::<Result<Vec<SigningKey>, _>>()
+        .map_err(|_| {
+            tracing::error!(
+                partner = partner.partner_id.as_str(),
+                "a partner secret does not decrypt with the sealing key"
+            );
+            ApiError::Internal
+        })?;
+    let key_refs: Vec<&SigningKey> = keys.iter().collect();
+    verify(headers, body, &key_refs, now).map_err(|e| refused(&partner.partner_id, &e))
 }
 
 /// A webhook-id names one event: a redelivery gets the first answer, whatever it carries.
