@@ -21,7 +21,7 @@ struct EarnRequest {
     amount: Money,
     category: Option<RuleId>,
     store_id: Option<RuleId>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "loyalty::domain::rfc3339::option")]
     occurred_at: Option<OffsetDateTime>,
 }
 

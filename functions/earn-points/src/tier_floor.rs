@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct FloorRequest {
     tier: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "loyalty::domain::rfc3339")]
     until: OffsetDateTime,
     reason: Reason,
 }

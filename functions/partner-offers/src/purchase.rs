@@ -25,7 +25,7 @@ pub struct PartnerPurchase {
     member_id: MemberId,
     partner_transaction_id: PartnerTransactionId,
     amount: Money,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "loyalty::domain::rfc3339")]
     occurred_at: OffsetDateTime,
     offer_id: Option<OfferId>,
 }

@@ -5,8 +5,6 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use time::format_description::well_known::Rfc3339;
-
 use super::identifier::MemberId;
 use super::member::Member;
 use super::tier_review::{ExpiryWarning, TierChange};
@@ -23,7 +21,7 @@ pub struct DomainEvent {
     pub event_id: String,
     pub kind: EventKind,
     pub member_id: MemberId,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub occurred_at: OffsetDateTime,
     /// What a notification needs: tiers from and to, or points and their expiry.
     pub detail: serde_json::Value,
@@ -57,10 +55,7 @@ impl DomainEvent {
 
     /// A member moved up or down the ladder.
     pub fn tier_changed(member: &Member, change: &TierChange) -> Self {
-        let review_at = member
-            .tier()
-            .review_at
-            .and_then(|t| t.format(&Rfc3339).ok());
+        let review_at = member.tier().review_at.map(super::rfc3339::format);
         let detail = serde_json::json!({
             "from": change.from,
             "to": change.to,
@@ -74,7 +69,7 @@ impl DomainEvent {
     pub fn points_expiring(member: &Member, warning: &ExpiryWarning, now: OffsetDateTime) -> Self {
         let detail = serde_json::json!({
             "points": warning.points,
-            "expiresAt": warning.expires_at.format(&Rfc3339).unwrap_or_default(),
+            "expiresAt": super::rfc3339::format(warning.expires_at),
             "lot": warning.lot.to_string(),
             "balance": member.balance(),
         });

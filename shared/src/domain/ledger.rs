@@ -33,9 +33,9 @@ pub struct LedgerEntry {
     pub kind: EntryType,
     pub points: Points,
     pub balance_after: Points,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub occurred_at: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub recorded_at: OffsetDateTime,
     /// What caused the entry: the purchase's transaction id, the adjustment's key, ...
     pub reference: String,

@@ -46,7 +46,7 @@ pub struct TierStatus {
 #[serde(rename_all = "camelCase")]
 pub struct TierFloor {
     pub tier: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub until: OffsetDateTime,
     pub reason: String,
     pub set_by: String,
@@ -101,7 +101,7 @@ impl OfferKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfferUse {
     pub points: Points,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub until: OffsetDateTime,
 }
 

@@ -22,6 +22,7 @@ pub mod qualifying;
 pub mod reason;
 pub mod redemption;
 pub mod reward;
+pub mod rfc3339;
 pub mod statement;
 pub mod tier;
 pub mod tier_policy;

@@ -21,9 +21,9 @@ pub struct OfferDocument {
     pub title: String,
     pub bonus: BonusDocument,
     pub min_spend: Option<Money>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub valid_from: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub valid_to: OffsetDateTime,
     pub per_member_cap: Option<i64>,
 }
@@ -63,9 +63,9 @@ pub struct Offer {
     pub fixed_points: Option<Points>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_spend: Option<Money>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub valid_from: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub valid_to: OffsetDateTime,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub per_member_cap: Option<Points>,

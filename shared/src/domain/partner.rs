@@ -30,7 +30,7 @@ pub enum PartnerStatus {
 pub struct PartnerSecret {
     pub secret_id: String,
     pub sealed: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 

@@ -175,9 +175,9 @@ pub struct PromotionDocument {
     /// Empty means every purchase, with or without a category.
     #[serde(default)]
     pub categories: Vec<String>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub valid_from: OffsetDateTime,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub valid_to: OffsetDateTime,
 }
 
@@ -704,8 +704,8 @@ mod tests {
                     "multiplier": 2,
                     "bonusPoints": 50,
                     "categories": ["coffee"],
-                    "validFrom": "2026-11-27T00:00:00Z",
-                    "validTo": "2026-11-30T00:00:00Z"
+                    "validFrom": "2026-11-27T00:00:00.000Z",
+                    "validTo": "2026-11-30T00:00:00.000Z"
                 }],
                 "perTransactionCap": 5000,
                 "dailyCap": 20000
@@ -861,7 +861,7 @@ mod tests {
         let json = serde_json::to_value(&program).unwrap();
         assert_eq!(
             json.pointer("/earnRules/promotions/0/validFrom"),
-            Some(&json!("2026-11-27T00:00:00Z"))
+            Some(&json!("2026-11-27T00:00:00.000Z"))
         );
     }
 
@@ -970,14 +970,14 @@ mod tests {
             (
                 with(
                     "/earnRules/promotions/0/validTo",
-                    json!("2026-11-27T00:00:00Z"),
+                    json!("2026-11-27T00:00:00.000Z"),
                 ),
                 "PromotionWindow",
             ),
             (
                 with(
                     "/earnRules/promotions/0/validTo",
-                    json!("2026-11-01T00:00:00Z"),
+                    json!("2026-11-01T00:00:00.000Z"),
                 ),
                 "PromotionWindow",
             ),
@@ -1043,7 +1043,7 @@ mod tests {
         assert_eq!(
             message(with(
                 "/earnRules/promotions/0/validTo",
-                json!("2026-11-01T00:00:00Z")
+                json!("2026-11-01T00:00:00.000Z")
             )),
             "promotion \"double-weekend\": validFrom must be before validTo"
         );

@@ -23,9 +23,9 @@ pub struct RewardDocument {
     pub active: bool,
     pub stock: Option<i64>,
     pub min_tier: Option<String>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::rfc3339::option")]
     pub valid_from: Option<OffsetDateTime>,
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::domain::rfc3339::option")]
     pub valid_to: Option<OffsetDateTime>,
 }
 
@@ -65,13 +65,13 @@ pub struct Reward {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "time::serde::rfc3339::option"
+        with = "crate::domain::rfc3339::option"
     )]
     pub valid_from: Option<OffsetDateTime>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "time::serde::rfc3339::option"
+        with = "crate::domain::rfc3339::option"
     )]
     pub valid_to: Option<OffsetDateTime>,
 }

@@ -139,10 +139,11 @@ impl ApiRequest {
         Ok(bytes)
     }
 
-    /// The body as JSON, checked against the size limit. Empty bodies are `None`.
+    /// The body as JSON, checked against the size limit. Only an empty body (0 bytes) is
+    /// `None`: anything else must be JSON, whitespace alone included.
     pub fn json_value(&self) -> Result<Option<serde_json::Value>, ApiError> {
         let bytes = self.body_bytes()?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        if bytes.is_empty() {
             return Ok(None);
         }
         serde_json::from_slice(bytes)

@@ -27,7 +27,7 @@ struct CheckpointItem {
     entity: String,
     /// The last day whose due members were all handed to the workers.
     planned_through: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     updated_at: OffsetDateTime,
 }
 

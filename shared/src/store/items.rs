@@ -50,13 +50,13 @@ pub struct MemberItem {
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referred_by: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub enrolled_at: OffsetDateTime,
     pub balance: Points,
     pub lifetime_points: Points,
     pub version: u64,
     pub tier_name: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub tier_since: OffsetDateTime,
     // Empty maps and lists are left out: smaller items, and DynamoDB Local's stream renders
     // an empty map as `{}`, which no SDK can parse.
@@ -77,7 +77,7 @@ pub struct MemberItem {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "time::serde::rfc3339::option"
+        with = "crate::domain::rfc3339::option"
     )]
     pub tier_review_at: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -87,7 +87,7 @@ pub struct MemberItem {
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "time::serde::rfc3339::option"
+        with = "crate::domain::rfc3339::option"
     )]
     pub due_at: Option<OffsetDateTime>,
     /// The due-date index: `DUE#<day>#<shard>` and the member id, while something is due.
@@ -214,7 +214,7 @@ pub struct PurchaseItem {
     pub partner_id: Option<PartnerId>,
     pub member_id: MemberId,
     pub amount: Money,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub occurred_at: OffsetDateTime,
     pub earned: Points,
     pub earn_entry_id: String,
@@ -292,7 +292,7 @@ pub struct IdempotencyItem {
     pub fingerprint: String,
     pub status: u16,
     pub body: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub created_at: OffsetDateTime,
     /// Epoch seconds; the table's TTL attribute, so DynamoDB deletes old keys by itself.
     pub expires_at: i64,
@@ -335,7 +335,7 @@ pub struct ProgramItem {
     pub sk: String,
     pub entity: String,
     pub program: Program,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub updated_by: String,
 }
@@ -350,7 +350,7 @@ pub struct RewardItem {
     pub entity: String,
     #[serde(flatten)]
     pub reward: Reward,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub updated_by: String,
 }
@@ -394,12 +394,12 @@ pub struct RedemptionItem {
     pub stock_taken: bool,
     pub paid_from: Vec<PaidFrom>,
     pub status: RedemptionStatus,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
-        with = "time::serde::rfc3339::option"
+        with = "crate::domain::rfc3339::option"
     )]
     pub closed_at: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -491,7 +491,7 @@ pub struct PartnerItem {
     pub secrets: Vec<PartnerSecret>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offers: Vec<Offer>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub created_at: OffsetDateTime,
     pub revision: u64,
 }
@@ -549,7 +549,7 @@ pub struct PartnerIssueItem {
     pub partner_transaction_id: PartnerTransactionId,
     pub points: Points,
     pub by_offer: Vec<OfferPoints>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     pub recorded_at: OffsetDateTime,
 }
 

@@ -20,7 +20,7 @@ struct StatementLine {
     sk: String,
     points: crate::domain::points::Points,
     by_offer: Vec<OfferPoints>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::domain::rfc3339")]
     recorded_at: OffsetDateTime,
 }
 

@@ -421,3 +421,114 @@ async fn webhook_data_written_as_arrays_is_400_and_changes_nothing() {
         assert_400_without_change(&env, Function::PartnerOffers, name, call).await;
     }
 }
+
+#[tokio::test]
+async fn a_body_of_only_whitespace_is_not_json_even_where_the_body_is_optional() {
+    let env = TestEnv::new().await;
+    env.enrol("wes").await;
+    env.earn("wes", purchase("w-1", 1000, None)).await;
+    let before = env.table_snapshot().await;
+    // Enrolment and a full reversal take an optional body: 0 bytes is none, "\n" is not JSON.
+    for (function, call) in [
+        (
+            Function::MemberApi,
+            Call::new("POST", "/v1/members").bearer(&env.member_token("wes")),
+        ),
+        (
+            Function::EarnPoints,
+            Call::new("POST", "/v1/members/wes/earn/w-1/reverse").bearer(&env.till_token()),
+        ),
+        (
+            Function::EarnPoints,
+            Call::new("POST", "/v1/members/wes/earn").bearer(&env.till_token()),
+        ),
+    ] {
+        for body in ["\n", " ", "\t\r\n "] {
+            let response = env.call(function, call.clone().raw_body(body)).await;
+            assert_eq!(
+                response.status,
+                StatusCode::BAD_REQUEST,
+                "{body:?}: {}",
+                response.body
+            );
+            assert_eq!(response.error_code(), "invalid_request");
+        }
+    }
+    assert_eq!(env.table_snapshot().await, before);
+    // And no body at all is still no body.
+    let again = Call::new("POST", "/v1/members").bearer(&env.member_token("wes"));
+    assert_eq!(
+        env.call(Function::MemberApi, again).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn every_time_in_a_response_has_exactly_three_fractional_digits() {
+    let env = TestEnv::new().await;
+    env.clock
+        .set(time::macros::datetime!(2026-11-23 12:00:00.5 UTC));
+    env.enrol("tia").await;
+    env.earn("tia", purchase("t-1", 1000, None)).await;
+    let reward = Call::new("PUT", "/v1/rewards/mug")
+        .bearer(&env.admin_token())
+        .json(&json!({"name": "Mug", "cost": 5, "validTo": "2027-03-01T00:00:00Z"}));
+    env.call(Function::RedeemReward, reward).await;
+    let redeem = Call::new("POST", "/v1/members/me/redemptions")
+        .bearer(&env.member_token("tia"))
+        .header("idempotency-key", "r-1")
+        .json(&json!({"rewardId": "mug"}));
+    env.call(Function::RedeemReward, redeem).await;
+    let answers = [
+        env.me("tia").await.body,
+        env.call(
+            Function::MemberApi,
+            Call::new("GET", "/v1/members/me/activity").bearer(&env.member_token("tia")),
+        )
+        .await
+        .body,
+        env.call(
+            Function::RedeemReward,
+            Call::new("GET", "/v1/members/me/redemptions").bearer(&env.member_token("tia")),
+        )
+        .await
+        .body,
+        env.call(
+            Function::RedeemReward,
+            Call::new("GET", "/v1/rewards").bearer(&env.admin_token()),
+        )
+        .await
+        .body,
+        env.call(
+            Function::EarnPoints,
+            Call::new("GET", "/v1/program").bearer(&env.admin_token()),
+        )
+        .await
+        .body,
+    ];
+    let exact = |text: &str| {
+        text.len() == 24
+            && text.ends_with('Z')
+            && text.as_bytes()[19] == b'.'
+            && text[20..23].bytes().all(|b| b.is_ascii_digit())
+    };
+    let mut times = Vec::new();
+    fn collect<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match value {
+            serde_json::Value::String(s)
+                if s.len() >= 20 && s.as_bytes()[4] == b'-' && s.as_bytes()[10] == b'T' =>
+            {
+                out.push(s)
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| collect(v, out)),
+            _ => {}
+        }
+    }
+    for answer in &answers {
+        collect(answer, &mut times);
+    }
+    assert!(times.len() >= 8, "{times:?}");
+    let wrong: Vec<&&str> = times.iter().filter(|t| !exact(t)).collect();
+    assert!(wrong.is_empty(), "{wrong:?}");
+}

@@ -91,7 +91,7 @@ async fn me_shows_balance_tier_progress_and_expiring_points() {
     // Earned in November 2026, expiring at the end of November 2027 (12 months).
     assert_eq!(
         me.body["expiringPoints"],
-        json!([{"points": 200, "expiresAt": "2027-12-01T00:00:00Z"}])
+        json!([{"points": 200, "expiresAt": "2027-12-01T00:00:00.000Z"}])
     );
 }
 

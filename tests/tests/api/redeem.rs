@@ -200,13 +200,13 @@ async fn refusals_change_nothing() {
     put_reward(
         &env,
         "later",
-        json!({"name": "Later", "cost": 10, "validFrom": "2027-01-01T00:00:00Z"}),
+        json!({"name": "Later", "cost": 10, "validFrom": "2027-01-01T00:00:00.000Z"}),
     )
     .await;
     put_reward(
         &env,
         "over",
-        json!({"name": "Over", "cost": 10, "validTo": "2026-11-01T00:00:00Z"}),
+        json!({"name": "Over", "cost": 10, "validTo": "2026-11-01T00:00:00.000Z"}),
     )
     .await;
     member_with(&env, "sam", 100).await;
@@ -261,7 +261,7 @@ async fn points_are_spent_oldest_expiring_first_and_a_cancellation_puts_them_bac
     let me = env.me("old").await;
     assert_eq!(
         me.body["expiringPoints"],
-        json!([{"points": 90, "expiresAt": "2027-12-01T00:00:00Z"}])
+        json!([{"points": 90, "expiresAt": "2027-12-01T00:00:00.000Z"}])
     );
     assert_eq!(stock_of(&env, "mug").await, Some(2));
 
@@ -273,7 +273,7 @@ async fn points_are_spent_oldest_expiring_first_and_a_cancellation_puts_them_bac
     let me = env.me("old").await;
     assert_eq!(
         me.body["expiringPoints"],
-        json!([{"points": 50, "expiresAt": "2027-10-01T00:00:00Z"}, {"points": 100, "expiresAt": "2027-12-01T00:00:00Z"}])
+        json!([{"points": 50, "expiresAt": "2027-10-01T00:00:00.000Z"}, {"points": 100, "expiresAt": "2027-12-01T00:00:00.000Z"}])
     );
     assert_eq!(stock_of(&env, "mug").await, Some(3));
 
@@ -450,7 +450,7 @@ async fn the_catalogue_shows_members_what_they_can_afford_and_are_eligible_for()
             gold["minTier"].clone(),
             gold["validTo"].clone()
         ),
-        (json!(false), json!("Gold"), json!("2027-03-01T00:00:00Z"))
+        (json!(false), json!("Gold"), json!("2027-03-01T00:00:00.000Z"))
     );
 }
 
@@ -472,7 +472,7 @@ async fn bad_catalogue_changes_are_refused() {
         json!({"name": "", "cost": 5}),
         json!({"name": "x", "cost": 5, "stock": -1}),
         json!({"name": "x", "cost": 5, "minTier": "Diamond"}),
-        json!({"name": "x", "cost": 5, "validFrom": "2027-01-01T00:00:00Z", "validTo": "2026-01-01T00:00:00Z"}),
+        json!({"name": "x", "cost": 5, "validFrom": "2027-01-01T00:00:00.000Z", "validTo": "2026-01-01T00:00:00.000Z"}),
         json!({"name": "x"}),
         json!({"name": "x", "cost": 5, "colour": "red"}),
     ] {

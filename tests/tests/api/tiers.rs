@@ -94,8 +94,8 @@ async fn an_earn_that_crosses_a_threshold_upgrades_at_once_and_announces_it() {
     tiers.drain_stream().await;
     let tier = tier(&env, "up").await;
     assert_eq!(tier["name"], "Silver", "{tier}");
-    assert_eq!(tier["since"], "2026-11-23T12:00:00Z");
-    assert_eq!(tier["reviewAt"], "2027-11-23T12:00:00Z");
+    assert_eq!(tier["since"], "2026-11-23T12:00:00.000Z");
+    assert_eq!(tier["reviewAt"], "2027-11-23T12:00:00.000Z");
     assert_eq!(tier["next"], json!({"name": "Gold", "pointsNeeded": 3500}));
     let changes = tiers.published(EventKind::TierChanged);
     assert_eq!(changes.len(), 1, "{changes:?}");
@@ -131,7 +131,7 @@ async fn a_member_who_stops_earning_drops_one_tier_at_the_review_date_and_not_be
         after["name"], "Silver",
         "one step down, not straight to Member"
     );
-    assert_eq!(after["reviewAt"], "2028-12-22T12:00:00Z");
+    assert_eq!(after["reviewAt"], "2028-12-22T12:00:00.000Z");
     let downs: Vec<Value> = tiers
         .published(EventKind::TierChanged)
         .into_iter()
@@ -148,7 +148,7 @@ async fn a_floor_holds_at_the_review_until_it_ends() {
     let mut tiers = Tiers::new(&env).await;
     let floor = Call::new("PUT", "/v1/members/vip/tier-floor")
         .bearer(&env.admin_token())
-        .json(&json!({"tier": "Gold", "until": "2028-04-01T00:00:00Z", "reason": "status match from another chain"}));
+        .json(&json!({"tier": "Gold", "until": "2028-04-01T00:00:00.000Z", "reason": "status match from another chain"}));
     let set = env.call(Function::EarnPoints, floor).await;
     assert_eq!(set.status, StatusCode::OK, "{}", set.body);
     assert_eq!(set.body["upgraded"], true);
@@ -172,7 +172,7 @@ async fn a_floor_holds_at_the_review_until_it_ends() {
             Function::EarnPoints,
             Call::new("PUT", "/v1/members/vip/tier-floor")
                 .bearer(&env.admin_token())
-                .json(&json!({"tier": "Diamond", "until": "2030-01-01T00:00:00Z", "reason": "x"})),
+                .json(&json!({"tier": "Diamond", "until": "2030-01-01T00:00:00.000Z", "reason": "x"})),
         )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
@@ -181,7 +181,7 @@ async fn a_floor_holds_at_the_review_until_it_ends() {
             Function::EarnPoints,
             Call::new("PUT", "/v1/members/vip/tier-floor")
                 .bearer(&env.member_token("vip"))
-                .json(&json!({"tier": "Gold", "until": "2030-01-01T00:00:00Z", "reason": "me"})),
+                .json(&json!({"tier": "Gold", "until": "2030-01-01T00:00:00.000Z", "reason": "me"})),
         )
         .await;
     assert_eq!(member.status, StatusCode::FORBIDDEN);
@@ -211,7 +211,7 @@ async fn lots_expire_on_the_right_day_oldest_first_with_a_warning_before() {
             warnings[0]["points"].clone(),
             warnings[0]["expiresAt"].clone()
         ),
-        (json!(50), json!("2027-10-01T00:00:00Z"))
+        (json!(50), json!("2027-10-01T00:00:00.000Z"))
     );
 
     tiers.daily(&env, datetime!(2027-09-30 23:59 UTC)).await;
@@ -225,7 +225,7 @@ async fn lots_expire_on_the_right_day_oldest_first_with_a_warning_before() {
     assert_eq!(me.body["balance"], 100);
     assert_eq!(
         me.body["expiringPoints"],
-        json!([{"points": 100, "expiresAt": "2027-12-01T00:00:00Z"}])
+        json!([{"points": 100, "expiresAt": "2027-12-01T00:00:00.000Z"}])
     );
     let activity = env.all_activity("exp", 100).await;
     assert_eq!(activity[0]["type"], "expire");
