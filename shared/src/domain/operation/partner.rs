@@ -30,3 +30,66 @@ pub fn update_partner(
         partner,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::identifier::{OfferId, PartnerId};
+    use crate::domain::operation::fixtures::NOW;
+    use crate::domain::partner::{PartnerSecret, PartnerStatus};
+
+    fn partner() -> Partner {
+        Partner {
+            partner_id: PartnerId::try_from("bikes").unwrap(),
+            name: "Bikes".into(),
+            status: PartnerStatus::Active,
+            secrets: vec![PartnerSecret {
+                secret_id: "sec_1".into(),
+                sealed: "v1.x".into(),
+                created_at: NOW,
+            }],
+            offers: Vec::new(),
+            created_at: NOW,
+            revision: 3,
+        }
+    }
+
+    #[test]
+    fn a_new_partner_is_written_as_new_and_a_change_against_the_revision_read() {
+        let created = create_partner(partner());
+        assert!(
+            matches!(created.change.records.as_slice(), [Record::NewPartner(p)] if p.revision == 3)
+        );
+        assert!(created.change.member.is_none());
+        let renamed = update_partner(partner(), |p| {
+            p.rename("Bike Shop", Some(PartnerStatus::Suspended))
+        })
+        .unwrap();
+        assert_eq!(renamed.partner.name, "Bike Shop");
+        assert_eq!(renamed.partner.status, PartnerStatus::Suspended);
+        assert!(
+            matches!(renamed.change.records.as_slice(), [Record::Partner(p)] if p.revision == 3)
+        );
+    }
+
+    #[test]
+    fn a_refused_change_writes_nothing() {
+        let refused = update_partner(partner(), |p| p.retire_secret("sec_1"));
+        assert_eq!(
+            refused.unwrap_err(),
+            OperationError::Partner(PartnerError::LastSecret)
+        );
+        let unknown = update_partner(partner(), |p| {
+            p.withdraw_offer(&OfferId::try_from("none").unwrap())
+        });
+        assert!(matches!(
+            unknown,
+            Err(OperationError::Partner(PartnerError::UnknownOffer(_)))
+        ));
+        let blank = update_partner(partner(), |p| p.rename(" ", None));
+        assert_eq!(
+            blank.unwrap_err(),
+            OperationError::Partner(PartnerError::Name)
+        );
+    }
+}
