@@ -450,7 +450,11 @@ async fn the_catalogue_shows_members_what_they_can_afford_and_are_eligible_for()
             gold["minTier"].clone(),
             gold["validTo"].clone()
         ),
-        (json!(false), json!("Gold"), json!("2027-03-01T00:00:00.000Z"))
+        (
+            json!(false),
+            json!("Gold"),
+            json!("2027-03-01T00:00:00.000Z")
+        )
     );
 }
 

@@ -172,7 +172,9 @@ async fn a_floor_holds_at_the_review_until_it_ends() {
             Function::EarnPoints,
             Call::new("PUT", "/v1/members/vip/tier-floor")
                 .bearer(&env.admin_token())
-                .json(&json!({"tier": "Diamond", "until": "2030-01-01T00:00:00.000Z", "reason": "x"})),
+                .json(
+                    &json!({"tier": "Diamond", "until": "2030-01-01T00:00:00.000Z", "reason": "x"}),
+                ),
         )
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
@@ -181,7 +183,9 @@ async fn a_floor_holds_at_the_review_until_it_ends() {
             Function::EarnPoints,
             Call::new("PUT", "/v1/members/vip/tier-floor")
                 .bearer(&env.member_token("vip"))
-                .json(&json!({"tier": "Gold", "until": "2030-01-01T00:00:00.000Z", "reason": "me"})),
+                .json(
+                    &json!({"tier": "Gold", "until": "2030-01-01T00:00:00.000Z", "reason": "me"}),
+                ),
         )
         .await;
     assert_eq!(member.status, StatusCode::FORBIDDEN);
