@@ -6,18 +6,23 @@
 #   4. the functions' Lambda zips: cargo lambda build --release --arm64 (x86_64 if arm64 fails)
 #   5. inside a private network namespace when `unshare --net` is allowed (DynamoDB Local
 #      cannot bind to loopback only): a fresh in-memory DynamoDB Local on a free port, then the
-#      harness (target/release/loyalty-bench), which writes BENCHMARKS.md and
+#      harness (<target>/release/loyalty-bench), which writes BENCHMARKS.md and
 #      docs/bench/latency.svg and prints one line per figure. DynamoDB Local is stopped on exit,
 #      also on failure or interruption.
 #
-# Environment knobs (see BENCHMARKS.md): BENCH_QUICK=1 (fewer iterations, not for the record),
-# BENCH_COLD_RUNS, BENCH_REQUESTS, BENCH_SERIAL_REQUESTS, BENCH_CONCURRENCY, BENCH_STREAM_BATCH,
-# BENCH_MEMBERS (largest daily-run table; 0 skips it), BENCH_DUE, BENCH_OPS, BENCH_SKIP_ZIP=1,
-# BENCH_TIMEOUT (seconds the harness may run, default 5400), DYNAMODB_JAVA_OPTS.
+# Environment knobs (see BENCHMARKS.md): BENCH_QUICK=1 (fewer iterations and smaller tables, not
+# for the record), BENCH_COLD_RUNS, BENCH_REQUESTS, BENCH_SERIAL_REQUESTS, BENCH_CONCURRENCY,
+# BENCH_STREAM_BATCH, BENCH_MEMBERS (largest growth table; 0 skips it), BENCH_DUE,
+# BENCH_DAILY_DUE (members due on one day for the daily run at scale, default 100000; 0 skips it),
+# BENCH_DAILY_FLOOR (of those, how many the floor repeats, default 10000),
+# BENCH_CAPACITY_DAYS (days of purchases before the year-old member's capacity, default 365; 0
+# skips capacity and cost), BENCH_OPS, BENCH_SKIP_ZIP=1, BENCH_TIMEOUT (seconds the harness may
+# run, default 5400), DYNAMODB_JAVA_OPTS. Builds go to CARGO_TARGET_DIR when it is set.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$(pwd)"
+target="${CARGO_TARGET_DIR:-$root/target}"
 step() { printf '\n==> %s\n' "$*"; }
 
 # --- phase 5, possibly inside the namespace ------------------------------------------------------
@@ -44,7 +49,10 @@ if [[ "${1:-}" == "--run" ]]; then
   set +e
   # The harness reports on stderr; its stdout is what the handlers it calls in-process to seed
   # data print (metric lines).
-  timeout --kill-after=30 "${BENCH_TIMEOUT:-5400}" "$root/target/release/loyalty-bench" \
+  export BENCH_BIN_DIR="${BENCH_BIN_DIR:-$target/release}"
+  export BENCH_ZIP_DIR="${BENCH_ZIP_DIR:-$target/lambda}"
+  export BENCH_CRITERION_DIR="${BENCH_CRITERION_DIR:-$target/criterion}"
+  timeout --kill-after=30 "${BENCH_TIMEOUT:-5400}" "$target/release/loyalty-bench" \
     >"$root/.local/bench/in-process.log"
   rc=$?
   set -e
@@ -78,7 +86,7 @@ cargo bench --locked --profile release -p loyalty-bench --bench earn_rules
 
 zip_arch=arm64
 if [[ "${BENCH_SKIP_ZIP:-}" == 1 ]]; then
-  echo "bench: BENCH_SKIP_ZIP=1: using whatever zips target/lambda already holds"
+  echo "bench: BENCH_SKIP_ZIP=1: using whatever zips $target/lambda already holds"
 else
   step "Lambda zips (cargo lambda build --release --arm64)"
   bins=()

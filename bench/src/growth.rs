@@ -75,6 +75,95 @@ async fn seed(store: &Store, members: Vec<Member>) -> Result<()> {
         .await
 }
 
+/// Writes `members` in chunks of 10,000, with a progress line per chunk for large batches.
+pub async fn seed_in_chunks(store: &Store, members: Vec<Member>, label: &str) -> Result<()> {
+    let started = Instant::now();
+    let total = members.len();
+    let mut written = 0usize;
+    let mut rest = members;
+    while !rest.is_empty() {
+        let tail = rest.split_off(rest.len().min(10_000));
+        let chunk = std::mem::replace(&mut rest, tail);
+        written += chunk.len();
+        seed(store, chunk).await?;
+        if total > 10_000 {
+            eprintln!(
+                "bench: {label}: seeded {written}/{total} members ({:.0}s)",
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Members as the domain builds them, due on one day (the run's) or on a later one.
+pub struct Members {
+    pub program: Program,
+    now: OffsetDateTime,
+    /// 00:15 UTC of the day the due members are due: when the schedule runs.
+    pub run_at: OffsetDateTime,
+}
+
+impl Members {
+    /// The demo programme, and the day a member who earned 11 months ago is due on.
+    pub fn new() -> Result<Self> {
+        let program = Program::from_json(demo_program_json().as_bytes())
+            .map_err(|e| anyhow!("demo programme: {e}"))?;
+        let now = OffsetDateTime::now_utc();
+        let mut members = Self {
+            program,
+            now,
+            run_at: now,
+        };
+        let probe = members.due("probe")?;
+        let due_at = probe
+            .due_at()
+            .ok_or_else(|| anyhow!("a member with points has a due date"))?;
+        members.run_at = due_at.date().midnight().assume_utc() + time::Duration::minutes(15);
+        Ok(members)
+    }
+
+    /// The 15th of the month `k` months back, at noon.
+    fn months_back(&self, k: i64) -> OffsetDateTime {
+        let now = self.now;
+        let index = i64::from(now.year()) * 12 + i64::from(u8::from(now.month())) - 1 - k;
+        let year = i32::try_from(index.div_euclid(12)).unwrap_or(2026);
+        let month = u8::try_from(index.rem_euclid(12) + 1).unwrap_or(1);
+        time::Date::from_calendar_date(
+            year,
+            time::Month::try_from(month).unwrap_or(time::Month::January),
+            15,
+        )
+        .map_or(now, |d| {
+            d.midnight().assume_utc() + time::Duration::hours(12)
+        })
+    }
+
+    /// A member who earned 11 months back: the lot expires at the end of next month, and its
+    /// expiry warning falls on the run's day.
+    pub fn due(&self, id: &str) -> Result<Member> {
+        member(id, self.months_back(11), self.now, &self.program)
+    }
+
+    /// A member with a lot from 0 to 10 months back (by `i`): due on a later day.
+    pub fn bystander(&self, id: &str, i: usize) -> Result<Member> {
+        let k = i64::try_from(i % 11).unwrap_or(0);
+        let m = member(id, self.months_back(k), self.now, &self.program)?;
+        if m.due_at().is_none_or(|d| d <= self.run_at) {
+            return Err(anyhow!("a bystander would be due on the run's day"));
+        }
+        Ok(m)
+    }
+
+    /// Stores the programme (the one the members were built under) in `store`'s table.
+    pub async fn put_program(&self, store: &Store) -> Result<()> {
+        store
+            .put_program(&self.program, self.now, "bench")
+            .await
+            .map_err(|e| anyhow!("{e}"))
+    }
+}
+
 /// Seeds up to each size in `sizes` (cumulatively, in one table) with `due` new members due
 /// on the run's day each time, and runs the daily job once per size.
 pub async fn run(
@@ -87,32 +176,9 @@ pub async fn run(
     table_definition().create(&client, table).await?;
     crate::scenario::disable_stream(&client, table).await?;
     let store = Store::new(client, table);
-    let program = Program::from_json(demo_program_json().as_bytes())
-        .map_err(|e| anyhow!("demo programme: {e}"))?;
-    let now = OffsetDateTime::now_utc();
-    store
-        .put_program(&program, now, "bench")
-        .await
-        .map_err(|e| anyhow!("{e}"))?;
-    // 11 months back: the lot expires at the end of next month; its warning is the run day.
-    let months_back = |k: i64| -> OffsetDateTime {
-        let index = i64::from(now.year()) * 12 + i64::from(u8::from(now.month())) - 1 - k;
-        let year = i32::try_from(index.div_euclid(12)).unwrap_or(2026);
-        let month = u8::try_from(index.rem_euclid(12) + 1).unwrap_or(1);
-        time::Date::from_calendar_date(
-            year,
-            time::Month::try_from(month).unwrap_or(time::Month::January),
-            15,
-        )
-        .map_or(now, |d| {
-            d.midnight().assume_utc() + time::Duration::hours(12)
-        })
-    };
-    let probe = member("probe", months_back(11), now, &program)?;
-    let due_at = probe
-        .due_at()
-        .ok_or_else(|| anyhow!("a member with points has a due date"))?;
-    let run_at = due_at.date().midnight().assume_utc() + time::Duration::minutes(15);
+    let members = Members::new()?;
+    members.put_program(&store).await?;
+    let run_at = members.run_at;
 
     let mut steps = Vec::new();
     let mut seeded = 0usize;
@@ -121,38 +187,13 @@ pub async fn run(
         let bystanders = size.saturating_sub(seeded + due);
         let mut batch = Vec::with_capacity(bystanders + due);
         for i in 0..bystanders {
-            // Lots from 0 to 10 months back: due on later days than the run's.
-            let k = i64::try_from(i % 11).unwrap_or(0);
-            let m = member(&format!("g{step}-{i}"), months_back(k), now, &program)?;
-            if m.due_at().is_none_or(|d| d <= run_at) {
-                return Err(anyhow!("a bystander would be due on the run's day"));
-            }
-            batch.push(m);
+            batch.push(members.bystander(&format!("g{step}-{i}"), i)?);
         }
         for i in 0..due {
-            batch.push(member(
-                &format!("due{step}-{i}"),
-                months_back(11),
-                now,
-                &program,
-            )?);
+            batch.push(members.due(&format!("due{step}-{i}"))?);
         }
         let total = batch.len();
-        // In chunks, to report progress on the larger sizes.
-        let mut written = 0usize;
-        let mut rest = batch;
-        while !rest.is_empty() {
-            let tail = rest.split_off(rest.len().min(10_000));
-            let chunk = std::mem::replace(&mut rest, tail);
-            written += chunk.len();
-            seed(&store, chunk).await?;
-            if total > 10_000 {
-                eprintln!(
-                    "bench: growth: seeded {written}/{total} members ({:.0}s)",
-                    started.elapsed().as_secs_f64()
-                );
-            }
-        }
+        seed_in_chunks(&store, batch, "growth").await?;
         seeded += total;
         let seed_s = started.elapsed().as_secs_f64();
 

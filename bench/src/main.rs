@@ -7,12 +7,22 @@
 //!   the same DynamoDB calls made by the harness alone (and by `floor-sdk`), with every
 //!   DynamoDB call counted and timed by a proxy in front of DynamoDB Local.
 //! - Memory and size, growth of the daily run, the earn-rule engine's throughput.
+//! - The daily run with 100,000 members due on one day, next to the same calls made by the
+//!   harness (`daily`), and its projection to 1,000,000 on AWS (`projection`).
+//! - Capacity units per earn and per redeem, new member and after a year (`capacity`), and
+//!   what a million of each costs on AWS.
+//! - Earn and redeem with the programme cached and read on every request
+//!   (`SHARED_ITEMS_TTL_SECONDS=0`), side by side.
 //!
 //! Writes BENCHMARKS.md and an SVG chart; prints one line per figure. Run by
 //! `scripts/bench.sh`, which builds the binaries and starts DynamoDB Local.
 
+mod capacity;
 mod chart;
+mod daily;
 mod growth;
+mod item_size;
+mod projection;
 mod proxy;
 mod report;
 mod runtime_api;
@@ -49,6 +59,16 @@ pub struct Config {
     pub stream_batch: usize,
     pub growth_sizes: Vec<usize>,
     pub growth_due: usize,
+    /// Members due on one day for the daily run at scale (0 skips it).
+    #[serde(default)]
+    pub daily_due: usize,
+    /// Of those, how many the floor makes the same calls for.
+    #[serde(default)]
+    pub daily_floor: usize,
+    /// Days of daily purchases before the capacity of a year-old member is measured (0 skips
+    /// the capacity measurements).
+    #[serde(default)]
+    pub capacity_days: usize,
     pub ops: Vec<Op>,
     #[serde(default)]
     pub bin_dir: PathBuf,
@@ -100,7 +120,7 @@ impl Config {
             .ok_or_else(|| anyhow!("DYNAMODB_ENDPOINT must be http://host:port"))?
             .trim_end_matches('/')
             .to_string();
-        let cap = env_usize("BENCH_MEMBERS", 100_000)?;
+        let cap = env_usize("BENCH_MEMBERS", if quick { 10_000 } else { 100_000 })?;
         let mut growth_sizes: Vec<usize> = [1_000, 10_000, 100_000]
             .into_iter()
             .filter(|s| *s <= cap)
@@ -131,6 +151,9 @@ impl Config {
             stream_batch: env_usize("BENCH_STREAM_BATCH", 25)?.max(1),
             growth_sizes,
             growth_due: env_usize("BENCH_DUE", 100)?,
+            daily_due: env_usize("BENCH_DAILY_DUE", if quick { 2_000 } else { 100_000 })?,
+            daily_floor: env_usize("BENCH_DAILY_FLOOR", if quick { 400 } else { 10_000 })?,
+            capacity_days: env_usize("BENCH_CAPACITY_DAYS", 365)?,
             ops,
             bin_dir: env_path("BENCH_BIN_DIR", "target/release"),
             upstream,
@@ -201,6 +224,10 @@ pub struct Phase {
     pub operations: BTreeMap<String, usize>,
     pub errors: usize,
     pub rss_kib: Vec<u64>,
+    /// The function's own duration per request (event handed over to answer received: what
+    /// Lambda bills); empty for the harness floor.
+    #[serde(default)]
+    pub own_ms: Vec<f64>,
     pub wall_s: f64,
     /// Time with a request in flight, summed over the clients (warm-up included).
     pub busy_ms: f64,
@@ -258,7 +285,39 @@ pub struct Results {
     pub growth: Vec<growth::GrowthStep>,
     pub rule_engine: Option<RuleEngine>,
     pub proxy_hop: Option<ProxyHop>,
+    /// The daily run with many members due on one day, and its floor.
+    #[serde(default)]
+    pub daily: Option<daily::DailyResult>,
+    /// Capacity units per earn and per redeem.
+    #[serde(default)]
+    pub capacity: Option<capacity::CapacityResult>,
+    /// Earn and redeem with the programme cached, and read on every request.
+    #[serde(default)]
+    pub cache: Vec<CacheResult>,
     pub total_s: f64,
+}
+
+/// `SHARED_ITEMS_TTL_SECONDS`: unset (the default, cached) or 0 (read on every request).
+pub const TTL_ZERO: [(&str, &str); 1] = [("SHARED_ITEMS_TTL_SECONDS", "0")];
+
+/// One operation with the programme cached and with it read on every request, each next to
+/// the harness making the calls it made, at one concurrency.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CacheSides {
+    pub cached: Phase,
+    pub ttl0: Phase,
+    pub floor_cached: Phase,
+    pub floor_ttl0: Phase,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CacheResult {
+    pub op: Op,
+    /// The calls of one request, as recorded: cached, and with `SHARED_ITEMS_TTL_SECONDS=0`.
+    pub plan_cached: Vec<String>,
+    pub plan_ttl0: Vec<String>,
+    pub concurrent: CacheSides,
+    pub serial: CacheSides,
 }
 
 /// What the timing proxy itself costs a call: the same read made by the harness straight to
@@ -298,23 +357,47 @@ impl Bench {
         format!("w{c}-{}", k % MEMBERS_PER_CLIENT)
     }
 
-    fn floor_member(c: usize, k: usize) -> String {
-        format!("f{c}-{k}")
+    /// A floor member: `f...` for the recordings of the warm comparison, `z...` for those
+    /// made with the programme read on every request.
+    fn floor_member(prefix: &str, c: usize, k: usize) -> String {
+        format!("{prefix}{c}-{k}")
+    }
+
+    /// The floor member whose invocation is recorded first, on a process that has just
+    /// started: the calls of a cold start (the programme is read then).
+    fn cold_floor_member(prefix: &str) -> String {
+        format!("{prefix}cold")
     }
 
     /// Invocations of the function on the floor members, through a recording proxy: the
-    /// calls the floors will make, `[client][k]`. Read-only operations need one per client.
-    async fn record(&self, op: Op) -> Result<Vec<Vec<Recorded>>> {
+    /// calls the floors will make. First the process's first invocation (a cold start's
+    /// calls), then, on the process now warm, `[client][k]`. Read-only operations need one
+    /// per client.
+    async fn record(&self, op: Op) -> Result<(Recorded, Vec<Vec<Recorded>>)> {
+        self.record_with(op, &[], "f").await
+    }
+
+    /// As `record`, with the function's process given `env` and the floor members named
+    /// with `prefix`.
+    async fn record_with(
+        &self,
+        op: Op,
+        env: &[(&str, &str)],
+        prefix: &str,
+    ) -> Result<(Recorded, Vec<Vec<Recorded>>)> {
         let slot = self
             .launcher
-            .start(op.function(), op.function(), Some(self.direct.clone()))
+            .start_with(op.function(), op.function(), Some(self.direct.clone()), env)
+            .await?;
+        let cold = self
+            .record_one(op, &slot, &Self::cold_floor_member(prefix))
             .await?;
         let mut plans = Vec::new();
         for c in 0..self.config.concurrency {
             let mut lane = Vec::new();
             for k in 0..self.config.plans_per_client() {
                 lane.push(
-                    self.record_one(op, &slot, &Self::floor_member(c, k))
+                    self.record_one(op, &slot, &Self::floor_member(prefix, c, k))
                         .await?,
                 );
                 if lane.iter().all(|r| r.before.is_empty()) {
@@ -324,7 +407,7 @@ impl Bench {
             plans.push(lane);
         }
         slot.stop().await;
-        Ok(plans)
+        Ok((cold, plans))
     }
 
     async fn record_one(&self, op: Op, slot: &Slot, member: &str) -> Result<Recorded> {
@@ -475,7 +558,7 @@ impl Bench {
         Ok(())
     }
 
-    async fn cold(&self, plans: &BTreeMap<Op, Vec<Vec<Recorded>>>) -> Result<Vec<ColdResult>> {
+    async fn cold(&self, plans: &BTreeMap<Op, Recorded>) -> Result<Vec<ColdResult>> {
         let mut echo = ColdResult {
             label: "floor-echo".into(),
             binary: "floor-echo".into(),
@@ -517,8 +600,6 @@ impl Bench {
                 let Some(op) = function.op else { continue };
                 let recorded = plans
                     .get(&op)
-                    .and_then(|p| p.first())
-                    .and_then(|lane| lane.first())
                     .ok_or_else(|| anyhow!("no plan for {}", op.name()))?;
                 self.restore(&recorded.before).await?;
                 let event = Self::floor_event(&recorded.plan)?;
@@ -548,27 +629,28 @@ impl Bench {
 
     /// One side of the comparison at one concurrency: `clients` function processes, or the
     /// harness's SDK clients, or floor-sdk processes, each with its recorded calls.
-    async fn start_side(
-        &self,
-        side: Side,
-        op: Op,
-        plans: &[Vec<Recorded>],
-        clients: usize,
-    ) -> Result<Vec<Lane>> {
+    async fn start_side(&self, side: Side<'_>, op: Op, clients: usize) -> Result<Vec<Lane>> {
         let mut lanes = Vec::new();
-        for (c, recorded) in plans.iter().take(clients).enumerate() {
-            if !matches!(side, Side::Function) {
-                // As they were before they were recorded (or last made again).
-                for r in recorded {
-                    self.restore(&r.before).await?;
+        for c in 0..clients {
+            let floor = match side {
+                Side::Function(_) => None,
+                Side::Floor(plans, first) | Side::FloorSdk(plans, first) => {
+                    let recorded = plans
+                        .get(c)
+                        .ok_or_else(|| anyhow!("no recordings for floor client {c}"))?;
+                    // As they were before they were recorded (or last made again).
+                    for r in recorded {
+                        self.restore(&r.before).await?;
+                    }
+                    self.dirty_lock().insert(first + c, 0);
+                    Some((recorded, first + c))
                 }
-                self.dirty_lock().insert(c, 0);
-            }
-            let lane = match side {
-                Side::Function => {
+            };
+            let lane = match (side, floor) {
+                (Side::Function(env), _) => {
                     let slot = self
                         .launcher
-                        .start(op.function(), op.function(), None)
+                        .start_with(op.function(), op.function(), None, env)
                         .await?;
                     let mut preps = VecDeque::new();
                     let per_client = self.config.requests_for(op, clients == 1).div_ceil(clients);
@@ -577,7 +659,7 @@ impl Bench {
                     }
                     Lane::Function { slot, preps }
                 }
-                Side::Floor => {
+                (Side::Floor(..), Some((recorded, index))) => {
                     let proxy = Proxy::start(&self.config.upstream, None).await?;
                     let client = replay::plain_client(Some(&proxy.url())).await;
                     Lane::Floor {
@@ -585,10 +667,10 @@ impl Bench {
                         client,
                         recorded: recorded.clone(),
                         next: 0,
-                        index: c,
+                        index,
                     }
                 }
-                Side::FloorSdk => Lane::FloorSdk {
+                (Side::FloorSdk(..), Some((recorded, index))) => Lane::FloorSdk {
                     slot: self.launcher.start("floor-sdk", "floor-sdk", None).await?,
                     events: recorded
                         .iter()
@@ -596,8 +678,9 @@ impl Bench {
                         .collect::<Result<_>>()?,
                     recorded: recorded.clone(),
                     next: 0,
-                    index: c,
+                    index,
                 },
+                _ => bail!("a floor side without recordings"),
             };
             lanes.push(lane);
         }
@@ -648,16 +731,16 @@ impl Bench {
         let parts = futures::future::try_join_all(lanes.iter_mut().map(|lane| async move {
             let mut part = Phase::default();
             for _ in 0..n {
-                let (total, calls, failed) = self.one_request(op, lane).await?;
-                part.busy_ms += ms(total);
-                if let Some(error) = failed {
+                let sample = self.one_request(op, lane).await?;
+                part.busy_ms += ms(sample.total);
+                if let Some(error) = &sample.failed {
                     part.errors += 1;
                     if part.errors <= 3 {
                         eprintln!("bench: {}: {error:#}", op.name());
                     }
                 }
                 if record {
-                    record_sample(&mut part, total, &calls);
+                    record_sample(&mut part, &sample);
                 }
             }
             Ok::<_, anyhow::Error>(part)
@@ -674,6 +757,7 @@ impl Bench {
         if record {
             let merged = merge(phase.concurrency, parts);
             phase.total_ms.extend(merged.total_ms);
+            phase.own_ms.extend(merged.own_ms);
             phase.dynamodb_ms.extend(merged.dynamodb_ms);
             phase.calls.extend(merged.calls);
             for (k, v) in merged.operations {
@@ -689,11 +773,7 @@ impl Bench {
     }
 
     /// One request on a lane: its end-to-end time, its DynamoDB calls, and what went wrong.
-    async fn one_request(
-        &self,
-        op: Op,
-        lane: &mut Lane,
-    ) -> Result<(Duration, Vec<proxy::ProxyCall>, Option<anyhow::Error>)> {
+    async fn one_request(&self, op: Op, lane: &mut Lane) -> Result<Sample> {
         match lane {
             Lane::Function { slot, preps } => {
                 let prep = preps
@@ -710,7 +790,12 @@ impl Bench {
                 } else {
                     check_answer(Some(op), &invocation.outcome.body).err()
                 };
-                Ok((invocation.outcome.end_to_end(), invocation.calls, failed))
+                Ok(Sample {
+                    total: invocation.outcome.end_to_end(),
+                    own: Some(invocation.outcome.own()),
+                    calls: invocation.calls,
+                    failed,
+                })
             }
             Lane::Floor {
                 proxy,
@@ -724,7 +809,12 @@ impl Bench {
                 let t0 = Instant::now();
                 let made = replay::run(client, &r.plan).await;
                 let elapsed = t0.elapsed();
-                Ok((elapsed, proxy.take(), made.err()))
+                Ok(Sample {
+                    total: elapsed,
+                    own: None,
+                    calls: proxy.take(),
+                    failed: made.err(),
+                })
             }
             Lane::FloorSdk {
                 slot,
@@ -740,25 +830,33 @@ impl Bench {
                 next_plan(recorded, next)?;
                 let invocation = slot.invoke(event).await?;
                 let failed = check_answer(None, &invocation.outcome.body).err();
-                Ok((invocation.outcome.end_to_end(), invocation.calls, failed))
+                Ok(Sample {
+                    total: invocation.outcome.end_to_end(),
+                    own: Some(invocation.outcome.own()),
+                    calls: invocation.calls,
+                    failed,
+                })
             }
         }
     }
 
-    /// The function, the harness floor and floor-sdk at one concurrency, interleaved in
-    /// rounds (so that anything drifting during the run, DynamoDB Local warming up or another
-    /// process on the machine, falls on all three alike), each side warmed up first.
-    async fn compare(&self, op: Op, plans: &[Vec<Recorded>], clients: usize) -> Result<[Phase; 3]> {
-        let sides = [Side::Function, Side::Floor, Side::FloorSdk];
+    /// The sides (the function, the harness floor, floor-sdk...) at one concurrency,
+    /// interleaved in rounds (so that anything drifting during the run, DynamoDB Local
+    /// warming up or another process on the machine, falls on every side alike), each side
+    /// warmed up first.
+    async fn compare(&self, op: Op, sides: &[Side<'_>], clients: usize) -> Result<Vec<Phase>> {
         let mut lanes = Vec::new();
         for side in sides {
-            lanes.push(self.start_side(side, op, plans, clients).await?);
+            lanes.push(self.start_side(*side, op, clients).await?);
         }
         let per_client = self.config.requests_for(op, clients == 1).div_ceil(clients);
-        let mut phases = [Phase::default(), Phase::default(), Phase::default()];
-        for phase in &mut phases {
-            phase.concurrency = clients;
-        }
+        let mut phases = vec![
+            Phase {
+                concurrency: clients,
+                ..Phase::default()
+            };
+            sides.len()
+        ];
         for (side_lanes, phase) in lanes.iter_mut().zip(phases.iter_mut()) {
             self.run_lanes(op, side_lanes, self.config.warmup, false, phase)
                 .await?;
@@ -785,9 +883,15 @@ impl Bench {
     }
 
     async fn warm(&self, op: Op, plans: &[Vec<Recorded>]) -> Result<OpResult> {
+        let sides = [
+            Side::Function(&[]),
+            Side::Floor(plans, 0),
+            Side::FloorSdk(plans, 0),
+        ];
         let [function_concurrent, floor_concurrent, floor_sdk_concurrent] =
-            self.compare(op, plans, self.config.concurrency).await?;
-        let [function_serial, floor_serial, floor_sdk_serial] = self.compare(op, plans, 1).await?;
+            three(self.compare(op, &sides, self.config.concurrency).await?)?;
+        let [function_serial, floor_serial, floor_sdk_serial] =
+            three(self.compare(op, &sides, 1).await?)?;
         Ok(OpResult {
             op,
             function: op.function().into(),
@@ -804,16 +908,71 @@ impl Bench {
             floor_sdk_serial,
         })
     }
+
+    /// Earn or redeem with the programme cached (the default) and read on every request
+    /// (`SHARED_ITEMS_TTL_SECONDS=0`, what every request paid before), each next to the
+    /// harness making the calls recorded from it, at the warm benchmark's concurrency and
+    /// at 1.
+    async fn cache(&self, op: Op, plans: &[Vec<Recorded>]) -> Result<CacheResult> {
+        let (_, plans_ttl0) = self.record_with(op, &TTL_ZERO, "z").await?;
+        let sides = [
+            Side::Function(&[]),
+            Side::Function(&TTL_ZERO),
+            Side::Floor(plans, 0),
+            Side::Floor(&plans_ttl0, TTL0_LANES),
+        ];
+        let four = |phases: Vec<Phase>| -> Result<CacheSides> {
+            let [cached, ttl0, floor_cached, floor_ttl0]: [Phase; 4] = phases
+                .try_into()
+                .map_err(|_| anyhow!("a comparison of four sides"))?;
+            Ok(CacheSides {
+                cached,
+                ttl0,
+                floor_cached,
+                floor_ttl0,
+            })
+        };
+        let concurrent = four(self.compare(op, &sides, self.config.concurrency).await?)?;
+        let serial = four(self.compare(op, &sides, 1).await?)?;
+        let plan = |p: &[Vec<Recorded>]| -> Vec<String> {
+            p.first()
+                .and_then(|lane| lane.first())
+                .map(|r| r.plan.calls.iter().map(|c| c.operation.clone()).collect())
+                .unwrap_or_default()
+        };
+        Ok(CacheResult {
+            op,
+            plan_cached: plan(plans),
+            plan_ttl0: plan(&plans_ttl0),
+            concurrent,
+            serial,
+        })
+    }
 }
 
-/// Rounds the three sides of a comparison alternate in.
+fn three(phases: Vec<Phase>) -> Result<[Phase; 3]> {
+    phases
+        .try_into()
+        .map_err(|_| anyhow!("a comparison of three sides"))
+}
+
+/// Rounds the sides of a comparison alternate in.
 const ROUNDS: usize = 5;
 
+/// Where the floor lanes of recordings made with `SHARED_ITEMS_TTL_SECONDS=0` are numbered
+/// (their members are others than the warm comparison's).
+const TTL0_LANES: usize = 1000;
+
+/// One side of a comparison.
 #[derive(Debug, Clone, Copy)]
-enum Side {
-    Function,
-    Floor,
-    FloorSdk,
+enum Side<'a> {
+    /// The function's binary, with these variables added to its environment.
+    Function(&'a [(&'a str, &'a str)]),
+    /// The harness making the recorded calls; the number is the first floor client's index
+    /// (the members whose items are put back between batches).
+    Floor(&'a [Vec<Recorded>], usize),
+    /// floor-sdk making them behind the Runtime API.
+    FloorSdk(&'a [Vec<Recorded>], usize),
 }
 
 /// One client of a comparison and what it drives.
@@ -862,13 +1021,26 @@ fn sorted_key(key: &proxy::Item) -> Vec<(String, String)> {
     parts
 }
 
-fn record_sample(phase: &mut Phase, total: Duration, calls: &[proxy::ProxyCall]) {
-    phase.total_ms.push(ms(total));
-    phase
-        .dynamodb_ms
-        .push(ms(calls.iter().map(proxy::ProxyCall::duration).sum()));
-    phase.calls.push(calls.len());
-    for call in calls {
+/// One request as a lane made it.
+struct Sample {
+    /// End to end.
+    total: Duration,
+    /// The function's own duration (none for the harness floor).
+    own: Option<Duration>,
+    calls: Vec<proxy::ProxyCall>,
+    failed: Option<anyhow::Error>,
+}
+
+fn record_sample(phase: &mut Phase, sample: &Sample) {
+    phase.total_ms.push(ms(sample.total));
+    phase.own_ms.extend(sample.own.map(ms));
+    phase.dynamodb_ms.push(ms(sample
+        .calls
+        .iter()
+        .map(proxy::ProxyCall::duration)
+        .sum()));
+    phase.calls.push(sample.calls.len());
+    for call in &sample.calls {
         *phase.operations.entry(call.operation.clone()).or_default() += 1;
     }
 }
@@ -880,6 +1052,7 @@ fn merge(concurrency: usize, parts: Vec<Phase>) -> Phase {
     };
     for part in parts {
         phase.total_ms.extend(part.total_ms);
+        phase.own_ms.extend(part.own_ms);
         phase.dynamodb_ms.extend(part.dynamodb_ms);
         phase.calls.extend(part.calls);
         for (k, v) in part.operations {
@@ -1081,10 +1254,20 @@ async fn run() -> Result<()> {
         direct: direct.clone(),
         dirty: std::sync::Mutex::new(BTreeMap::new()),
     };
-    let mut members: Vec<String> = vec!["cold".into()];
+    let cached_ops: Vec<Op> = [Op::Earn, Op::Redeem]
+        .into_iter()
+        .filter(|op| config.ops.contains(op))
+        .collect();
+    let mut members: Vec<String> = vec!["cold".into(), Bench::cold_floor_member("f")];
+    if !cached_ops.is_empty() {
+        members.push(Bench::cold_floor_member("z"));
+    }
     for c in 0..config.concurrency {
         for k in 0..config.plans_per_client() {
-            members.push(Bench::floor_member(c, k));
+            members.push(Bench::floor_member("f", c, k));
+            if !cached_ops.is_empty() {
+                members.push(Bench::floor_member("z", c, k));
+            }
         }
         for j in 0..MEMBERS_PER_CLIENT {
             members.push(Bench::warm_member(c, j));
@@ -1099,24 +1282,29 @@ async fn run() -> Result<()> {
     );
 
     let mut plans = BTreeMap::new();
+    let mut cold_plans = BTreeMap::new();
     for op in &config.ops {
-        let recorded = bench.record(*op).await?;
+        let (cold, recorded) = bench.record(*op).await?;
+        let names = |r: &Recorded| {
+            r.plan
+                .calls
+                .iter()
+                .map(|c| c.operation.as_str())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        };
         eprintln!(
-            "bench: recorded {}: {}",
+            "bench: recorded {}: {} (a process's first: {})",
             op.name(),
             recorded
                 .first()
                 .and_then(|lane| lane.first())
-                .map(|r| r
-                    .plan
-                    .calls
-                    .iter()
-                    .map(|c| c.operation.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" + "))
-                .unwrap_or_default()
+                .map(names)
+                .unwrap_or_default(),
+            names(&cold)
         );
         plans.insert(*op, recorded);
+        cold_plans.insert(*op, cold);
     }
 
     let proxy_hop = match plans
@@ -1134,7 +1322,7 @@ async fn run() -> Result<()> {
         }
         None => None,
     };
-    let cold = bench.cold(&plans).await?;
+    let cold = bench.cold(&cold_plans).await?;
     for row in &cold {
         report::print_cold(row, &cold);
     }
@@ -1153,18 +1341,65 @@ async fn run() -> Result<()> {
         warm.push(result);
     }
 
+    let mut cache = Vec::new();
+    for op in &cached_ops {
+        let t = Instant::now();
+        let recorded = plans.get(op).ok_or_else(|| anyhow!("no plan"))?;
+        let result = bench.cache(*op, recorded).await?;
+        report::print_cache(&result);
+        eprintln!(
+            "bench: {} cached and uncached done in {:.0}s",
+            op.name(),
+            t.elapsed().as_secs_f64()
+        );
+        cache.push(result);
+    }
+
     let growth = if config.growth_sizes.is_empty() {
         Vec::new()
     } else {
         let table = format!("bench-growth-{:08x}", rand::random::<u32>());
-        growth::run(
+        let steps = growth::run(
             direct.clone(),
             &config.upstream,
             &table,
             &config.growth_sizes,
             config.growth_due,
         )
-        .await?
+        .await?;
+        // DynamoDB Local holds its tables in memory: make room for the daily run's.
+        direct.delete_table().table_name(&table).send().await?;
+        steps
+    };
+
+    let capacity = if config.capacity_days == 0 {
+        None
+    } else {
+        let table = format!("bench-capacity-{:08x}", rand::random::<u32>());
+        let result = capacity::run(direct.clone(), &table, config.capacity_days).await?;
+        direct.delete_table().table_name(&table).send().await?;
+        Some(result)
+    };
+
+    let daily = if config.daily_due == 0 {
+        None
+    } else {
+        let tag = rand::random::<u32>();
+        let table = format!("bench-daily-{tag:08x}");
+        let floor_table = format!("bench-daily-floor-{tag:08x}");
+        let result = daily::run(
+            direct.clone(),
+            &format!("http://{}", config.upstream),
+            &table,
+            &floor_table,
+            config.daily_due,
+            config.daily_floor,
+        )
+        .await?;
+        for t in [&table, &floor_table] {
+            direct.delete_table().table_name(t).send().await?;
+        }
+        Some(result)
     };
 
     let mut machine = machine();
@@ -1178,6 +1413,9 @@ async fn run() -> Result<()> {
         cold,
         warm,
         growth,
+        daily,
+        capacity,
+        cache,
         total_s: started.elapsed().as_secs_f64(),
     };
     std::fs::write(

@@ -3,10 +3,13 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::capacity::{CapacityResult, CapacityRow};
+use crate::daily::DailyResult;
 use crate::growth::GrowthStep;
+use crate::projection::{self, CASES, Projection};
 use crate::scenario::{FUNCTIONS, Op};
 use crate::stats::{Summary, mode, summarize};
-use crate::{ColdResult, OpResult, Phase, ProxyHop, Results, RuleEngine, Size};
+use crate::{CacheResult, ColdResult, OpResult, Phase, ProxyHop, Results, RuleEngine, Size};
 
 /// Targets of the issue, on this machine.
 const INIT_RATIO: f64 = 1.3;
@@ -22,6 +25,8 @@ const ZIP_MB: f64 = 6.0;
 const MB: f64 = 1_000_000.0;
 const MIB: f64 = 1_048_576.0;
 const RULES_PER_S: f64 = 1_000_000.0;
+/// A member after a year of daily purchases costs at most this much more per request.
+const CAPACITY_RATIO: f64 = 1.5;
 
 pub struct Markdown {
     pub text: String,
@@ -29,6 +34,8 @@ pub struct Markdown {
 }
 
 fn f(v: f64) -> String {
+    // An empty sum is -0.0.
+    let v = v + 0.0;
     if !v.is_finite() {
         "n/a".into()
     } else if v >= 100.0 {
@@ -169,13 +176,20 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
     cold_start_breakdown(&mut out, &results.cold, &floors);
     let warm_summary = warm_latency(&mut out, results);
     warm_operations(&mut out, &results.warm, results.config.stream_batch);
+    let cache_summary = programme_cache(&mut out, &results.cache, results.config.concurrency);
     memory_and_size(&mut out, results);
     growth(&mut out, &results.growth);
     rule_engine(&mut out, results.rule_engine.as_ref());
+    daily_at_scale(&mut out, results.daily.as_ref());
+    daily_projection(&mut out, results.daily.as_ref());
+    capacity(&mut out, results.capacity.as_ref());
+    let cost_summary = cost(&mut out, results);
     how_to_read(&mut out, results.proxy_hop.as_ref());
 
     let mut summary = targets.summary;
     summary.extend(warm_summary);
+    summary.extend(cache_summary);
+    summary.extend(cost_summary);
     Markdown { text: out, summary }
 }
 
@@ -295,6 +309,8 @@ impl Targets {
         targets.zips(&results.sizes, &results.config.zip_arch);
         targets.daily_run(&results.growth);
         targets.rule_engine(results.rule_engine.as_ref());
+        targets.daily_at_scale(results.daily.as_ref());
+        targets.capacity(results.capacity.as_ref());
         targets
     }
 
@@ -605,6 +621,117 @@ impl Targets {
         }
     }
 
+    /// The daily run with many members due on one day: none left behind, nothing done twice;
+    /// and the projection to a million on AWS.
+    fn daily_at_scale(&mut self, daily: Option<&DailyResult>) {
+        let Some(d) = daily else {
+            return;
+        };
+        let complete = d.run.processed == d.due
+            && d.run.due == d.due
+            && d.run.failed == 0
+            && d.remaining_due == 0
+            && d.rerun.processed == 0;
+        let _ = writeln!(
+            self.rows,
+            "| daily run, {} due on one day: none left behind, a second run does nothing | {} of {} processed ({} failed), {} still filed as due, second run: {} processed | {} |",
+            d.due,
+            d.run.processed,
+            d.run.due,
+            d.run.failed,
+            d.remaining_due,
+            d.rerun.processed,
+            verdict(complete)
+        );
+        self.summary.push(format!(
+            "daily at scale {} due: {} processed in {} s ({} members/s, one worker), {} left, re-run {} [{}]",
+            d.due,
+            d.run.processed,
+            f(d.run.wall_s),
+            f(d.run.members_per_s()),
+            d.remaining_due,
+            d.rerun.processed,
+            met_or_missed(complete)
+        ));
+        if !complete {
+            self.misses.push(format!(
+                "**daily run at scale**: {} of {} due members processed, {} failed, {} still filed as due after the run, {} processed by a second run (all should be {}, 0, 0 and 0).",
+                d.run.processed, d.due, d.run.failed, d.remaining_due, d.rerun.processed, d.due
+            ));
+        }
+        let cases: Vec<Projection> = CASES.iter().map(|c| projection::daily(d, *c)).collect();
+        let (Some(best), Some(worst)) = (cases.first(), cases.last()) else {
+            return;
+        };
+        let met = worst.met();
+        let _ = writeln!(
+            self.rows,
+            "| 1,000,000 members due on one day done within an hour on AWS (projection) | {} to {} min with {} workers at {} MB, 16 in flight each (from {} ms CPU per member measured here; DynamoDB and SQS latencies assumed, see below) | {} |",
+            f(best.total_s / 60.0),
+            f(worst.total_s / 60.0),
+            worst.parallel,
+            worst.memory_mb,
+            f(worst.cpu_ms_here),
+            verdict(met)
+        );
+        self.summary.push(format!(
+            "daily 1M (AWS) {} to {} min projected, {} workers [{}]",
+            f(best.total_s / 60.0),
+            f(worst.total_s / 60.0),
+            worst.parallel,
+            met_or_missed(met)
+        ));
+        if !met {
+            self.misses.push(format!(
+                "**1,000,000 due within an hour**: {} min in the slower case ({}). {}",
+                f(worst.total_s / 60.0),
+                worst.case.name,
+                projection_limit(worst)
+            ));
+        }
+    }
+
+    /// A member after a year against a new member, for earn and redeem.
+    fn capacity(&mut self, capacity: Option<&CapacityResult>) {
+        let Some(c) = capacity else {
+            return;
+        };
+        for op in ["earn", "redeem"] {
+            let (Some(new), Some(year)) = (c.row(op, "new"), c.row(op, "year")) else {
+                continue;
+            };
+            let ratio = unit_cost(year) / unit_cost(new);
+            let met = ratio <= CAPACITY_RATIO;
+            let _ = writeln!(
+                self.rows,
+                "| {op} after a year of daily purchases ≤ {CAPACITY_RATIO}x a new member's request units | {} WCU + {} RCU vs {} + {} = {ratio:.2}x by price (member item {} vs {} bytes) | {} |",
+                f(year.write_units()),
+                f(year.read_units()),
+                f(new.write_units()),
+                f(new.read_units()),
+                year.member_bytes_after,
+                new.member_bytes_after,
+                verdict(met)
+            );
+            self.summary.push(format!(
+                "capacity       {op:<15} a year: {} WCU + {} RCU, new: {} + {} ({ratio:.2}x), member item {} vs {} bytes [{}]",
+                f(year.write_units()),
+                f(year.read_units()),
+                f(new.write_units()),
+                f(new.read_units()),
+                year.member_bytes_after,
+                new.member_bytes_after,
+                met_or_missed(met)
+            ));
+            if !met {
+                self.misses.push(format!(
+                    "**{op} capacity after a year**: {ratio:.2}x a new member's. The member item grew from {} to {} bytes; every KB started costs 2 write units in the transaction (and the read of it 2 units per 4 KB).",
+                    new.member_bytes_after, year.member_bytes_after
+                ));
+            }
+        }
+    }
+
     /// The earn-rule engine's evaluations per second, from criterion.
     fn rule_engine(&mut self, engine: Option<&RuleEngine>) {
         let Some(engine) = engine else {
@@ -679,7 +806,7 @@ fn cold_start(out: &mut String, cold: &[ColdResult], cold_runs: usize, floors: &
     let _ = writeln!(out, "\n## Cold start\n");
     let _ = writeln!(
         out,
-        "Each release binary (x86_64, this machine) started {} times, as the Lambda service starts a custom runtime (the same environment variables, 128 MB declared), against the harness's Runtime API with DynamoDB Local behind a timing proxy. **init** = exec to the first `invocation/next` poll; **first invocation** = exec to the first response posted (the event is waiting when the poll arrives). Peak RSS is `VmHWM` after that first response. `floor-echo` is a bare lambda_runtime echo (no SDK): the absolute floor. `floor-sdk` is lambda_http + aws-config + the DynamoDB client making exactly the DynamoDB calls the function made for the same operation (recorded, with the items put back before each run): the SDK floor. Binaries start in interleaved order, one at a time.\n",
+        "Each release binary (x86_64, this machine) started {} times, as the Lambda service starts a custom runtime (the same environment variables, 128 MB declared), against the harness's Runtime API with DynamoDB Local behind a timing proxy. **init** = exec to the first `invocation/next` poll; **first invocation** = exec to the first response posted (the event is waiting when the poll arrives). Peak RSS is `VmHWM` after that first response. `floor-echo` is a bare lambda_runtime echo (no SDK): the absolute floor. `floor-sdk` is lambda_http + aws-config + the DynamoDB client making exactly the DynamoDB calls the function made for the same operation (recorded from a process's first invocation, with the items put back before each run): the SDK floor. Binaries start in interleaved order, one at a time.\n",
         cold_runs
     );
     let _ = writeln!(
@@ -973,6 +1100,499 @@ fn rule_engine(out: &mut String, engine: Option<&RuleEngine>) {
     );
 }
 
+/// What a request's units cost on demand, USD: what the capacity ratio is taken on.
+fn unit_cost(row: &CapacityRow) -> f64 {
+    row.write_units() * projection::WRU_PER_MILLION + row.read_units() * projection::RRU_PER_MILLION
+}
+
+/// Dollars with three significant figures.
+fn usd(v: f64) -> String {
+    if !v.is_finite() {
+        "n/a".into()
+    } else if v >= 100.0 {
+        format!("${v:.0}")
+    } else if v >= 10.0 {
+        format!("${v:.1}")
+    } else if v >= 1.0 {
+        format!("${v:.2}")
+    } else if v >= 0.1 {
+        format!("${v:.3}")
+    } else if v >= 0.01 {
+        format!("${v:.4}")
+    } else {
+        format!("${v:.5}")
+    }
+}
+
+/// Mean DynamoDB calls per request, to show the rare refresh of a cached item.
+fn mean_calls(phase: &Phase) -> f64 {
+    phase.calls.iter().sum::<usize>() as f64 / phase.calls.len() as f64
+}
+
+pub fn print_cache(result: &CacheResult) {
+    let c = &result.concurrent;
+    let p50 = |p: &Phase| f(summarize(p.total_ms.iter().copied()).p50);
+    eprintln!(
+        "cache {:<12} cached: {} calls, p50 {} ms (floor {} ms) | TTL 0: {} calls, p50 {} ms (floor {} ms) at concurrency {}",
+        result.op.name(),
+        calls_text(&c.cached),
+        p50(&c.cached),
+        p50(&c.floor_cached),
+        calls_text(&c.ttl0),
+        p50(&c.ttl0),
+        p50(&c.floor_ttl0),
+        c.cached.concurrency
+    );
+}
+
+/// `## The programme cached, and read on every request`: earn and redeem with
+/// `SHARED_ITEMS_TTL_SECONDS` unset and 0, each next to the harness making its calls.
+fn programme_cache(out: &mut String, cache: &[CacheResult], concurrency: usize) -> Vec<String> {
+    let _ = writeln!(
+        out,
+        "\n## The programme cached, and read on every request\n"
+    );
+    if cache.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not measured in this run (BENCH_OPS without earn and redeem)."
+        );
+        return Vec::new();
+    }
+    let _ = writeln!(
+        out,
+        "Each execution environment keeps the programme for `SHARED_ITEMS_TTL_SECONDS` (default 30 s) instead of reading it in every request's TransactGetItems. Here earn and redeem run as in the warm benchmark, with the variable unset (**cached**) and set to 0 in the functions' environment (**TTL 0**: the programme read on every request, a GetItem of the one programme item outside the transaction; before this change every request read it too, as one more item of its TransactGetItems: the same one more read of the one hot item per request), the four sides alternating in rounds. Each has its floor: the harness making the calls recorded from that configuration. Calls are the mode per request and, in brackets, the range and the mean: a cached environment reads the programme again once its copy is 30 s old. Own duration is the function's (event handed over to answer posted: what Lambda bills), at concurrency 1.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| operation | programme | DynamoDB calls (c={concurrency}) | mean calls | p50 (c={concurrency}) | p99 (c={concurrency}) | floor p50 / p99 (c={concurrency}) | p50 (c=1) | floor p50 (c=1) | in DynamoDB p50 (c=1) | own duration p50 (c=1) | billed mean (c=1) | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    let mut summary = Vec::new();
+    let mut notes = Vec::new();
+    for r in cache {
+        let rows = [
+            (
+                "cached",
+                &r.concurrent.cached,
+                &r.concurrent.floor_cached,
+                &r.serial.cached,
+                &r.serial.floor_cached,
+                &r.plan_cached,
+            ),
+            (
+                "TTL 0",
+                &r.concurrent.ttl0,
+                &r.concurrent.floor_ttl0,
+                &r.serial.ttl0,
+                &r.serial.floor_ttl0,
+                &r.plan_ttl0,
+            ),
+        ];
+        for (label, c, floor_c, s, floor_s, plan) in rows {
+            let total = summarize(c.total_ms.iter().copied());
+            let floor = summarize(floor_c.total_ms.iter().copied());
+            let serial = summarize(s.total_ms.iter().copied());
+            let floor_serial = summarize(floor_s.total_ms.iter().copied());
+            let ddb = summarize(s.dynamodb_ms.iter().copied());
+            let own = summarize(s.own_ms.iter().copied());
+            let errors = c.errors + floor_c.errors + s.errors + floor_s.errors;
+            let _ = writeln!(
+                out,
+                "| {} | {label} | {}: {} | {:.3} | {} ms | {} ms | {} / {} ms | {} ms | {} ms | {} ms | {} ms | {} ms | {errors} |",
+                r.op.name(),
+                calls_text(c),
+                compress_plan(plan),
+                mean_calls(c),
+                f(total.p50),
+                f(total.p99),
+                f(floor.p50),
+                f(floor.p99),
+                f(serial.p50),
+                f(floor_serial.p50),
+                f(ddb.p50),
+                f(own.p50),
+                f(projection::billed_ms(&s.own_ms)),
+            );
+        }
+        let p50 = |p: &Phase| summarize(p.total_ms.iter().copied()).p50;
+        let saved = p50(&r.serial.ttl0) - p50(&r.serial.cached);
+        let floor_saved = p50(&r.serial.floor_ttl0) - p50(&r.serial.floor_cached);
+        notes.push(format!(
+            "- **{}**: caching takes {} calls per request to {} (mean {:.3}); at concurrency 1 the p50 is {} ms lower ({} ms cached against {} ms), the floor's {} ms lower for the same calls.",
+            r.op.name(),
+            mode(&r.concurrent.ttl0.calls).unwrap_or(0),
+            mode(&r.concurrent.cached.calls).unwrap_or(0),
+            mean_calls(&r.concurrent.cached),
+            signed(saved).trim_start_matches('+'),
+            f(p50(&r.serial.cached)),
+            f(p50(&r.serial.ttl0)),
+            signed(floor_saved).trim_start_matches('+')
+        ));
+        summary.push(format!(
+            "cached         {:<15} {} calls cached vs {} with TTL 0; p50 {} vs {} ms at concurrency 1",
+            r.op.name(),
+            calls_text(&r.concurrent.cached),
+            calls_text(&r.concurrent.ttl0),
+            f(p50(&r.serial.cached)),
+            f(p50(&r.serial.ttl0))
+        ));
+    }
+    let _ = writeln!(out);
+    for note in notes {
+        let _ = writeln!(out, "{note}");
+    }
+    summary
+}
+
+/// What limits the projection's slower case, in a sentence.
+fn projection_limit(p: &Projection) -> String {
+    if p.cpu_bound < p.latency_bound {
+        format!(
+            "One worker is CPU-bound: {} ms of CPU per member here is {} ms at {} MB ({:.3} of a vCPU), {} members/s; more memory (more CPU) or more workers shorten it.",
+            f(p.cpu_ms_here),
+            f(p.cpu_ms_aws),
+            p.memory_mb,
+            p.cpu_share,
+            f(p.cpu_bound)
+        )
+    } else {
+        format!(
+            "One worker is bound by the calls in flight: {} members/s at the assumed latency; more in flight per worker or more workers shorten it.",
+            f(p.latency_bound)
+        )
+    }
+}
+
+/// `## Daily run at scale`: many members due on one day, one worker, next to its floor.
+fn daily_at_scale(out: &mut String, daily: Option<&DailyResult>) {
+    let _ = writeln!(out, "\n## Daily run at scale\n");
+    let Some(d) = daily else {
+        let _ = writeln!(out, "Not measured in this run (BENCH_DAILY_DUE=0).");
+        return;
+    };
+    let run = &d.run;
+    let floor = &d.floor;
+    let _ = writeln!(
+        out,
+        "{} members due on one day (each with a lot whose expiry warning falls on that day: one member write and one `PointsExpiring` event each), written by the store as in the growth scenario, in a table of their own (seeded in {:.0} s). The daily run is `evaluate_tier::handle` with `{{\"kind\": \"daily\"}}` in the harness, on a client straight to DynamoDB Local (no proxy, so the process's CPU time is the function's code and the SDK's). Without a queue (the local stack) the planner runs the pieces itself, one after the other, with the worker code that runs in AWS: a page of {} members from one shard of the due-date index (one Query), reviewed {} at a time (TransactGetItems + TransactWriteItems each). That is **one worker**: members per second per worker = members processed / the run's wall time; CPU per member = the process's user + system time over the run / members processed. **floor**: the harness making the same calls (the bodies the function sent for {} of the members, captured by an interceptor) on a copy of those members in another table, a page of {} from a Query at a time, {} in flight: what the SDK and DynamoDB Local take for the same work.\n",
+        d.due, d.seed_s, d.page_size, d.concurrency, floor.due, d.page_size, d.concurrency
+    );
+    let ops = |p: &crate::daily::DailyPass| {
+        p.calls_by_operation
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let _ = writeln!(
+        out,
+        "| | members | time | members/s per worker | CPU per member | DynamoDB calls | calls per member |\n|---|---|---|---|---|---|---|"
+    );
+    for (label, p) in [
+        ("daily run (function)", run),
+        ("floor (same calls, harness)", floor),
+    ] {
+        let calls: usize = p.calls_by_operation.values().sum();
+        let _ = writeln!(
+            out,
+            "| {label} | {} | {} s | {} | {} ms | {} | {:.3} |",
+            p.processed,
+            f(p.wall_s),
+            f(p.members_per_s()),
+            f(p.cpu_ms_per_member()),
+            ops(p),
+            calls as f64 / p.processed.max(1) as f64
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe function reviews {} members/s per worker against the floor's {} ({:.2}x), and spends {} ms of CPU per member against the floor's {} ms. Both are bound by DynamoDB Local here (one JVM on the same 2 cores); the CPU per member is what carries over to AWS.\n",
+        f(run.members_per_s()),
+        f(floor.members_per_s()),
+        run.members_per_s() / floor.members_per_s(),
+        f(run.cpu_ms_per_member()),
+        f(floor.cpu_ms_per_member())
+    );
+    let _ = writeln!(
+        out,
+        "- **none left behind**: the planner made {} pieces; {} due, {} processed, {} failed, {} warnings written; a COUNT Query of each of the day's {} shards of the index afterwards finds **{}** members still filed as due.\n- **a second run does nothing**: {} pieces planned again (the checkpoint day is always planned again), {} due, **{} processed**; {}.",
+        run.planned,
+        run.due,
+        run.processed,
+        run.failed,
+        run.warnings,
+        loyalty::store::keys::DUE_SHARDS,
+        d.remaining_due,
+        d.rerun.planned,
+        d.rerun.due,
+        d.rerun.processed,
+        ops(&d.rerun)
+    );
+}
+
+/// `### Projection`: the daily run of 1,000,000 due members on AWS, from what was measured
+/// and what is assumed.
+fn daily_projection(out: &mut String, daily: Option<&DailyResult>) {
+    let _ = writeln!(
+        out,
+        "\n### Projection: 1,000,000 members due on one day, on AWS\n"
+    );
+    let Some(d) = daily else {
+        let _ = writeln!(out, "Not measured in this run (BENCH_DAILY_DUE=0).");
+        return;
+    };
+    let cases: Vec<Projection> = CASES.iter().map(|c| projection::daily(d, *c)).collect();
+    let Some(first) = cases.first() else {
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "Measured here: {} ms of CPU per member ({} members, page {}, {} in flight). From infra/template.yaml{}: the daily queue's event source allows **{} workers** at once (`MaximumConcurrency`), each the evaluate-tier function at **{} MB** (timeout {} s). A day's due members are filed in {} shards, and each shard's pieces follow one another (a piece hands on the rest of its partition when it ends), so at most {} workers are busy on one day.\n",
+        f(first.cpu_ms_here),
+        d.run.processed,
+        d.page_size,
+        d.concurrency,
+        if d.workers.is_some() && d.memory_mb.is_some() {
+            ""
+        } else {
+            " (not readable in this run: defaults used)"
+        },
+        first.workers,
+        first.memory_mb,
+        d.timeout_s.map_or("n/a".into(), |t| t.to_string()),
+        loyalty::store::keys::DUE_SHARDS,
+        first.parallel
+    );
+    let _ = writeln!(
+        out,
+        "Assumptions (not measured): **DynamoDB latency** per TransactGetItems, TransactWriteItems and Query of 5 ms or 10 ms (AWS documents single-digit-millisecond latency for DynamoDB; a transaction makes two underlying reads or writes of each item, so the upper end is taken too); **CPU**: AWS documents one vCPU at 1,769 MB, CPU in proportion to memory, so {} MB has {:.3} of a vCPU, and a member takes as much CPU on a Graviton core as on this machine's; **handover** between pieces (the continuation's SendMessage, the event source's delivery of it) of 0.1 s or 1 s. One worker reviews min({} in flight / (2 calls + CPU), 1 / CPU) members per second; a piece takes handover + one Query + page / that rate.\n",
+        first.memory_mb, first.cpu_share, d.concurrency
+    );
+    let _ = writeln!(
+        out,
+        "| case | CPU per member at {} MB | bound by calls in flight | bound by CPU | one piece ({} members) | per worker | {} workers | 1,000,000 due | within an hour |\n|---|---|---|---|---|---|---|---|---|",
+        first.memory_mb, d.page_size, first.parallel
+    );
+    for p in &cases {
+        let _ = writeln!(
+            out,
+            "| {} | {} ms | {} members/s | {} members/s | {} s | {} members/s | {} members/s | **{} min** | {} |",
+            p.case.name,
+            f(p.cpu_ms_aws),
+            f(p.latency_bound),
+            f(p.cpu_bound),
+            f(p.piece_s),
+            f(p.per_worker),
+            f(p.per_worker * p.parallel as f64),
+            f(p.total_s / 60.0),
+            if p.met() { "met" } else { "**missed**" }
+        );
+    }
+    if let Some(worst) = cases.last() {
+        let _ = writeln!(
+            out,
+            "\n{} In the slower case a piece takes {} s, inside the function's {} s timeout. The due-date index is not a limit at this rate: each of the day's 8 partitions loses an entry per member reviewed ({} a second per partition, under the 1,000 writes a second a partition takes), and each page is one Query of 200 keys.",
+            projection_limit(worst),
+            f(worst.piece_s),
+            d.timeout_s.map_or("n/a".into(), |t| t.to_string()),
+            f(worst.per_worker)
+        );
+    }
+}
+
+/// `## Capacity per earn and per redeem`: request units, new member and after a year.
+fn capacity(out: &mut String, capacity: Option<&CapacityResult>) {
+    let _ = writeln!(out, "\n## Capacity per earn and per redeem\n");
+    let Some(c) = capacity else {
+        let _ = writeln!(out, "Not measured in this run (BENCH_CAPACITY_DAYS=0).");
+        return;
+    };
+    let _ = writeln!(
+        out,
+        "The earn and redeem handlers run in-process (as the functions' binaries call them) on a client with an interceptor that sets `ReturnConsumedCapacity` (INDEXES: the total and the index's share) on every call and keeps what DynamoDB Local answers: **reported**. Next to it, **rules**: the harness sizes each item the call read or wrote (the request's items, the transaction's answers, the changed items read back before and after; `bench/src/item_size.rs`, by the documented item-size rules) and applies the documented rounding: a transactional write 2 units per started KB of the larger of the item's old and new image, a transactional read 2 units per started 4 KB (an absent item as the smallest), a strongly consistent GetItem 1, plus 1 write unit per index entry added or removed (GSI1 projects keys only). DynamoDB Local does return consumed capacity, for transactions too, but for a TransactWriteItems not per item: {} The goal and the cost below use the rules; the reported figures are shown next to them. The rules count a ConditionCheck as a transactional write of the checked item (the rule is per item of the transaction; an assumption, not checked against DynamoDB; DynamoDB Local reports nothing for it).\n",
+        c.calibration.as_ref().map_or("(its calibration is missing from this run).".to_string(), |cal| format!(
+            "in this run one transaction of three new items of {} bytes each was reported as {} write units, where the rule gives {}.",
+            cal.items.first().map_or(0, |i| i.bytes),
+            cal.reported.map_or("n/a".into(), f),
+            f(cal.computed)
+        ))
+    );
+    let _ = writeln!(
+        out,
+        "**new**: a member enrolled that day; for redeem, one who has made one purchase (60.00 EUR coffee). **a year**: a member who bought a {} every day for {} days (a `ManualClock` moved a day at a time; the daily run at 00:15 each day; each earn's profile change handed to evaluate-tier as the stream delivers it, so the tier rises as it is earned: **{}** at the end), measured the next day. Both redeem the benchmark's reward (100 points, no stock: a ConditionCheck).\n",
+        c.purchase, c.days, c.year_tier
+    );
+    let _ = writeln!(
+        out,
+        "| request | member | member item | RCU | WCU (of it index) | RCU reported | WCU reported (of it index) |\n|---|---|---|---|---|---|---|"
+    );
+    for row in &c.rows {
+        let index = |f_: fn(&crate::capacity::CallCapacity) -> f64| -> f64 {
+            row.calls.iter().filter(|c| c.kind == "write").map(f_).sum()
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} bytes | {} | {} ({}) | {} | {} ({}) |",
+            row.op,
+            if row.member == "year" {
+                format!("after {} days", c.days)
+            } else {
+                "new".into()
+            },
+            row.member_bytes_after,
+            f(row.computed_read()),
+            f(row.computed_write()),
+            f(index(|c| c.computed_index)),
+            row.reported_read().map_or("n/a".into(), f),
+            row.reported_write().map_or("n/a".into(), f),
+            f(index(|c| c.reported_index)),
+        );
+    }
+    for op in ["earn", "redeem"] {
+        let (Some(new), Some(year)) = (c.row(op, "new"), c.row(op, "year")) else {
+            continue;
+        };
+        let ratio = unit_cost(year) / unit_cost(new);
+        let _ = writeln!(
+            out,
+            "\n**{op}**, after a year against new: {ratio:.2}x by price (WCU {} vs {}, RCU {} vs {}; with DynamoDB Local's reported units {}). Items, after a year:\n",
+            f(year.write_units()),
+            f(new.write_units()),
+            f(year.read_units()),
+            f(new.read_units()),
+            match (
+                year.reported_write(),
+                year.reported_read(),
+                new.reported_write(),
+                new.reported_read()
+            ) {
+                (Some(yw), Some(yr), Some(nw), Some(nr)) => format!(
+                    "{:.2}x",
+                    (yw * projection::WRU_PER_MILLION + yr * projection::RRU_PER_MILLION)
+                        / (nw * projection::WRU_PER_MILLION + nr * projection::RRU_PER_MILLION)
+                ),
+                _ => "n/a".into(),
+            }
+        );
+        for call in &year.calls {
+            let items = call
+                .items
+                .iter()
+                .map(|i| format!("{} {} B → {}", i.what, i.bytes, f(i.units)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let _ = writeln!(
+                out,
+                "- {}: reported {}, rules {}: {items}",
+                call.operation,
+                call.reported.map_or("n/a".into(), f),
+                f(call.computed)
+            );
+        }
+    }
+    if let Some(p) = &c.program_read {
+        let _ = writeln!(
+            out,
+            "\nThe programme's own read (strongly consistent GetItem of the {}-byte programme item): {} RCU reported, {} by the rules: what each request paid before the programme was cached, and pays with `SHARED_ITEMS_TTL_SECONDS=0`; cached, a warm environment pays it once per 30 s.",
+            p.items.first().map_or(0, |i| i.bytes),
+            p.reported.map_or("n/a".into(), f),
+            f(p.computed)
+        );
+    }
+    if !c.member_bytes_by_day.is_empty() {
+        let sizes = c
+            .member_bytes_by_day
+            .iter()
+            .map(|(day, bytes)| format!("day {day}: {bytes}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "\nThe year member's item along the year (bytes): {sizes}. Qualifying points are kept by week and pruned to the rolling window, lots by month and removed as they expire."
+        );
+    }
+}
+
+/// `## Cost per million on AWS`: Lambda (arm64) and DynamoDB on-demand per million earns and
+/// redemptions. Returns the summary lines.
+fn cost(out: &mut String, results: &Results) -> Vec<String> {
+    let _ = writeln!(out, "\n## Cost per million on AWS\n");
+    let Some(c) = &results.capacity else {
+        let _ = writeln!(out, "Not measured in this run (BENCH_CAPACITY_DAYS=0).");
+        return Vec::new();
+    };
+    let memory = c.memory_mb.unwrap_or(projection::DEFAULT_MEMORY_MB);
+    let _ = writeln!(
+        out,
+        "Prices: {} — Lambda arm64 ${} per GB-second and ${} per million requests; DynamoDB on-demand ${} per million write request units and ${} per million read request units. Lambda at {memory} MB (the template's memory for these functions), billed per request for its duration rounded up to 1 ms: the **billed duration** is the mean of the warm benchmark's requests at concurrency 1, each the function's own duration (event handed over to answer posted) rounded up; measured on this machine against DynamoDB Local, so it stands for AWS only roughly (DynamoDB's latency there, and the CPU at {memory} MB); each millisecond costs {} per million. DynamoDB: the request units of the capacity section, by the documented rules (on demand a write or read request unit is what a write or read capacity unit measures). Not included: API Gateway, CloudWatch Logs, data transfer, storage, streams.\n",
+        projection::PRICES,
+        projection::LAMBDA_GB_S,
+        projection::LAMBDA_PER_MILLION,
+        projection::WRU_PER_MILLION,
+        projection::RRU_PER_MILLION,
+        usd(f64::from(memory) / 1024.0 * 0.001 * 1e6 * projection::LAMBDA_GB_S)
+    );
+    let _ = writeln!(
+        out,
+        "| per million | member | billed duration | Lambda duration | Lambda requests | DynamoDB writes | DynamoDB reads | total |\n|---|---|---|---|---|---|---|---|"
+    );
+    let mut summary = Vec::new();
+    for (op, name) in [(Op::Earn, "earn"), (Op::Redeem, "redeem")] {
+        let billed = results
+            .warm
+            .iter()
+            .find(|r| r.op == op)
+            .map_or(f64::NAN, |r| {
+                projection::billed_ms(&r.function_serial.own_ms)
+            });
+        for member in ["new", "year"] {
+            let Some(row) = c.row(name, member) else {
+                continue;
+            };
+            let cost = projection::per_million(billed, memory, row.write_units(), row.read_units());
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} ms | {} | {} | {} ({} WRU) | {} ({} RRU) | **{}** |",
+                if name == "earn" {
+                    "earns"
+                } else {
+                    "redemptions"
+                },
+                if member == "year" {
+                    format!("after {} days", c.days)
+                } else {
+                    "new".into()
+                },
+                f(cost.billed_ms),
+                usd(cost.lambda_duration),
+                usd(cost.lambda_requests),
+                usd(cost.writes),
+                f(row.write_units()),
+                usd(cost.reads),
+                f(row.read_units()),
+                usd(cost.total())
+            );
+            summary.push(format!(
+                "cost           {name:<6} {member:<8} {} per million ({} ms billed, {} WRU + {} RRU)",
+                usd(cost.total()),
+                f(cost.billed_ms),
+                f(row.write_units()),
+                f(row.read_units())
+            ));
+        }
+    }
+    if let Some(p) = &c.program_read {
+        let units = p.computed;
+        let _ = writeln!(
+            out,
+            "\nBefore the programme was cached every request also read it: {} RRU more, {} per million (TTL 0 in the section above shows the time it takes). DynamoDB's request units are most of the cost; Lambda's duration is a small part at any duration measured here.",
+            f(units),
+            usd(units * projection::RRU_PER_MILLION)
+        );
+    }
+    summary
+}
+
 /// `## How to read these numbers`: the method's limits, the proxy's calibration, the knobs.
 fn how_to_read(out: &mut String, proxy_hop: Option<&ProxyHop>) {
     let _ = writeln!(out, "\n## How to read these numbers\n");
@@ -985,7 +1605,7 @@ fn how_to_read(out: &mut String, proxy_hop: Option<&ProxyHop>) {
          - The proxy adds a loopback hop to every DynamoDB call, for the functions and the floors alike; the hop's send and receive count as time outside DynamoDB.{}\n\
          - The x86_64 binaries measured here (functions and floors) are built in one cargo invocation with the harness, so the dependency graph is compiled once; that unifies a few dependency features the functions do not use (hyper's server side, regex-automata's meta engine, zerocopy's derive macros), whose code LTO drops. The zips are built by cargo lambda from the functions alone, as for a deployment.\n\
          - Raw samples of this run: `.local/bench/results.json`; the functions' logs: `.local/bench/*.log`.\n\
-         - Knobs (environment): `BENCH_QUICK=1` (fewer iterations; not for the record), `BENCH_COLD_RUNS`, `BENCH_REQUESTS`, `BENCH_SERIAL_REQUESTS`, `BENCH_CONCURRENCY`, `BENCH_STREAM_BATCH`, `BENCH_MEMBERS` (largest growth size; 0 skips growth), `BENCH_DUE`, `BENCH_OPS`, `BENCH_SKIP_ZIP=1`.",
+         - Knobs (environment): `BENCH_QUICK=1` (fewer iterations, 10,000 members for growth, 2,000 due for the daily run; not for the record), `BENCH_COLD_RUNS`, `BENCH_REQUESTS`, `BENCH_SERIAL_REQUESTS`, `BENCH_CONCURRENCY`, `BENCH_STREAM_BATCH`, `BENCH_MEMBERS` (largest growth size; 0 skips growth), `BENCH_DUE`, `BENCH_DAILY_DUE` (members due on one day for the daily run at scale; 0 skips it), `BENCH_DAILY_FLOOR` (how many of them the floor repeats), `BENCH_CAPACITY_DAYS` (days of purchases before the year-old member is measured; 0 skips capacity and cost), `BENCH_OPS`, `BENCH_SKIP_ZIP=1`; builds go to `CARGO_TARGET_DIR` when set.",
         proxy_hop.map_or(String::new(), calibration)
     );
 }
@@ -1080,15 +1700,20 @@ mod tests {
         markdown(results, Path::new("docs/bench/latency.svg"))
     }
 
-    const HEADINGS: [&str; 9] = [
+    const HEADINGS: [&str; 14] = [
         "# Benchmarks",
         "## Targets",
         "### Targets missed, and what limits them",
         "## Cold start",
         "### What separates each function from the absolute floor",
         "## Warm latency and DynamoDB calls",
+        "## The programme cached, and read on every request",
         "## Memory and size",
         "## Growth",
+        "## Daily run at scale",
+        "### Projection: 1,000,000 members due on one day, on AWS",
+        "## Capacity per earn and per redeem",
+        "## Cost per million on AWS",
         "## How to read these numbers",
     ];
 
@@ -1145,6 +1770,32 @@ mod tests {
             // Growth, and the rule engine.
             "| 100000 | 100 | 100 | 256 | Query 6, TransactWriteItems 100, UpdateItem 150 | 499 ms | 88 s |",
             "**15.95 million evaluations per second per core**",
+            // The programme cached and read on every request.
+            "| earn | cached | 2 (2–3): TransactGetItems + TransactWriteItems | 2.125 | 11.5 ms | 13.5 ms | 10.3 / 12.2 ms | 5.50 ms | 4.95 ms | 3.85 ms | 5.10 ms | 5.67 ms | 0 |",
+            "| redeem | TTL 0 | 3: GetItem + TransactGetItems + TransactWriteItems | 3.000 | 16.1 ms |",
+            "- **earn**: caching takes 3 calls per request to 2 (mean 2.125); at concurrency 1 the p50 is 1.65 ms lower (5.50 ms cached against 7.15 ms)",
+            // Daily run at scale, and its projection.
+            "| daily run (function) | 100000 | 500 s | 200 | 0.400 ms | GetItem 2, PutItem 1, Query 504, TransactGetItems 100000, TransactWriteItems 100000 | 2.005 |",
+            "| floor (same calls, harness) | 10000 | 40.0 s | 250 | 0.250 ms |",
+            "finds **0** members still filed as due",
+            "0 due, **0 processed**; GetItem 1, PutItem 1, Query 8.",
+            "allows **8 workers** at once (`MaximumConcurrency`), each the evaluate-tier function at **128 MB** (timeout 60 s)",
+            "| 10 ms per call, 1 s per handover | 5.53 ms | 627 members/s | 181 members/s | 2.12 s | 94.5 members/s | 756 members/s | **22.0 min** | met |",
+            "One worker is CPU-bound: 0.400 ms of CPU per member here is 5.53 ms at 128 MB",
+            // Capacity.
+            "was reported as 4.00 write units, where the rule gives 12.0.",
+            "| earn | new | 520 bytes | 4.00 | 9.00 (1.00) | 4.00 | 10.0 (2.00) |",
+            "| redeem | after 365 days | 4500 bytes | 6.00 | 20.0 (0.000) | 6.00 | 18.0 (0.000) |",
+            "**earn**, after a year against new: 1.10x by price (WCU 10.0 vs 9.00, RCU 4.00 vs 4.00; with DynamoDB Local's reported units 1.00x)",
+            "- TransactWriteItems: reported 18.0, rules 20.0: Put member 4500 B → 10.0; Put ledger entry 400 B → 2.00;",
+            "1.00 RCU reported, 1.00 by the rules",
+            "day 1: 480, day 7: 560, day 30: 800",
+            "**Gold** at the end",
+            // Cost.
+            "us-east-1 list prices as of 2026-12, unverified here (no network)",
+            "| earns | new | 7.20 ms | $0.0120 | $0.200 | $5.62 (9.00 WRU) | $0.500 (4.00 RRU) | **$6.34** |",
+            "| redemptions | after 365 days | 7.10 ms | $0.0118 | $0.200 | $12.5 (20.0 WRU) | $0.750 (6.00 RRU) | **$13.5** |",
+            "1.00 RRU more, $0.125 per million",
             // How to read: the proxy's calibration.
             "the median pair differs by 0.089 ms",
         ] {
@@ -1168,10 +1819,12 @@ mod tests {
                 "redeem p99",
                 "evaluate-tier peak RSS",
                 "evaluate-tier zip",
+                "redeem capacity after a year",
             ]
         );
+        // The projection's table has a verdict per case too.
         assert_eq!(text.matches("| **missed** |").count(), explained.len());
-        assert_eq!(text.matches(" | met |").count(), 20);
+        assert_eq!(text.matches(" | met |").count(), 23 + 2);
         // The explanations' branches: a floor above the target, the floors alone above it, and
         // the function's own code making the difference.
         for expected in [
@@ -1180,19 +1833,23 @@ mod tests {
             "The SDK and the Runtime API exchange alone take 0.962 ms, above the target",
             "against 0.132 ms for floor-sdk making the same calls: the function's own code is what separates them.",
             "**evaluate-tier zip**: 6.01 MiB.",
+            "**redeem capacity after a year**: 1.61x a new member's. The member item grew from 560 to 4500 bytes",
         ] {
             assert!(text.contains(expected), "missing: {expected}");
         }
-        // One summary line per target, then one per warm operation.
+        // One summary line per target, then one per warm operation, per cached operation
+        // and per priced request.
         let summary = &rendered.summary;
-        assert_eq!(summary.len(), 28 + 8);
+        assert_eq!(summary.len(), 32 + 8 + 2 + 4);
         assert_eq!(
             summary.iter().filter(|l| l.ends_with("[missed]")).count(),
-            8
+            9
         );
-        assert_eq!(summary.iter().filter(|l| l.ends_with("[met]")).count(), 20);
+        assert_eq!(summary.iter().filter(|l| l.ends_with("[met]")).count(), 23);
         assert!(summary[0].starts_with("cold init      earn-points     p50 6.47 ms"));
-        assert!(summary[28..].iter().all(|l| l.starts_with("warm ")));
+        assert!(summary[32..40].iter().all(|l| l.starts_with("warm ")));
+        assert!(summary[40..42].iter().all(|l| l.starts_with("cached ")));
+        assert!(summary[42..].iter().all(|l| l.starts_with("cost ")));
     }
 
     #[test]
@@ -1202,6 +1859,9 @@ mod tests {
         results.growth.clear();
         results.rule_engine = None;
         results.proxy_hop = None;
+        results.daily = None;
+        results.capacity = None;
+        results.cache.clear();
         if let Some(size) = results.sizes.iter_mut().find(|s| s.binary == "member-api") {
             size.zip_bytes = None;
         }
@@ -1214,11 +1874,17 @@ mod tests {
             "| rule engine > 1M evaluations/s per core | not measured (criterion results missing) | **missed** |",
             "## Growth\n\nNot measured in this run (BENCH_MEMBERS=0).\n",
             "the hop's send and receive count as time outside DynamoDB.\n",
+            "## The programme cached, and read on every request\n\nNot measured in this run (BENCH_OPS without earn and redeem).\n",
+            "## Daily run at scale\n\nNot measured in this run (BENCH_DAILY_DUE=0).\n",
+            "## Capacity per earn and per redeem\n\nNot measured in this run (BENCH_CAPACITY_DAYS=0).\n",
+            "## Cost per million on AWS\n\nNot measured in this run (BENCH_CAPACITY_DAYS=0).\n",
         ] {
             assert!(text.contains(expected), "missing: {expected}");
         }
         assert!(!text.contains("Earn-rule engine"));
         assert!(!text.contains("daily run flat"));
+        assert!(!text.contains("within an hour on AWS"));
+        assert!(!text.contains("after a year of daily purchases"));
         assert!(!text.contains("Calibration in this run"));
     }
 

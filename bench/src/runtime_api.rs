@@ -31,6 +31,9 @@ const PREFIX: &str = "/2018-06-01/runtime/";
 pub struct Outcome {
     /// When the event was queued (the caller's "request sent").
     pub submitted: Instant,
+    /// When the Runtime API handed the event to the function (its answer to
+    /// `invocation/next`): where Lambda's billed duration starts.
+    pub delivered: Instant,
     /// When the function's response (or error) arrived.
     pub completed: Instant,
     pub body: Bytes,
@@ -43,6 +46,12 @@ impl Outcome {
     pub fn end_to_end(&self) -> Duration {
         self.completed.saturating_duration_since(self.submitted)
     }
+
+    /// Event handed over to answer received: the function's own duration, what Lambda
+    /// bills (rounded up to the millisecond).
+    pub fn own(&self) -> Duration {
+        self.completed.saturating_duration_since(self.delivered)
+    }
 }
 
 struct Pending {
@@ -54,6 +63,7 @@ struct Pending {
 
 struct InFlight {
     submitted: Instant,
+    delivered: Instant,
     reply: oneshot::Sender<Outcome>,
 }
 
@@ -204,6 +214,7 @@ async fn handle(
             pending.id.clone(),
             InFlight {
                 submitted: pending.submitted,
+                delivered: Instant::now(),
                 reply: pending.reply,
             },
         );
@@ -248,6 +259,7 @@ async fn handle(
         };
         let _ = in_flight.reply.send(Outcome {
             submitted: in_flight.submitted,
+            delivered: in_flight.delivered,
             completed: arrived,
             body,
             error: kind == "error",

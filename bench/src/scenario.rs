@@ -127,8 +127,9 @@ fn admin() -> Value {
 fn till() -> Value {
     json!({"sub": TILL, "scope": "loyalty/earn"})
 }
-fn member(id: &str) -> Value {
-    json!({"sub": id})
+/// A member's own sign-in: a user's access token (a user name, issued to the app client).
+pub fn member(id: &str) -> Value {
+    json!({"sub": id, "username": id, "client_id": "bench-app", "token_use": "access"})
 }
 
 fn expect_2xx(what: &str, response: &loyalty_tests::TestResponse) -> Result<()> {

@@ -62,6 +62,18 @@ impl Launcher {
         function: &str,
         recorder: Option<Client>,
     ) -> Result<Slot> {
+        self.start_with(binary, function, recorder, &[]).await
+    }
+
+    /// As `start`, with `env` added to the process's environment (e.g.
+    /// `SHARED_ITEMS_TTL_SECONDS=0`).
+    pub async fn start_with(
+        &self,
+        binary: &str,
+        function: &str,
+        recorder: Option<Client>,
+        env: &[(&str, &str)],
+    ) -> Result<Slot> {
         let runtime = RuntimeApi::start(function).await?;
         let proxy = Proxy::start(&self.upstream, recorder).await?;
         let path = self.binary(binary);
@@ -78,6 +90,7 @@ impl Launcher {
             .env("TABLE_NAME", &self.table)
             .env("DYNAMODB_ENDPOINT", proxy.url())
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::from(log.try_clone()?))
             .stderr(Stdio::from(log))
