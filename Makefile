@@ -9,7 +9,7 @@ TEMPLATE := infra/template.yaml
 LAMBDA_BINARIES := earn-points member-api redeem-reward partner-offers evaluate-tier
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: tools test contract-long dev daily-run fuzz sam-build deploy deploy-guided lint validate build-arm64 bench clean-local
+.PHONY: tools test contract-long clients dev daily-run fuzz sam-build deploy deploy-guided lint validate build-arm64 bench clean-local
 
 ## tools: install / check the dev tools (idempotent)
 tools:
@@ -22,6 +22,10 @@ test:
 ## contract-long: schemathesis against the local stack for 20 minutes (SCHEMATHESIS_MAX_TIME=<seconds>), random seed
 contract-long:
 	bash scripts/schemathesis-long.sh
+
+## clients: generate the Python and TypeScript clients from docs/openapi.yaml into .local/clients
+clients: tools
+	bash scripts/clients.sh generate
 
 ## dev: DynamoDB Local + demo data + the API on http://127.0.0.1:9000 (cargo lambda watch)
 dev:
@@ -54,9 +58,11 @@ deploy-guided: sam-build
 deploy: sam-build
 	$(SAM_DEPLOY)
 
-## lint: rustfmt check and clippy with warnings denied
-lint:
+## lint: rustfmt check, ruff on the Python, and clippy with warnings denied
+lint: tools
 	cargo fmt --all -- --check
+	$(VENV_BIN)/ruff check tests/clients scripts
+	$(VENV_BIN)/ruff format --check tests/clients scripts
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 
 ## validate: SAM template validation with cfn-lint (offline: needs no credentials)

@@ -7,6 +7,9 @@
 # (error bodies included) or header that does not match its schema, a wrong content type, an
 # invalid request that is not refused with a 4xx, a route that ignores a missing token.
 #
+# Before schemathesis, the clients generated from the document run their flows against the same
+# stack (scripts/clients.sh flows; CONTRACT_CLIENT_FLOWS=0 skips them).
+#
 # Run by scripts/test-phase.sh inside `make test` with a bounded budget, and by
 # scripts/schemathesis-long.sh (`make contract-long`) with a long one.
 #
@@ -28,6 +31,7 @@
 #                       creates its own table (contract-<pid>), so it never touches other data.
 #   LOYALTY_TEST_NETNS=1  running in a fresh network namespace: bring loopback up first.
 #   CONTRACT_WARMUP_TIMEOUT  seconds the functions may take to build and answer (default 600).
+#   CONTRACT_CLIENT_FLOWS=0  skip the generated clients' flows.
 # The function binaries should already be built (`cargo build --bin <function>` for each, as
 # scripts/test.sh does before the network namespace): then nothing here compiles or needs the
 # network, and the warm-up takes seconds. Logs: .local/contract/ (the functions' log, the
@@ -65,7 +69,7 @@ for arg in "$@"; do
     --long) long=1 ;;
     --serve) serve=1 ;;
     -h | --help)
-      sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -246,6 +250,16 @@ contract: serving $base_url until Ctrl-C; identities:
 EOF
   wait "$watch_pid"
   exit 0
+fi
+
+# --- the generated clients' flows --------------------------------------------------------------
+# Before schemathesis, on the same stack: the Python and TypeScript clients generated from the
+# document (scripts/clients.sh generate, run by scripts/test.sh) drive every operation as an app,
+# a till, an operator and a partner would. Skipped when they were not generated (a bare
+# `make contract-long` on a checkout that never ran `make test` generates them first).
+if [[ "${CONTRACT_CLIENT_FLOWS:-1}" == 1 ]]; then
+  [[ -f "$root/.local/clients/typescript/out/flow.mjs" ]] || bash "$root/scripts/clients.sh" generate
+  bash "$root/scripts/clients.sh" flows "$base_url" || die "a generated client's flow failed (functions' log: ${watch_log#"$root"/})"
 fi
 
 # --- schemathesis ------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The whole check, as run by `make test` and CI:
 #   1. install / check tools (scripts/tools.sh)
-#   2. cargo fmt --check, cargo clippy -D warnings
+#   2. cargo fmt --check, ruff (the Python in tests/clients and scripts), cargo clippy -D warnings
 #   3. build every test binary (this is the only step that may fetch crates)
 #   4. run the tests against a fresh DynamoDB Local, inside a private network namespace
 #      (DynamoDB Local cannot bind to loopback only; in its own namespace, loopback is all there is),
 #      then the contract run there too: schemathesis against the local stack for about two
 #      minutes (scripts/schemathesis.sh; `make contract-long` for a long one)
+#      (scripts/clients.sh generates the Python and TypeScript clients before it, and their
+#      flows run against the same stack before schemathesis)
 #   5. sam validate --lint on infra/template.yaml
 #
 # Usage: scripts/test.sh [extra cargo test arguments, e.g. a test name filter]
@@ -28,6 +30,10 @@ bash scripts/tools.sh
 step "cargo fmt --all -- --check"
 cargo fmt --all -- --check
 
+step "ruff check, ruff format --check (tests/clients, scripts)"
+.local/venv/bin/ruff check tests/clients scripts
+.local/venv/bin/ruff format --check tests/clients scripts
+
 step "cargo clippy --workspace --all-targets --locked -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
@@ -42,6 +48,9 @@ for bin in member-api earn-points redeem-reward partner-offers; do
   cargo build --locked --bin "$bin"
 done
 cargo build --locked -p loyalty-tests --bin devstack
+
+step "the clients generated from docs/openapi.yaml (Python, TypeScript; their flows run in the contract run)"
+bash scripts/clients.sh generate
 
 # --- test phase -------------------------------------------------------------------------------
 mkdir -p .local

@@ -1,0 +1,296 @@
+// The app's, the till's, the operator's and a partner's flows through the TypeScript client that
+// openapi-typescript + openapi-fetch make of docs/openapi.yaml (scripts/clients.sh generates the
+// types into .local/clients/typescript, compiles this with `tsc --strict` and runs it against
+// the local stack).
+//
+// The compiler holds the flow to the generated types: a renamed field or a dropped operation
+// does not compile. At run time a middleware checks every answer: its status must be one the
+// operation documents, its body must validate against that response's schema in the document
+// (the schema the generated type was made from), and every time in it must have exactly three
+// fractional digits. The operations called are written to CLIENT_FLOW_CALLED, one operationId
+// per line, so that scripts/clients.sh can check that the flows cover the whole document.
+//
+// Environment: BASE_URL, MEMBER_ID and MEMBER_TOKEN (a member not enrolled yet), TILL_TOKEN
+// (scope loyalty/earn), ADMIN_TOKEN (scope loyalty/admin), OPENAPI_JSON (the document as
+// JSON), CLIENT_FLOW_CALLED.
+
+import { createHmac, randomUUID } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import addFormatsModule from "ajv-formats";
+import createClient, { type Client, type Middleware } from "openapi-fetch";
+import type { paths } from "../../.local/clients/typescript/schema.js";
+
+const env = (name: string): string => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} must be set`);
+  return value;
+};
+
+// --- the run-time check of every answer ---------------------------------------------------------
+
+type Json = { [key: string]: unknown };
+const doc = JSON.parse(readFileSync(env("OPENAPI_JSON"), "utf8")) as Json & {
+  paths: Record<string, Record<string, { operationId: string; responses: Record<string, Json> }>>;
+};
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+// ajv-formats is CommonJS; under NodeNext its function is the module's default.
+const addFormats = addFormatsModule as unknown as { default: (ajv: Ajv2020) => void };
+addFormats.default(ajv);
+ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
+ajv.addSchema({ ...doc, $id: "openapi" });
+
+const pointer = (...parts: string[]) => parts.map((p) => p.replaceAll("~", "~0").replaceAll("/", "~1")).join("/");
+const TIME = /"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"/g;
+const called = new Set<string>();
+
+const conformance: Middleware = {
+  async onResponse({ request, response, schemaPath }) {
+    const method = request.method.toLowerCase();
+    const operation = doc.paths[schemaPath]?.[method];
+    if (!operation) throw new Error(`${request.method} ${schemaPath} is not in the document`);
+    const name = operation.operationId;
+    let answer = operation.responses[String(response.status)];
+    if (!answer) throw new Error(`${name}: status ${response.status} is not documented`);
+    let where = `#/${pointer("paths", schemaPath, method, "responses", String(response.status))}`;
+    if (typeof answer.$ref === "string") {
+      where = answer.$ref;
+      answer = answer.$ref
+        .slice(2)
+        .split("/")
+        .reduce((node: Json, key) => node[key] as Json, doc);
+    }
+    const text = await response.clone().text();
+    if ((answer.content as Json | undefined)?.["application/json"]) {
+      const validate = ajv.compile({ $ref: `openapi${where}/content/application~1json/schema` });
+      if (!validate(JSON.parse(text))) {
+        throw new Error(`${name}: the ${response.status} body does not fit its schema: ${ajv.errorsText(validate.errors)}: ${text}`);
+      }
+    }
+    for (const [, stamp = ""] of text.matchAll(TIME)) {
+      if (!/\.\d{3}Z$/.test(stamp)) throw new Error(`${name}: time ${stamp} does not have exactly three fractional digits`);
+    }
+    called.add(name);
+    return undefined;
+  },
+};
+
+const client = (headers: Record<string, string>, ...middleware: Middleware[]): Client<paths> => {
+  const made = createClient<paths>({ baseUrl: env("BASE_URL"), headers });
+  // openapi-fetch runs onResponse in reverse order: the conformance check sees the answer first.
+  made.use(...middleware, conformance);
+  return made;
+};
+
+// --- the expectations ------------------------------------------------------------------------------
+
+type Answer<T, E> = { data?: T; error?: E; response: Response };
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+function check(condition: boolean, message: string): asserts condition {
+  if (!condition) fail(message);
+}
+
+async function ok<T, E>(call: Promise<Answer<T, E>>, status: number, what: string): Promise<T> {
+  const { data, error, response } = await call;
+  check(response.status === status, `${what}: status ${response.status}, expected ${status}: ${JSON.stringify(error ?? data)}`);
+  return data ?? fail(`${what}: no body`);
+}
+
+async function refused<T, E>(call: Promise<Answer<T, E>>, status: number, what: string): Promise<E> {
+  const { data, error, response } = await call;
+  check(response.status === status, `${what}: status ${response.status}, expected ${status}: ${JSON.stringify(error ?? data)}`);
+  return error ?? fail(`${what}: no error body`);
+}
+
+// A partner's own code signs the exact bytes it sends (Standard Webhooks).
+const signing = (secret: string): Middleware => ({
+  async onRequest({ request }) {
+    const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
+    const body = await request.clone().text();
+    const id = request.headers.get("webhook-id");
+    const timestamp = request.headers.get("webhook-timestamp");
+    const digest = createHmac("sha256", key).update(`${id}.${timestamp}.${body}`).digest("base64");
+    request.headers.set("webhook-signature", `v1,${digest}`);
+    return request;
+  },
+});
+
+// --- the flows -------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const memberId = env("MEMBER_ID");
+  const run = randomUUID().replaceAll("-", "").slice(0, 12);
+  const member = client({ authorization: `Bearer ${env("MEMBER_TOKEN")}` });
+  const till = client({ authorization: `Bearer ${env("TILL_TOKEN")}` });
+  const admin = client({ authorization: `Bearer ${env("ADMIN_TOKEN")}` });
+  const now = Date.now();
+  const at = (days: number) => new Date(now + days * 86_400_000).toISOString();
+
+  // operator: the programme, a reward, a partner
+  const program = await ok(admin.GET("/v1/program"), 200, "getProgram");
+  const replaced = await ok(admin.PUT("/v1/program", { body: program }), 200, "putProgram");
+  check(JSON.stringify(replaced) === JSON.stringify(program), "putProgram did not answer the programme it was given");
+  const topTier = program.tiers[program.tiers.length - 1]?.name ?? fail("the programme has no tiers");
+
+  const rewardId = `ts-flow-${run}`;
+  const reward = await ok(
+    admin.PUT("/v1/rewards/{rewardId}", { params: { path: { rewardId } }, body: { name: "Flow coffee", cost: 100, stock: 5 } }),
+    200,
+    "putReward",
+  );
+  check(reward.cost === 100, `putReward answered cost ${reward.cost}`);
+  const priceyId = `ts-flow-pricey-${run}`;
+  await ok(
+    admin.PUT("/v1/rewards/{rewardId}", { params: { path: { rewardId: priceyId } }, body: { name: "Flow espresso machine", cost: 10_000_000 } }),
+    200,
+    "putReward",
+  );
+
+  const partnerId = `ts-flow-${run}`;
+  const partnerPath = { params: { path: { partnerId } } };
+  const created = await ok(admin.PUT("/v1/partners/{partnerId}", { ...partnerPath, body: { name: "Flow cinema" } }), 201, "putPartner");
+  check("secret" in created, "putPartner: a new partner's answer has no secret");
+  const second = await ok(admin.POST("/v1/partners/{partnerId}/secrets", partnerPath), 201, "addPartnerSecret");
+  const retired = await ok(
+    admin.DELETE("/v1/partners/{partnerId}/secrets/{secretId}", { params: { path: { partnerId, secretId: second.secretId } } }),
+    200,
+    "retirePartnerSecret",
+  );
+  check(
+    JSON.stringify(retired.secrets.map((s) => s.secretId)) === JSON.stringify([created.secretId]),
+    "retirePartnerSecret left other secrets than the first",
+  );
+
+  // member: enrol
+  const enrolled = await ok(member.POST("/v1/members", { body: { displayName: "Flow" } }), 201, "enrolMember");
+  check(enrolled.memberId === memberId && enrolled.balance === 0, `enrolMember: not a new member: ${JSON.stringify(enrolled)}`);
+  await ok(member.GET("/v1/members/me"), 200, "getMe");
+
+  // till: earn; operator: adjust, tier floor
+  const transactionId = `ts-flow-${run}`;
+  const memberPath = { path: { memberId } };
+  const earned = await ok(
+    till.POST("/v1/members/{memberId}/earn", { params: memberPath, body: { transactionId, amount: { amount: 2500, currency: "EUR" } } }),
+    201,
+    "earnPoints",
+  );
+  check(earned.points > 0 && earned.balance === earned.points, `earnPoints: ${JSON.stringify(earned)}`);
+  const adjusted = await ok(
+    admin.POST("/v1/members/{memberId}/adjustments", {
+      params: { ...memberPath, header: { "idempotency-key": `ts-flow-adjust-${run}` } },
+      body: { points: 500, reason: "Welcome gift" },
+    }),
+    201,
+    "adjustPoints",
+  );
+  check(adjusted.balance === earned.balance + 500, `adjustPoints: balance ${adjusted.balance}`);
+  const floor = await ok(
+    admin.PUT("/v1/members/{memberId}/tier-floor", {
+      params: { ...memberPath, header: { "idempotency-key": `ts-flow-floor-${run}` } },
+      body: { tier: topTier, until: at(30), reason: "Status match" },
+    }),
+    200,
+    "setTierFloor",
+  );
+  check(floor.tier === topTier, `setTierFloor: tier ${floor.tier}`);
+  await ok(admin.GET("/v1/members/{memberId}", { params: memberPath }), 200, "getMember");
+  await ok(admin.GET("/v1/members/{memberId}/activity", { params: memberPath }), 200, "listMemberActivity");
+
+  // partner: an offer and a purchase, signed
+  const partner = client({}, signing(created.secret));
+  const offerId = `offer-${run}`;
+  const events = [
+    {
+      type: "offer.upserted" as const,
+      data: { offerId, title: "Film night", bonus: { fixedPoints: 50 }, validFrom: at(-1), validTo: at(30) },
+    },
+    {
+      type: "purchase.completed" as const,
+      data: { memberId, partnerTransactionId: `ticket-${run}`, amount: { amount: 1200, currency: "EUR" }, occurredAt: at(0) },
+    },
+  ];
+  let points: number | undefined;
+  for (const [number, body] of events.entries()) {
+    const header = {
+      "webhook-id": `msg-${run}-${number}`,
+      "webhook-timestamp": String(Math.floor(Date.now() / 1000)),
+      "webhook-signature": "v1,signed-by-the-middleware",
+    };
+    const result = await ok(partner.POST("/v1/partners/{partnerId}/webhooks", { params: { header, path: { partnerId } }, body }), 200, "receivePartnerWebhook");
+    check(result.status === "processed", `receivePartnerWebhook: ${JSON.stringify(result)}`);
+    points = result.points;
+  }
+  check(points === 50, `the purchase earned ${points} partner points, not 50`);
+  const statement = await ok(
+    admin.GET("/v1/partners/{partnerId}/statement", { params: { path: { partnerId }, query: { from: at(-1), to: at(1) } } }),
+    200,
+    "getPartnerStatement",
+  );
+  check(statement.pointsIssued === 50 && statement.purchases === 1, `statement: ${JSON.stringify(statement)}`);
+  await ok(admin.GET("/v1/partners/{partnerId}", partnerPath), 200, "getPartner");
+
+  // member: rewards, redeem twice, cancel one; a refusal comes back as the Error model
+  const rewards = await ok(member.GET("/v1/rewards"), 200, "listRewards");
+  check(rewards.items.some((item) => item.rewardId === rewardId), "listRewards: the new reward is missing");
+  const redeem = (key: string, id: string) =>
+    member.POST("/v1/members/me/redemptions", { params: { header: { "idempotency-key": `ts-flow-${key}-${run}` } }, body: { rewardId: id } });
+  const first = await ok(redeem("redeem-1", rewardId), 201, "redeemReward");
+  const secondRedemption = await ok(redeem("redeem-2", rewardId), 201, "redeemReward");
+  const refusal = await refused(redeem("redeem-3", priceyId), 422, "redeemReward");
+  check(refusal.error.code === "insufficient_points", `redeemReward: ${JSON.stringify(refusal)}`);
+  const page = await ok(member.GET("/v1/members/me/redemptions"), 200, "listMyRedemptions");
+  check(page.items.length === 2, `listMyRedemptions: ${page.items.length} redemptions, expected 2`);
+  const cancelled = await ok(
+    member.POST("/v1/members/me/redemptions/{redemptionId}/cancel", {
+      params: { path: { redemptionId: secondRedemption.redemptionId }, header: { "idempotency-key": `ts-flow-cancel-${run}` } },
+    }),
+    200,
+    "cancelRedemption",
+  );
+  check(cancelled.balance === first.balance, `cancelRedemption: balance ${cancelled.balance}`);
+
+  // till: the voucher; reverse the purchase
+  const code = { path: { code: first.code } };
+  const voucher = await ok(till.GET("/v1/vouchers/{code}", { params: code }), 200, "lookupVoucher");
+  check(voucher.status === "issued", `lookupVoucher: ${JSON.stringify(voucher)}`);
+  const used = await ok(
+    till.POST("/v1/vouchers/{code}/use", { params: { ...code, header: { "idempotency-key": `ts-flow-use-${run}` } } }),
+    200,
+    "useVoucher",
+  );
+  check(used.status === "used", `useVoucher: ${JSON.stringify(used)}`);
+  const missing = await refused(till.GET("/v1/vouchers/{code}", { params: { path: { code: "0000000000000" } } }), 404, "lookupVoucher");
+  check(missing.error.code === "not_found", `lookupVoucher of no voucher: ${JSON.stringify(missing)}`);
+  const reversal = await ok(
+    till.POST("/v1/members/{memberId}/earn/{transactionId}/reverse", {
+      params: { path: { memberId, transactionId }, header: { "idempotency-key": `ts-flow-reverse-${run}` } },
+      body: {},
+    }),
+    201,
+    "reverseEarn",
+  );
+  check(reversal.points === -earned.points, `reverseEarn: ${JSON.stringify(reversal)}`);
+
+  // member: the history adds up
+  const me = await ok(member.GET("/v1/members/me"), 200, "getMe");
+  const activity = await ok(member.GET("/v1/members/me/activity", { params: { query: { limit: 100 } } }), 200, "listMyActivity");
+  check(activity.items[0]?.balanceAfter === me.balance, "the newest entry's balanceAfter is not the balance");
+  check(activity.items.reduce((sum, entry) => sum + entry.points, 0) === me.balance, "the entries do not add up to the balance");
+  const kinds = [...new Set(activity.items.map((entry) => entry.type))].sort();
+  check(
+    JSON.stringify(kinds) === JSON.stringify(["adjust", "earn", "partner_bonus", "redeem", "refund", "reverse"]),
+    `listMyActivity: entry types ${kinds}`,
+  );
+
+  writeFileSync(env("CLIENT_FLOW_CALLED"), [...called].sort().map((name) => `${name}\n`).join(""));
+  console.log(`typescript flow: OK (${called.size} operations; member ${memberId}, balance ${me.balance})`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`typescript flow: FAILED: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

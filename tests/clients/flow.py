@@ -1,0 +1,346 @@
+"""The app's, the till's, the operator's and a partner's flows through the Python client that
+openapi-python-client generates from docs/openapi.yaml (scripts/clients.sh generates it into
+.local/clients/python and runs this against the local stack).
+
+Every answer must come back with the status the flow expects and parse into the generated
+model for it (an error into `Error`); a time anywhere in a body must have exactly three
+fractional digits. The operations called are written to the file named by
+CLIENT_FLOW_CALLED, one operationId per line, so that scripts/clients.sh can check that the
+flows cover every operation in the document.
+
+Environment: BASE_URL, MEMBER_ID and MEMBER_TOKEN (a member not enrolled yet), TILL_TOKEN
+(scope loyalty/earn), ADMIN_TOKEN (scope loyalty/admin), CLIENT_FLOW_CALLED.
+"""
+
+import base64
+import datetime
+import hashlib
+import hmac
+import os
+import re
+import sys
+import time
+import uuid
+from http import HTTPStatus
+
+import httpx
+from loyalty_client import AuthenticatedClient, Client
+from loyalty_client.api.earning import adjust_points, earn_points, reverse_earn
+from loyalty_client.api.members import (
+    enrol_member,
+    get_me,
+    get_member,
+    list_member_activity,
+    list_my_activity,
+    set_tier_floor,
+)
+from loyalty_client.api.partners import (
+    add_partner_secret,
+    get_partner,
+    get_partner_statement,
+    put_partner,
+    retire_partner_secret,
+)
+from loyalty_client.api.program import get_program, put_program
+from loyalty_client.api.redemptions import cancel_redemption, list_my_redemptions, redeem_reward
+from loyalty_client.api.rewards import list_rewards, put_reward
+from loyalty_client.api.vouchers import lookup_voucher, use_voucher
+from loyalty_client.api.webhooks import receive_partner_webhook
+from loyalty_client.models import (
+    ActivityPage,
+    AdjustmentRequest,
+    CancellationResult,
+    EarnRequest,
+    EarnRequestAmount,
+    EarnResult,
+    EnrolRequest,
+    EntryWithBalance,
+    Error,
+    Member,
+    Money,
+    OfferBonus,
+    OfferUpserted,
+    OfferUpsertedEvent,
+    Partner,
+    PartnerCreated,
+    PartnerRequest,
+    PartnerSecretIssued,
+    PartnerStatement,
+    Program,
+    PurchaseCompleted,
+    PurchaseCompletedEvent,
+    RedeemRequest,
+    RedemptionPage,
+    RedemptionResult,
+    ReversalResult,
+    ReverseRequest,
+    Reward,
+    RewardList,
+    RewardRequest,
+    TierFloorRequest,
+    TierFloorResult,
+    Voucher,
+    WebhookResult,
+)
+
+TIME = re.compile(r'"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))"')
+THREE_DIGITS = re.compile(r"\.\d{3}Z$")
+
+called: set[str] = set()
+
+
+def fail(message: str) -> None:
+    print(f"python flow: FAILED: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def call(operation, expected: HTTPStatus, model, **kwargs):
+    """Calls one generated operation and returns its parsed answer, or fails the flow."""
+    name = operation.__name__.rsplit(".", 1)[-1]
+    response = operation.sync_detailed(**kwargs)
+    if response.status_code != expected:
+        fail(f"{name}: status {int(response.status_code)}, expected {int(expected)}: {response.content!r}")
+    if not isinstance(response.parsed, model):
+        fail(f"{name}: the answer did not parse into {model.__name__}: {response.content!r}")
+    for stamp in TIME.findall(response.content.decode()):
+        if not THREE_DIGITS.search(stamp):
+            fail(f"{name}: time {stamp} does not have exactly three fractional digits")
+    # The document's operationId, from the generated module's name (enrol_member -> enrolMember).
+    head, *rest = name.split("_")
+    called.add(head + "".join(word.capitalize() for word in rest))
+    return response.parsed
+
+
+def check(condition: bool, message: str) -> None:
+    if not condition:
+        fail(message)
+
+
+def signing_hook(secret: str):
+    """An httpx request hook that signs the body as it goes out (Standard Webhooks), as a
+    partner's own code would: the signature covers the exact bytes sent."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+
+    def sign(request: httpx.Request) -> None:
+        body = request.read()
+        message = f"{request.headers['webhook-id']}.{request.headers['webhook-timestamp']}.".encode() + body
+        digest = hmac.new(key, message, hashlib.sha256).digest()
+        request.headers["webhook-signature"] = "v1," + base64.b64encode(digest).decode()
+
+    return sign
+
+
+def main() -> None:
+    base_url = os.environ["BASE_URL"]
+    member_id = os.environ["MEMBER_ID"]
+    run = uuid.uuid4().hex[:12]
+    member = AuthenticatedClient(base_url=base_url, token=os.environ["MEMBER_TOKEN"])
+    till = AuthenticatedClient(base_url=base_url, token=os.environ["TILL_TOKEN"])
+    admin = AuthenticatedClient(base_url=base_url, token=os.environ["ADMIN_TOKEN"])
+    now = datetime.datetime.now(datetime.UTC)
+
+    # --- operator: the programme, a reward, a partner -------------------------------------
+    program = call(get_program, HTTPStatus.OK, Program, client=admin)
+    replaced = call(put_program, HTTPStatus.OK, Program, client=admin, body=program)
+    check(replaced.to_dict() == program.to_dict(), "putProgram did not answer the programme it was given")
+    tier_names = [tier.name for tier in program.tiers]
+
+    reward_id = f"py-flow-{run}"
+    reward = call(
+        put_reward,
+        HTTPStatus.OK,
+        Reward,
+        client=admin,
+        reward_id=reward_id,
+        body=RewardRequest(name="Flow coffee", cost=100, stock=5),
+    )
+    check(reward.cost == 100, f"putReward answered cost {reward.cost}")
+    pricey_id = f"py-flow-pricey-{run}"
+    call(
+        put_reward,
+        HTTPStatus.OK,
+        Reward,
+        client=admin,
+        reward_id=pricey_id,
+        body=RewardRequest(name="Flow espresso machine", cost=10_000_000),
+    )
+
+    partner_id = f"py-flow-{run}"
+    created = call(
+        put_partner,
+        HTTPStatus.CREATED,
+        PartnerCreated,
+        client=admin,
+        partner_id=partner_id,
+        body=PartnerRequest(name="Flow cinema"),
+    )
+    second = call(add_partner_secret, HTTPStatus.CREATED, PartnerSecretIssued, client=admin, partner_id=partner_id)
+    retired = call(
+        retire_partner_secret,
+        HTTPStatus.OK,
+        Partner,
+        client=admin,
+        partner_id=partner_id,
+        secret_id=second.secret_id,
+    )
+    check(
+        [s.secret_id for s in retired.secrets] == [created.secret_id],
+        "retirePartnerSecret left other secrets than the first",
+    )
+
+    # --- member: enrol ---------------------------------------------------------------------
+    enrolled = call(enrol_member, HTTPStatus.CREATED, Member, client=member, body=EnrolRequest(display_name="Flow"))
+    check(enrolled.member_id == member_id and enrolled.balance == 0, "enrolMember: not a new member")
+    call(get_me, HTTPStatus.OK, Member, client=member)
+
+    # --- till: earn; operator: adjust, tier floor --------------------------------------------
+    transaction_id = f"py-flow-{run}"
+    earned = call(
+        earn_points,
+        HTTPStatus.CREATED,
+        EarnResult,
+        client=till,
+        member_id=member_id,
+        body=EarnRequest(transaction_id=transaction_id, amount=EarnRequestAmount(amount=2500, currency="EUR")),
+    )
+    check(earned.points > 0 and earned.balance == earned.points, f"earnPoints: {earned.to_dict()}")
+    adjusted = call(
+        adjust_points,
+        HTTPStatus.CREATED,
+        EntryWithBalance,
+        client=admin,
+        member_id=member_id,
+        idempotency_key=f"py-flow-adjust-{run}",
+        body=AdjustmentRequest(points=500, reason="Welcome gift"),
+    )
+    check(adjusted.balance == earned.balance + 500, f"adjustPoints: balance {adjusted.balance}")
+    floor = call(
+        set_tier_floor,
+        HTTPStatus.OK,
+        TierFloorResult,
+        client=admin,
+        member_id=member_id,
+        idempotency_key=f"py-flow-floor-{run}",
+        body=TierFloorRequest(tier=tier_names[-1], until=now + datetime.timedelta(days=30), reason="Status match"),
+    )
+    check(floor.tier == tier_names[-1], f"setTierFloor: tier {floor.tier}")
+    call(get_member, HTTPStatus.OK, Member, client=admin, member_id=member_id)
+    call(list_member_activity, HTTPStatus.OK, ActivityPage, client=admin, member_id=member_id)
+
+    # --- partner: an offer and a purchase, signed --------------------------------------------
+    partner = Client(base_url=base_url, httpx_args={"event_hooks": {"request": [signing_hook(created.secret)]}})
+    offer_id = f"offer-{run}"
+    events = [
+        OfferUpsertedEvent(
+            type_="offer.upserted",
+            data=OfferUpserted(
+                offer_id=offer_id,
+                title="Film night",
+                bonus=OfferBonus(fixed_points=50),
+                valid_from=now - datetime.timedelta(days=1),
+                valid_to=now + datetime.timedelta(days=30),
+            ),
+        ),
+        PurchaseCompletedEvent(
+            type_="purchase.completed",
+            data=PurchaseCompleted(
+                member_id=member_id,
+                partner_transaction_id=f"ticket-{run}",
+                amount=Money(amount=1200, currency="EUR"),
+                occurred_at=now,
+            ),
+        ),
+    ]
+    for number, event in enumerate(events):
+        result = call(
+            receive_partner_webhook,
+            HTTPStatus.OK,
+            WebhookResult,
+            client=partner,
+            partner_id=partner_id,
+            webhook_id=f"msg-{run}-{number}",
+            webhook_timestamp=str(int(time.time())),
+            webhook_signature="v1,signed-by-the-hook",
+            body=event,
+        )
+        check(result.status == "processed", f"receivePartnerWebhook: {result.to_dict()}")
+    check(result.points == 50, f"the purchase earned {result.points} partner points, not 50")
+    statement = call(
+        get_partner_statement,
+        HTTPStatus.OK,
+        PartnerStatement,
+        client=admin,
+        partner_id=partner_id,
+        from_=now - datetime.timedelta(days=1),
+        to=now + datetime.timedelta(days=1),
+    )
+    check(statement.points_issued == 50 and statement.purchases == 1, f"statement: {statement.to_dict()}")
+    call(get_partner, HTTPStatus.OK, Partner, client=admin, partner_id=partner_id)
+
+    # --- member: rewards, redeem twice, cancel one; a refusal parses as Error ---------------
+    rewards = call(list_rewards, HTTPStatus.OK, RewardList, client=member)
+    check(reward_id in [item.reward_id for item in rewards.items], "listRewards: the new reward is missing")
+
+    def redeem(number: int, reward: str, expected: HTTPStatus, model):
+        return call(
+            redeem_reward,
+            expected,
+            model,
+            client=member,
+            idempotency_key=f"py-flow-redeem-{number}-{run}",
+            body=RedeemRequest(reward_id=reward),
+        )
+
+    first = redeem(1, reward_id, HTTPStatus.CREATED, RedemptionResult)
+    second_redemption = redeem(2, reward_id, HTTPStatus.CREATED, RedemptionResult)
+    refused = redeem(3, pricey_id, HTTPStatus.UNPROCESSABLE_ENTITY, Error)
+    check(refused.error.code == "insufficient_points", f"redeemReward: {refused.to_dict()}")
+    page = call(list_my_redemptions, HTTPStatus.OK, RedemptionPage, client=member)
+    check(len(page.items) == 2, f"listMyRedemptions: {len(page.items)} redemptions, expected 2")
+    cancelled = call(
+        cancel_redemption,
+        HTTPStatus.OK,
+        CancellationResult,
+        client=member,
+        redemption_id=second_redemption.redemption_id,
+        idempotency_key=f"py-flow-cancel-{run}",
+    )
+    check(cancelled.balance == first.balance, f"cancelRedemption: balance {cancelled.balance}")
+
+    # --- till: the voucher; reverse the purchase ----------------------------------------------
+    voucher = call(lookup_voucher, HTTPStatus.OK, Voucher, client=till, code=first.code)
+    check(voucher.status == "issued", f"lookupVoucher: {voucher.to_dict()}")
+    used = call(use_voucher, HTTPStatus.OK, Voucher, client=till, code=first.code, idempotency_key=f"py-flow-use-{run}")
+    check(used.status == "used", f"useVoucher: {used.to_dict()}")
+    missing = call(lookup_voucher, HTTPStatus.NOT_FOUND, Error, client=till, code="0000000000000")
+    check(missing.error.code == "not_found", f"lookupVoucher of no voucher: {missing.to_dict()}")
+    reversal = call(
+        reverse_earn,
+        HTTPStatus.CREATED,
+        ReversalResult,
+        client=till,
+        member_id=member_id,
+        transaction_id=transaction_id,
+        idempotency_key=f"py-flow-reverse-{run}",
+        body=ReverseRequest(),
+    )
+    check(reversal.points == -earned.points, f"reverseEarn: {reversal.to_dict()}")
+
+    # --- member: the history adds up ----------------------------------------------------------
+    me = call(get_me, HTTPStatus.OK, Member, client=member)
+    activity = call(list_my_activity, HTTPStatus.OK, ActivityPage, client=member, limit=100)
+    check(activity.items[0].balance_after == me.balance, "the newest entry's balanceAfter is not the balance")
+    check(sum(entry.points for entry in activity.items) == me.balance, "the entries do not add up to the balance")
+    kinds = sorted({str(entry.type_) for entry in activity.items})
+    check(
+        kinds == ["adjust", "earn", "partner_bonus", "redeem", "refund", "reverse"],
+        f"listMyActivity: entry types {kinds}",
+    )
+
+    with open(os.environ["CLIENT_FLOW_CALLED"], "w") as out:
+        out.write("".join(f"{name}\n" for name in sorted(called)))
+    print(f"python flow: OK ({len(called)} operations; member {member_id}, balance {me.balance})")
+
+
+if __name__ == "__main__":
+    main()
