@@ -3,7 +3,8 @@
 //! decide in pure domain code, write the change in one transaction guarded by what was read
 //! (and by the idempotency record, attached here and nowhere else). When another writer got
 //! there first, the decision is made again from a fresh read, with one retry policy; a
-//! retried request gets its first answer. Committed ledger entries are counted here.
+//! retried request gets its first answer. Committed ledger entries are counted here, and
+//! the programme's figures (`domain::metrics`) move with them.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use rand::Rng;
 use time::OffsetDateTime;
 
 use crate::Context;
+use crate::domain::metrics::{Before, Movement};
 use crate::domain::operation::Change;
 use crate::idempotency::{Idempotency, IdempotencyRecord, StoredReply};
 use crate::store::{CommitError, Snapshot, SnapshotRequest, StoreError};
@@ -130,12 +132,19 @@ where
         if let (Some(record), Some(wanted)) = (snapshot.idempotency.take(), idempotency) {
             return replayed(record, wanted).map_err(E::from);
         }
+        let before = snapshot.member.as_ref().map(Before::from);
         let (change, reply) = match decide(snapshot, now)? {
             Decision::Commit(change, reply) => (change, reply),
             Decision::Answer(reply) => return Ok(Executed::Fresh(reply)),
         };
         let record = remember((&reply, now));
-        match context.store.commit(&change, record.as_ref(), now).await {
+        // The programme's figures move in the same transaction as what they count.
+        let movement = Movement::of(before, change.member.as_deref(), &change.entries, now);
+        match context
+            .store
+            .commit(&change, &movement, record.as_ref(), now)
+            .await
+        {
             Ok(()) => {
                 crate::metrics::record_ledger(&change.entries);
                 return Ok(Executed::Fresh(reply));

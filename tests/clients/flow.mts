@@ -286,6 +286,29 @@ async function main(): Promise<void> {
     `listMyActivity: entry types ${kinds}`,
   );
 
+  // operator: the programme's figures, and the journal that must match them
+  const range = {
+    from: new Date(now - 86_400_000).toISOString().slice(0, 10),
+    to: new Date(now).toISOString().slice(0, 10),
+  };
+  const metrics = await ok(admin.GET("/v1/metrics", { params: { query: range } }), 200, "getMetrics");
+  const [dayBefore, day] = [metrics.days.at(-2), metrics.days.at(-1)];
+  check(dayBefore !== undefined && day !== undefined, `getMetrics: days ${JSON.stringify(metrics.days)}`);
+  check((day.issued["earn"] ?? 0) >= earned.points, `getMetrics: issued ${JSON.stringify(day.issued)}`);
+  check(metrics.current.liability === day.liability, "getMetrics: today's closing liability is not the current one");
+  const journal = await ok(
+    admin.GET("/v1/metrics/journal", { params: { query: range }, parseAs: "text" }),
+    200,
+    "getMetricsJournal",
+  );
+  const [header, ...rows] = journal.trimEnd().split("\r\n");
+  check(header === "date,type,points", `getMetricsJournal: header ${header}`);
+  const moved = rows
+    .map((row) => row.split(","))
+    .filter(([date]) => date === day.date)
+    .reduce((sum, [, , points]) => sum + Number(points), 0);
+  check(moved === day.liability - dayBefore.liability, `getMetricsJournal: ${day.date} moves ${moved}, not the liability's change`);
+
   writeFileSync(env("CLIENT_FLOW_CALLED"), [...called].sort().map((name) => `${name}\n`).join(""));
   console.log(`typescript flow: OK (${called.size} operations; member ${memberId}, balance ${me.balance})`);
 }

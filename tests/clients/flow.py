@@ -34,6 +34,7 @@ from loyalty_client.api.members import (
     list_my_activity,
     set_tier_floor,
 )
+from loyalty_client.api.metrics import get_metrics, get_metrics_journal
 from loyalty_client.api.partners import (
     add_partner_secret,
     get_partner,
@@ -57,6 +58,7 @@ from loyalty_client.models import (
     EntryWithBalance,
     Error,
     Member,
+    MetricsReport,
     Money,
     OfferBonus,
     OfferUpserted,
@@ -336,6 +338,20 @@ def main() -> None:
         kinds == ["adjust", "earn", "partner_bonus", "redeem", "refund", "reverse"],
         f"listMyActivity: entry types {kinds}",
     )
+
+    # --- operator: the programme's figures, and the journal that must match them -------------
+    today = datetime.datetime.now(datetime.UTC).date()
+    span = {"from_": today - datetime.timedelta(days=1), "to": today}
+    metrics = call(get_metrics, HTTPStatus.OK, MetricsReport, client=admin, **span)
+    check(len(metrics.days) == 2, f"getMetrics: {len(metrics.days)} days, expected 2")
+    day_before, day = metrics.days
+    check(day.issued.additional_properties.get("earn", 0) >= earned.points, f"getMetrics: {day.issued.to_dict()}")
+    check(metrics.current.liability == day.liability, "getMetrics: today's closing liability is not the current one")
+    journal = call(get_metrics_journal, HTTPStatus.OK, str, client=admin, **span)
+    header, *rows = journal.rstrip("\r\n").split("\r\n")
+    check(header == "date,type,points", f"getMetricsJournal: header {header}")
+    moved = sum(int(points) for date, _, points in (row.split(",") for row in rows) if date == day.date.isoformat())
+    check(moved == day.liability - day_before.liability, f"getMetricsJournal: {day.date} moves {moved}")
 
     with open(os.environ["CLIENT_FLOW_CALLED"], "w") as out:
         out.write("".join(f"{name}\n" for name in sorted(called)))

@@ -3,10 +3,11 @@
 //!
 //! Routes: `POST /v1/members/{memberId}/earn`, `POST /v1/members/{memberId}/earn/{transactionId}/reverse`,
 //! `POST /v1/members/{memberId}/adjustments`, `PUT /v1/members/{memberId}/tier-floor`,
-//! `GET|PUT /v1/program`.
+//! `GET|PUT /v1/program`, `GET /v1/metrics`, `GET /v1/metrics/journal`.
 
 mod adjust;
 mod earn;
+mod metrics;
 mod program;
 mod reverse;
 mod tier_floor;
@@ -44,6 +45,12 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         (Method::GET, ["v1", "program"]) => program::get(context, request.operator()?).await,
         (Method::PUT, ["v1", "program"]) => {
             program::put(context, &request, request.operator()?).await
+        }
+        (Method::GET, ["v1", "metrics"]) => {
+            metrics::get(context, &request, request.operator()?).await
+        }
+        (Method::GET, ["v1", "metrics", "journal"]) => {
+            metrics::journal_csv(context, &request, request.operator()?).await
         }
         _ => Err(ApiError::NotFound("no such route".into())),
     }

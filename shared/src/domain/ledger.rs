@@ -9,7 +9,7 @@ use super::entry_id::new_entry_id;
 use super::money::Money;
 use super::points::Points;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryType {
     Earn,

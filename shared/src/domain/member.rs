@@ -83,6 +83,8 @@ pub struct Member {
     /// Points partners credited on `partner_points_on` (UTC), for the programme's limit.
     pub(crate) partner_points_on: Date,
     pub(crate) partner_points_that_day: Points,
+    /// The last earn or redemption (partner purchases included), for active members.
+    pub(crate) last_activity_at: Option<OffsetDateTime>,
 }
 
 /// A partner's offer, as the member's record names it: `#` separates partner and offer,
@@ -145,6 +147,7 @@ impl Member {
             partner_offer_use: BTreeMap::new(),
             partner_points_on: now.date(),
             partner_points_that_day: Points::ZERO,
+            last_activity_at: None,
         }
     }
 
@@ -172,6 +175,9 @@ impl Member {
     }
     pub fn revision(&self) -> u64 {
         self.revision
+    }
+    pub fn last_activity_at(&self) -> Option<OffsetDateTime> {
+        self.last_activity_at
     }
     pub fn floor(&self) -> Option<&TierFloor> {
         self.floor.as_ref()
@@ -217,6 +223,12 @@ impl Member {
         now: OffsetDateTime,
     ) -> LedgerEntry {
         self.version += 1;
+        if matches!(
+            kind,
+            EntryType::Earn | EntryType::PartnerBonus | EntryType::Redeem
+        ) {
+            self.last_activity_at = Some(now);
+        }
         LedgerEntry::new(kind, points, self.version, self.balance, posting, now)
     }
 

@@ -9,6 +9,7 @@ pub mod identifier;
 pub mod ledger;
 pub mod lots;
 pub mod member;
+pub mod metrics;
 pub mod money;
 pub mod multiplier;
 pub mod offer;

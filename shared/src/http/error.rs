@@ -8,6 +8,7 @@ use serde_json::json;
 use crate::domain::earn_rules::EarnError;
 use crate::domain::identifier::InvalidIdentifier;
 use crate::domain::member::BalanceError;
+use crate::domain::metrics::RangeError;
 use crate::domain::offer::InvalidOffer;
 use crate::domain::operation::OperationError;
 use crate::domain::partner::PartnerError;
@@ -159,6 +160,7 @@ invalid_request_from!(
     EarnError,
     PurchaseTimeError,
     InvalidVoucherCode,
+    RangeError,
 );
 
 impl From<AuthError> for ApiError {

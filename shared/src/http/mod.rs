@@ -14,6 +14,6 @@ pub use crate::write::Decision;
 pub use error::{ApiError, Refusal};
 pub use principal::{Operator, SignedInMember, Till};
 pub use request::{ApiRequest, MAX_BODY_BYTES};
-pub use response::{json, replay};
+pub use response::{csv, json, replay};
 pub use serve::serve;
 pub use write::{Reply, write};

@@ -18,6 +18,7 @@ use super::items::{
     PurchaseItem, RedemptionItem,
 };
 use super::{Item, Store, StoreError, from_item, key, keys, to_item};
+use crate::domain::metrics::Movement;
 use crate::domain::operation::{Change, Record};
 use crate::domain::redemption::Redemption;
 use crate::idempotency::IdempotencyRecord;
@@ -58,10 +59,12 @@ type Values<'a> = &'a [(&'a str, AttributeValue)];
 impl Store {
     /// Writes `change` in one TransactWriteItems: the member if it is still at the revision
     /// it was read at (written with the next), its ledger entries if new, each record
-    /// guarded by what the decision read, and the idempotency record when there is one.
+    /// guarded by what the decision read, what it adds to the programme's figures
+    /// (`movement`), and the idempotency record when there is one.
     pub async fn commit(
         &self,
         change: &Change,
+        movement: &Movement,
         idempotency: Option<&IdempotencyRecord>,
         now: OffsetDateTime,
     ) -> Result<(), CommitError> {
@@ -89,6 +92,9 @@ impl Store {
         }
         for record in &change.records {
             tx.record(self, record)?;
+        }
+        for update in self.metrics_updates(movement)? {
+            tx.push(update, Role::Other);
         }
         if let Some(record) = idempotency {
             tx.idempotency(self, record, now)?;

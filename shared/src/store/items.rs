@@ -95,6 +95,12 @@ pub struct MemberItem {
     pub gsi1pk: Option<String>,
     #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
     pub gsi1sk: Option<String>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::domain::rfc3339::option"
+    )]
+    pub last_activity_at: Option<OffsetDateTime>,
 }
 
 impl From<&Member> for MemberItem {
@@ -131,6 +137,7 @@ impl From<&Member> for MemberItem {
             due_at: m.due_at,
             gsi1pk: m.due_at.map(|at| keys::due_pk(at.date(), m.id.as_str())),
             gsi1sk: m.due_at.map(|_| m.id.to_string()),
+            last_activity_at: m.last_activity_at,
         }
     }
 }
@@ -170,6 +177,7 @@ impl TryFrom<MemberItem> for Member {
             floor: item.floor,
             warned_lots: item.warned_lots,
             due_at: item.due_at,
+            last_activity_at: item.last_activity_at,
         })
     }
 }

@@ -118,6 +118,31 @@ pub const DAILY_SK: &str = "DAILY";
 pub const DAY_FORMAT: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
+/// The programme's figures are spread over this many partitions, each written by a random
+/// share of the transactions, so that no counter item is hot (docs/data-model.md states the
+/// limit). A read queries every one. More can be added later; fewer would lose figures.
+pub const METRICS_SHARDS: u32 = 64;
+pub const METRICS_TOTAL_SK: &str = "TOTAL";
+const METRICS_DAY_PREFIX: &str = "DAY#";
+
+pub fn metrics_pk(shard: u32) -> String {
+    format!("METRICS#{shard:02}")
+}
+
+/// `DAY#2026-12-02`: sorts by day, and before `TOTAL`.
+pub fn metrics_day_sk(day: time::Date) -> String {
+    format!(
+        "{METRICS_DAY_PREFIX}{:04}-{:02}-{:02}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    )
+}
+
+pub fn metrics_day(sk: &str) -> Option<time::Date> {
+    time::Date::parse(sk.strip_prefix(METRICS_DAY_PREFIX)?, DAY_FORMAT).ok()
+}
+
 pub fn event_sk(event_id: &str) -> String {
     format!("EVENT#{event_id}")
 }
@@ -135,5 +160,15 @@ mod tests {
         assert!(ledger_sk(9) < ledger_sk(10));
         assert_eq!(ledger_seq(&ledger_sk(42)), Some(42));
         assert_eq!(ledger_seq("LEDGER#x"), None);
+    }
+
+    #[test]
+    fn metrics_days_sort_by_day_and_before_the_totals() {
+        let day = time::macros::date!(2026 - 12 - 02);
+        assert_eq!(metrics_day_sk(day), "DAY#2026-12-02");
+        assert_eq!(metrics_day(&metrics_day_sk(day)), Some(day));
+        assert!(metrics_day_sk(day) < metrics_day_sk(time::macros::date!(2027 - 01 - 01)));
+        assert!(metrics_day_sk(time::macros::date!(9999 - 12 - 31)).as_str() < METRICS_TOTAL_SK);
+        assert_eq!(metrics_pk(7), "METRICS#07");
     }
 }

@@ -1,14 +1,21 @@
 //! Enrolment and the member's history.
 
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
+use rand::Rng;
 
 use super::items::{LedgerItem, MemberItem};
 use super::{Store, StoreError, from_item, key, keys, to_item};
 use crate::domain::identifier::MemberId;
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::member::Member;
+use crate::domain::metrics::Movement;
+
+/// Attempts at an enrolment that meets other transactions on its figures shard.
+const ENROL_ATTEMPTS: u32 = 8;
 
 #[derive(Debug)]
 pub struct ActivityPage {
@@ -18,41 +25,88 @@ pub struct ActivityPage {
 }
 
 impl Store {
-    /// Creates the member unless it exists. Returns the member as stored and whether this
-    /// call created it, in one conditional PutItem.
+    /// Creates the member unless it exists, counting it in the programme's figures in the
+    /// same transaction, on the day it enrolled. Returns the member as stored and whether
+    /// this call created it.
     pub async fn enrol(&self, member: &Member) -> Result<(Member, bool), StoreError> {
-        let result = self
-            .client
-            .put_item()
+        // A conflict is another transaction on the same figures shard (or the same member's
+        // enrolment): each attempt draws a shard again.
+        for attempt in 0..ENROL_ATTEMPTS {
+            if attempt > 0 {
+                let wait = rand::rng().random_range(0..=4_u64 << attempt);
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            }
+            match self.try_enrol(member).await? {
+                Some(outcome) => return Ok(outcome),
+                None => continue,
+            }
+        }
+        Err(StoreError::Busy)
+    }
+
+    /// One attempt; `None` when it met another transaction.
+    async fn try_enrol(&self, member: &Member) -> Result<Option<(Member, bool)>, StoreError> {
+        let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&MemberItem::from(member))?))
             .condition_expression("attribute_not_exists(PK)")
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(|_| StoreError::Internal)?;
+        let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        items.extend(self.metrics_updates(&Movement::of(
+            None,
+            Some(member),
+            &[],
+            member.enrolled_at(),
+        ))?);
+        let error = match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
             .send()
-            .await;
-        match result {
-            Ok(_) => Ok((member.clone(), true)),
-            Err(SdkError::ServiceError(service))
-                if matches!(
-                    service.err(),
-                    PutItemError::ConditionalCheckFailedException(_)
-                ) =>
-            {
-                let existing = match service.into_err() {
-                    PutItemError::ConditionalCheckFailedException(e) => e.item,
-                    _ => None,
-                };
-                let existing = match existing {
-                    Some(item) => member_from(item)?,
-                    None => self
-                        .member(member.id())
-                        .await?
-                        .ok_or(StoreError::Internal)?,
-                };
-                Ok((existing, false))
-            }
-            Err(error) => Err(StoreError::from_sdk(error)),
+            .await
+        {
+            Ok(_) => return Ok(Some((member.clone(), true))),
+            Err(error) => error,
+        };
+        let reasons = match &error {
+            SdkError::ServiceError(service) => match service.err() {
+                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                    cancelled.cancellation_reasons().to_vec()
+                }
+                _ => return Err(StoreError::from_sdk(error)),
+            },
+            _ => return Err(StoreError::from_sdk(error)),
+        };
+        let code = |reason: &aws_sdk_dynamodb::types::CancellationReason| {
+            reason.code().unwrap_or_default().to_string()
+        };
+        if let Some(existing) = reasons
+            .first()
+            .filter(|r| code(r) == "ConditionalCheckFailed")
+        {
+            let existing = match existing.item().cloned() {
+                Some(item) => member_from(item)?,
+                None => self
+                    .member(member.id())
+                    .await?
+                    .ok_or(StoreError::Internal)?,
+            };
+            return Ok(Some((existing, false)));
         }
+        if reasons.iter().any(|r| code(r) == "TransactionConflict") {
+            return Ok(None);
+        }
+        if reasons.iter().any(|r| {
+            matches!(
+                code(r).as_str(),
+                "ThrottlingError" | "ProvisionedThroughputExceeded"
+            )
+        }) {
+            return Err(StoreError::Throttled);
+        }
+        Err(StoreError::from_sdk(error))
     }
 
     pub async fn member(&self, id: &MemberId) -> Result<Option<Member>, StoreError> {

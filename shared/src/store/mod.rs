@@ -8,6 +8,7 @@ mod error;
 mod items;
 pub mod keys;
 mod members;
+mod metrics;
 mod partners;
 mod program;
 mod rewards;

@@ -11,6 +11,7 @@ mod iam;
 mod identity;
 mod logs;
 mod members;
+mod metrics;
 mod openapi;
 mod outage;
 mod partners;

@@ -33,4 +33,4 @@ pub use upgrade::upgrade;
 pub use voucher::use_voucher;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
