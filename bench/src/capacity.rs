@@ -40,6 +40,7 @@ use aws_sdk_dynamodb::types::{
 use evaluate_tier::{RecordingPublisher, TierContext};
 use loyalty::Context;
 use loyalty::domain::clock::{Clock, ManualClock};
+use loyalty::domain::identifier::MemberId;
 use loyalty::domain::program::Program;
 use loyalty::identity::AuthConfig;
 use loyalty::shared_items::{DEFAULT_TTL, SharedItems};
@@ -387,6 +388,12 @@ fn entity(key: &Item) -> &'static str {
         "reward"
     } else if pk == keys::PROGRAM_PK {
         "programme"
+    } else if pk.starts_with("METRICS#") && sk == keys::METRICS_TOTAL_SK {
+        "metrics totals"
+    } else if pk.starts_with("METRICS#") && keys::metrics_day(sk).is_some() {
+        "metrics day"
+    } else if pk == keys::SCHEDULE_PK {
+        "schedule"
     } else {
         "item"
     }
@@ -900,14 +907,14 @@ pub async fn run(direct: Client, table: &str, days: usize) -> Result<CapacityRes
         )
         .await?,
     );
-    let year_tier = sim
-        .item(&Sim::member_key(YEAR_MEMBER))
-        .await?
-        .and_then(|item| match item.get("tier") {
-            Some(AttributeValue::S(tier)) => Some(tier.clone()),
-            _ => None,
-        })
-        .unwrap_or_default();
+    // Through the store, as the functions read a member (not by an attribute's name).
+    let year_id = MemberId::try_from(YEAR_MEMBER).map_err(|e| anyhow!("{e}"))?;
+    let year_tier = Store::new(sim.direct.clone(), table)
+        .member(&year_id)
+        .await
+        .map_err(|e| anyhow!("reading the year member: {e}"))?
+        .map(|member| member.tier().name.clone())
+        .ok_or_else(|| anyhow!("the year member is gone"))?;
     let result = CapacityResult {
         days,
         rows,
@@ -1012,6 +1019,41 @@ mod tests {
             ["Put member", "Put ledger entry", "ConditionCheck reward"]
         );
         assert_eq!(cost.reported, None);
+    }
+
+    #[test]
+    fn items_are_named_by_their_keys() {
+        let key = |pk: &str, sk: &str| {
+            HashMap::from([("PK".to_string(), s(pk)), ("SK".to_string(), s(sk))])
+        };
+        let day = time::macros::date!(2026 - 12 - 02);
+        for (pk, sk, what) in [
+            (keys::member_pk("m"), keys::PROFILE.to_string(), "member"),
+            (keys::member_pk("m"), keys::ledger_sk(7), "ledger entry"),
+            (
+                keys::metrics_pk(7),
+                keys::metrics_day_sk(day),
+                "metrics day",
+            ),
+            (
+                keys::metrics_pk(63),
+                keys::METRICS_TOTAL_SK.to_string(),
+                "metrics totals",
+            ),
+            (
+                keys::CATALOGUE_PK.to_string(),
+                keys::reward_sk("r"),
+                "reward",
+            ),
+            (
+                keys::SCHEDULE_PK.to_string(),
+                keys::DAILY_SK.to_string(),
+                "schedule",
+            ),
+            ("SOMETHING".to_string(), "ELSE".to_string(), "item"),
+        ] {
+            assert_eq!(entity(&key(&pk, &sk)), what, "{pk} {sk}");
+        }
     }
 
     #[test]

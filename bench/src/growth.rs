@@ -197,6 +197,14 @@ pub async fn run(
         seeded += total;
         let seed_s = started.elapsed().as_secs_f64();
 
+        // Every step starts where a day's schedule finds the table: yesterday's run left its
+        // checkpoint, so the planner reviews yesterday and today. Without this the first
+        // step (a table never run on) would catch up a week and the later ones (the
+        // checkpoint the step before left, today) one day: different work at each size.
+        store
+            .set_planned_through(run_at.date() - time::Duration::days(1), run_at)
+            .await
+            .map_err(|e| anyhow!("setting the daily run's checkpoint: {e}"))?;
         let counter = CallCounter::default();
         let proxy = crate::proxy::Proxy::start(upstream, None).await?;
         let counted = counter.client().await;
