@@ -309,6 +309,22 @@ async function main(): Promise<void> {
     .reduce((sum, [, , points]) => sum + Number(points), 0);
   check(moved === day.liability - dayBefore.liability, `getMetricsJournal: ${day.date} moves ${moved}, not the liability's change`);
 
+  // operator: reconcile the figures with every member's balance, a page at a time
+  let cursor: string | undefined;
+  let pages = 0;
+  for (;;) {
+    const query = cursor === undefined ? { limit: 2 } : { limit: 2, cursor };
+    const page = await ok(admin.GET("/v1/metrics/reconciliation", { params: { query } }), 200, "getMetricsReconciliation");
+    pages += 1;
+    if (page.complete) {
+      check(page.membersChecked === page.members, `reconciliation: ${JSON.stringify(page)}`);
+      check(page.difference === 0 && page.changedDuringRun === 0, `reconciliation: ${JSON.stringify(page)}`);
+      break;
+    }
+    check(typeof page.nextCursor === "string" && pages < 1000, `getMetricsReconciliation: no cursor after ${pages} pages`);
+    cursor = page.nextCursor;
+  }
+
   writeFileSync(env("CLIENT_FLOW_CALLED"), [...called].sort().map((name) => `${name}\n`).join(""));
   console.log(`typescript flow: OK (${called.size} operations; member ${memberId}, balance ${me.balance})`);
 }

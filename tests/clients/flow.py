@@ -34,7 +34,7 @@ from loyalty_client.api.members import (
     list_my_activity,
     set_tier_floor,
 )
-from loyalty_client.api.metrics import get_metrics, get_metrics_journal
+from loyalty_client.api.metrics import get_metrics, get_metrics_journal, get_metrics_reconciliation
 from loyalty_client.api.partners import (
     add_partner_secret,
     get_partner,
@@ -71,6 +71,7 @@ from loyalty_client.models import (
     Program,
     PurchaseCompleted,
     PurchaseCompletedEvent,
+    Reconciliation,
     RedeemRequest,
     RedemptionPage,
     RedemptionResult,
@@ -352,6 +353,25 @@ def main() -> None:
     check(header == "date,type,points", f"getMetricsJournal: header {header}")
     moved = sum(int(points) for date, _, points in (row.split(",") for row in rows) if date == day.date.isoformat())
     check(moved == day.liability - day_before.liability, f"getMetricsJournal: {day.date} moves {moved}")
+
+    # --- operator: reconcile the figures with every member's balance, a page at a time ------
+    cursor, pages = None, 0
+    while True:
+        page = call(
+            get_metrics_reconciliation,
+            HTTPStatus.OK,
+            Reconciliation,
+            client=admin,
+            limit=2,
+            **({"cursor": cursor} if cursor else {}),
+        )
+        pages += 1
+        if page.complete:
+            break
+        cursor = page.next_cursor
+        check(isinstance(cursor, str) and pages < 1_000, f"getMetricsReconciliation: no cursor after {pages} pages")
+    check(page.members_checked == page.members, f"reconciliation: {page.to_dict()}")
+    check(page.difference == 0 and page.changed_during_run == 0, f"reconciliation: {page.to_dict()}")
 
     with open(os.environ["CLIENT_FLOW_CALLED"], "w") as out:
         out.write("".join(f"{name}\n" for name in sorted(called)))

@@ -3,12 +3,14 @@
 //!
 //! Routes: `POST /v1/members/{memberId}/earn`, `POST /v1/members/{memberId}/earn/{transactionId}/reverse`,
 //! `POST /v1/members/{memberId}/adjustments`, `PUT /v1/members/{memberId}/tier-floor`,
-//! `GET|PUT /v1/program`, `GET /v1/metrics`, `GET /v1/metrics/journal`.
+//! `GET|PUT /v1/program`, `GET /v1/metrics`, `GET /v1/metrics/journal`,
+//! `GET /v1/metrics/reconciliation`.
 
 mod adjust;
 mod earn;
 mod metrics;
 mod program;
+mod reconciliation;
 mod reverse;
 mod tier_floor;
 
@@ -51,6 +53,9 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         }
         (Method::GET, ["v1", "metrics", "journal"]) => {
             metrics::journal_csv(context, &request, request.operator()?).await
+        }
+        (Method::GET, ["v1", "metrics", "reconciliation"]) => {
+            reconciliation::get(context, &request, request.operator()?).await
         }
         _ => Err(ApiError::NotFound("no such route".into())),
     }

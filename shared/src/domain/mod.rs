@@ -21,6 +21,7 @@ pub mod program;
 pub mod purchase;
 pub mod qualifying;
 pub mod reason;
+pub mod reconciliation;
 pub mod redemption;
 pub mod reward;
 pub mod rfc3339;

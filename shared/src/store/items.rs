@@ -95,6 +95,11 @@ pub struct MemberItem {
     pub gsi1pk: Option<String>,
     #[serde(rename = "GSI1SK", default, skip_serializing_if = "Option::is_none")]
     pub gsi1sk: Option<String>,
+    /// The members index: `MEMBERS#<shard>` and the member id, on every member.
+    #[serde(rename = "GSI2PK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi2pk: Option<String>,
+    #[serde(rename = "GSI2SK", default, skip_serializing_if = "Option::is_none")]
+    pub gsi2sk: Option<String>,
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
@@ -137,6 +142,8 @@ impl From<&Member> for MemberItem {
             due_at: m.due_at,
             gsi1pk: m.due_at.map(|at| keys::due_pk(at.date(), m.id.as_str())),
             gsi1sk: m.due_at.map(|_| m.id.to_string()),
+            gsi2pk: Some(keys::members_pk(m.id.as_str())),
+            gsi2sk: Some(m.id.to_string()),
             last_activity_at: m.last_activity_at,
         }
     }

@@ -104,10 +104,31 @@ pub fn due_partition(day: time::Date, shard: u32) -> String {
 
 /// A stable shard for a member (FNV-1a; the same in every build and process).
 fn shard_of(member: &str) -> u32 {
-    let hash = member.bytes().fold(0x811c_9dc5_u32, |h, b| {
+    fnv1a(member) % DUE_SHARDS
+}
+
+fn fnv1a(text: &str) -> u32 {
+    text.bytes().fold(0x811c_9dc5_u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    });
-    hash % DUE_SHARDS
+    })
+}
+
+/// Every member is also filed in one of these partitions of the members index (keys only), so
+/// that an operator's reconciliation walks the members without a Scan. Changing it leaves
+/// members filed under the old count until their next write.
+pub const MEMBER_SHARDS: u32 = 16;
+/// The index of the table keyed by member shard (see infra/template.yaml).
+pub const MEMBERS_INDEX: &str = "GSI2";
+pub const GSI2PK: &str = "GSI2PK";
+pub const GSI2SK: &str = "GSI2SK";
+
+pub fn members_partition(shard: u32) -> String {
+    format!("MEMBERS#{shard:02}")
+}
+
+/// The members index key (GSI2PK) of a member.
+pub fn members_pk(member: &str) -> String {
+    members_partition(fnv1a(member) % MEMBER_SHARDS)
 }
 
 /// The daily run's checkpoint.

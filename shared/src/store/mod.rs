@@ -11,6 +11,7 @@ mod members;
 mod metrics;
 mod partners;
 mod program;
+mod reconcile;
 mod rewards;
 mod snapshot;
 pub mod stream;
@@ -21,6 +22,7 @@ pub use commit::CommitError;
 pub use due::DuePage;
 pub use error::StoreError;
 pub use members::ActivityPage;
+pub use reconcile::BalancePage;
 pub use rewards::RedemptionPage;
 pub use snapshot::{Missing, Snapshot, SnapshotRequest};
 

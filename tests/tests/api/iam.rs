@@ -302,9 +302,12 @@ async fn run_every_route() -> Recorded {
         S::OK,
     )
     .await;
-    for path in ["/v1/metrics", "/v1/metrics/journal"] {
-        let figures =
-            Call::new("GET", format!("{path}?from=2026-11-01&to=2026-11-30")).bearer(&admin);
+    for path in [
+        "/v1/metrics?from=2026-11-01&to=2026-11-30",
+        "/v1/metrics/journal?from=2026-11-01&to=2026-11-30",
+        "/v1/metrics/reconciliation",
+    ] {
+        let figures = Call::new("GET", path).bearer(&admin);
         run.call(EarnPoints, figures, S::OK).await;
     }
     let earn = Call::new("POST", "/v1/members/ida/earn")

@@ -279,6 +279,19 @@ async fn the_figures_equal_the_ledger_after_a_concurrent_mixed_workload() {
     }
     assert_eq!(journal, ledger);
 
+    // Reconciliation, two members a call, finds the balances equal to the figures and writes
+    // nothing.
+    let untouched = env.table_snapshot().await;
+    let (last, pages) = reconcile(env, 2).await;
+    assert!(pages >= MEMBERS / 2, "paged: {pages} calls");
+    assert_eq!(last["membersChecked"], json!(MEMBERS));
+    assert_eq!(last["balances"], json!(balance_sum));
+    assert_eq!(
+        (&last["difference"], &last["membersDifference"]),
+        (&json!(0), &json!(0))
+    );
+    assert_eq!(env.table_snapshot().await, untouched);
+
     // Replaying every stream record, twice, changes no figure.
     let before = metrics(env, &ranges).await;
     let mut records = Vec::new();
@@ -299,6 +312,83 @@ async fn the_figures_equal_the_ledger_after_a_concurrent_mixed_workload() {
         }
     }
     assert_eq!(metrics(env, &ranges).await, before);
+}
+
+/// A whole reconciliation run, `limit` members a call: its last answer and the calls it took.
+async fn reconcile(env: &TestEnv, limit: u16) -> (Value, usize) {
+    let mut cursor: Option<String> = None;
+    for calls in 1..=100 {
+        let path = match &cursor {
+            Some(c) => format!("/v1/metrics/reconciliation?limit={limit}&cursor={c}"),
+            None => format!("/v1/metrics/reconciliation?limit={limit}"),
+        };
+        let call = Call::new("GET", path).bearer(&env.admin_token());
+        let page = ok(env, Function::EarnPoints, call, StatusCode::OK).await;
+        if page["complete"] == json!(true) {
+            assert_eq!(page["nextCursor"], Value::Null);
+            return (page, calls);
+        }
+        assert_eq!(page["difference"], Value::Null, "no verdict before the end");
+        cursor = Some(page["nextCursor"].as_str().expect("a cursor").to_string());
+    }
+    panic!("the run did not end in 100 calls");
+}
+
+#[tokio::test]
+async fn reconciliation_reports_a_balance_changed_behind_the_figures_back() {
+    let env = &TestEnv::new().await;
+    for m in ["r-1", "r-2", "r-3"] {
+        env.enrol(m).await;
+        let earned = env.earn(m, purchase(&format!("{m}-t"), 5_000, None)).await;
+        assert_eq!(earned.status, StatusCode::CREATED, "{}", earned.body);
+    }
+    let (agreed, _) = reconcile(env, 1000).await;
+    assert_eq!(agreed["difference"], json!(0));
+    // A balance changed outside any operation (no entry, no figures): the run must see it.
+    env.client
+        .update_item()
+        .table_name(&env.table)
+        .key(
+            "PK",
+            aws_sdk_dynamodb::types::AttributeValue::S("MEMBER#r-2".into()),
+        )
+        .key(
+            "SK",
+            aws_sdk_dynamodb::types::AttributeValue::S("PROFILE".into()),
+        )
+        .update_expression("SET balance = balance + :seven")
+        .expression_attribute_values(
+            ":seven",
+            aws_sdk_dynamodb::types::AttributeValue::N("7".into()),
+        )
+        .send()
+        .await
+        .expect("the tampering");
+    let (off, _) = reconcile(env, 1).await;
+    assert_eq!(off["difference"], json!(7), "{off}");
+    assert_eq!(
+        (&off["membersDifference"], &off["changedDuringRun"]),
+        (&json!(0), &json!(0))
+    );
+
+    for query in [
+        "limit=0",
+        "limit=1001",
+        "limit=x",
+        "cursor=nope",
+        "cursor=eyJzaGFyZCI6MX0",
+    ] {
+        let call = Call::new("GET", format!("/v1/metrics/reconciliation?{query}"))
+            .bearer(&env.admin_token());
+        let response = env.call(Function::EarnPoints, call).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(response.error_code(), "invalid_request", "{query}");
+    }
+    let till = Call::new("GET", "/v1/metrics/reconciliation").bearer(&env.till_token());
+    assert_eq!(
+        env.call(Function::EarnPoints, till).await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test]
