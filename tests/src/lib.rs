@@ -445,6 +445,21 @@ impl TestEnv {
     }
 }
 
+/// A partner's webhook, signed with `secret` as the partner's own code would sign it, stamped
+/// with the tests' starting time (the clock must be within 5 minutes of it).
+pub fn signed_webhook(partner: &str, secret: &str, id: &str, body: &str) -> Call {
+    let key = loyalty::webhook::secret::SigningKey::from_secret(secret).expect("a partner secret");
+    let at = START.unix_timestamp();
+    Call::new("POST", format!("/v1/partners/{partner}/webhooks"))
+        .header("webhook-id", id)
+        .header("webhook-timestamp", &at.to_string())
+        .header(
+            "webhook-signature",
+            &loyalty::webhook::signature::sign(&key, id, at, body.as_bytes()),
+        )
+        .raw_body(body)
+}
+
 /// A purchase body.
 pub fn purchase(transaction_id: &str, amount_minor: i64, category: Option<&str>) -> Value {
     let mut body = json!({"transactionId": transaction_id, "amount": {"amount": amount_minor, "currency": "EUR"}});

@@ -18,11 +18,9 @@ use loyalty::Context;
 use loyalty::domain::operation::RecordKind;
 use loyalty::shared_items::{DEFAULT_TTL, SharedItems};
 use loyalty::store::{SnapshotRequest, Store};
-use loyalty::webhook::secret::SigningKey;
-use loyalty::webhook::signature::sign;
 use loyalty_tests::access::{Access, AccessRecorder};
 use loyalty_tests::stream::StreamReader;
-use loyalty_tests::{Call, Function, START, TestEnv, TestResponse, invoke, purchase};
+use loyalty_tests::{Call, Function, TestEnv, TestResponse, invoke, purchase, signed_webhook};
 use serde_json::{Value, json};
 use serde_yaml::Value as Yaml;
 use strum::VariantArray;
@@ -241,16 +239,6 @@ impl Recorded {
     }
 }
 
-fn signed(partner: &str, secret: &str, id: &str, body: &str) -> Call {
-    let key = SigningKey::from_secret(secret).unwrap();
-    let at = START.unix_timestamp();
-    Call::new("POST", format!("/v1/partners/{partner}/webhooks"))
-        .header("webhook-id", id)
-        .header("webhook-timestamp", &at.to_string())
-        .header("webhook-signature", &sign(&key, id, at, body.as_bytes()))
-        .raw_body(body)
-}
-
 /// Every route of every function, once, the way apps, tills, partners and AWS call them.
 async fn run_every_route() -> Recorded {
     let env = TestEnv::new().await;
@@ -406,7 +394,7 @@ async fn run_every_route() -> Recorded {
         "bonus": {"multiplier": 2}, "validFrom": "2026-11-01T00:00:00Z", "validTo": "2026-12-01T00:00:00Z"}}"#;
     run.call(
         PartnerOffers,
-        signed("bikes", &secret, "msg-1", offer),
+        signed_webhook("bikes", &secret, "msg-1", offer),
         S::OK,
     )
     .await;
@@ -416,7 +404,7 @@ async fn run_every_route() -> Recorded {
     .to_string();
     run.call(
         PartnerOffers,
-        signed("bikes", &secret, "msg-2", &bought),
+        signed_webhook("bikes", &secret, "msg-2", &bought),
         S::OK,
     )
     .await;

@@ -1,6 +1,7 @@
 //! The programme's figures (`GET /v1/metrics`, `GET /v1/metrics/journal`) after a concurrent
-//! mixed workload over a year: earns with duplicates, full and partial reversals, adjustments
-//! both ways, redemptions and a cancellation, a daily run that expires points. The figures
+//! mixed workload over a year: earns with duplicates, partner purchases with redeliveries, full
+//! and partial reversals, adjustments both ways, redemptions and a cancellation, daily runs
+//! that expire points. The figures
 //! must equal what the table holds: the liability the sum of the members' balances and of
 //! their ledgers, each day's movements the sums of the entries written that day, the active
 //! members a count from each member's last activity, the journal the same movements; and
@@ -13,7 +14,7 @@ use evaluate_tier::{RecordingPublisher, TierContext};
 use futures::future::join_all;
 use lambda_http::http::StatusCode;
 use loyalty_tests::stream::StreamReader;
-use loyalty_tests::{Call, Function, START, TestEnv, purchase};
+use loyalty_tests::{Call, Function, START, TestEnv, purchase, signed_webhook};
 use serde_json::{Value, json};
 use time::macros::datetime;
 use time::{Date, Duration, OffsetDateTime};
@@ -89,6 +90,41 @@ async fn the_figures_equal_the_ledger_after_a_concurrent_mixed_workload() {
     {
         assert!(response.status.is_success(), "{}", response.body);
     }
+
+    // Still day 1: a partner's offer and its purchases for two members, one posted twice at
+    // once under two ids, then one delivered again (the same webhook-id).
+    let created = Call::new("PUT", "/v1/partners/cinema")
+        .bearer(&env.admin_token())
+        .json(&json!({"name": "Cinema"}));
+    let created = ok(env, Function::PartnerOffers, created, StatusCode::CREATED).await;
+    let secret = created["secret"].as_str().expect("a secret").to_string();
+    let offer = r#"{"type": "offer.upserted", "data": {"offerId": "films", "title": "Film night",
+        "bonus": {"fixedPoints": 30}, "validFrom": "2026-11-01T00:00:00Z", "validTo": "2026-12-31T00:00:00Z"}}"#;
+    let offered = signed_webhook("cinema", &secret, "offer-1", offer);
+    ok(env, Function::PartnerOffers, offered, StatusCode::OK).await;
+    let ticket = |m: &str| {
+        json!({"type": "purchase.completed", "data": {"memberId": m, "partnerTransactionId": format!("ticket-{m}"),
+            "amount": {"amount": 1200, "currency": "EUR"}, "occurredAt": "2026-11-23T11:00:00Z"}})
+        .to_string()
+    };
+    let deliveries = [
+        ("msg-a", ticket(&members[0])),
+        ("msg-b", ticket(&members[5])),
+        ("msg-c", ticket(&members[5])),
+    ];
+    let delivered = join_all(deliveries.iter().map(|(id, body)| {
+        env.call(
+            Function::PartnerOffers,
+            signed_webhook("cinema", &secret, id, body),
+        )
+    }))
+    .await;
+    for answer in delivered {
+        assert!(answer.status.is_success(), "{}", answer.body);
+    }
+    let again = signed_webhook("cinema", &secret, "msg-a", &ticket(&members[0]));
+    let again = env.call(Function::PartnerOffers, again).await;
+    assert!(again.replayed(), "a redelivery is answered from its record");
 
     // Day 2: a full and a partial reversal, adjustments both ways, a redemption each, and one
     // cancelled; all at once.
@@ -175,6 +211,8 @@ async fn the_figures_equal_the_ledger_after_a_concurrent_mixed_workload() {
         entries.iter().any(|e| e.2 == "expire"),
         "the daily run expired points"
     );
+    let partner: Vec<_> = entries.iter().filter(|e| e.2 == "partner_bonus").collect();
+    assert_eq!(partner.len(), 2, "each partner purchase credited once");
 
     // The liability: the members' balances, their ledgers, and the figures agree.
     let balance_sum: i64 = balances.values().sum();
