@@ -43,10 +43,11 @@ struct Figures {
 impl Figures {
     async fn read(context: &Context, request: &ApiRequest) -> Result<Self, ApiError> {
         let range = range(request)?;
-        let (days, totals) = context.store.metrics(range.from()).await?;
+        let today = utc_day(context.clock.now());
+        let (days, totals) = context.store.metrics(range.first_day_read(today)).await?;
         Ok(Self {
             range,
-            today: utc_day(context.clock.now()),
+            today,
             days,
             totals,
         })

@@ -217,6 +217,11 @@ impl DayRange {
         self.from
     }
 
+    /// The first day whose counters a report of this range needs on `today`.
+    pub fn first_day_read(&self, today: Date) -> Date {
+        self.from.min(today)
+    }
+
     pub fn to(&self) -> Date {
         self.to
     }
@@ -273,7 +278,8 @@ pub type Days = BTreeMap<Date, Counters>;
 
 impl Report {
     /// The report of `range` on `today`: days after today are not listed (nothing has
-    /// happened on them yet).
+    /// happened on them yet). `days` must hold every day from the earlier of the range's first
+    /// day and today (`DayRange::first_day_read`).
     pub fn new(range: DayRange, today: Date, days: &Days, totals: Totals) -> Self {
         let mut listed = Vec::new();
         // Walk back from the last day held, undoing each day's movements, so that every
@@ -283,9 +289,10 @@ impl Report {
         let mut active_today = 0;
         let last = days.keys().next_back().copied().unwrap_or(today).max(today);
         let mut day = last;
-        while day >= range.from {
+        // Down to today at least: the current figures do not depend on the range asked for.
+        while day >= range.from.min(today) {
             let counters = days.get(&day);
-            if day <= range.to && day <= today {
+            if (range.from..=range.to).contains(&day) && day <= today {
                 listed.push(figures(day, counters, liability, active));
             }
             if day == today {
@@ -636,6 +643,30 @@ mod tests {
         assert_eq!(net, 710, "the journal adds up to the day's movement");
         assert!(journal.contains(&(day, "redeem".to_string(), -300)));
         assert!(journal.contains(&(day, "refund".to_string(), 100)));
+    }
+
+    #[test]
+    fn the_current_figures_do_not_depend_on_the_range() {
+        let today = NOW.date();
+        let days = Days::from([
+            (
+                today,
+                BTreeMap::from([(Counter::Active, 1), (Counter::Credit(EntryType::Earn), 5)]),
+            ),
+            (today + days(60), BTreeMap::from([(Counter::Active, -1)])),
+        ]);
+        let totals = Totals {
+            liability: 5,
+            members: 1,
+        };
+        let past = DayRange::parse("2026-11-01", "2026-11-30").expect("a valid range");
+        let ahead = DayRange::parse("2027-01-01", "2027-01-31").expect("a valid range");
+        let current = |range: DayRange| Report::new(range, today, &days, totals).current;
+        assert_eq!(current(past), current(ahead));
+        assert_eq!(current(ahead).active_members, 1);
+        assert!(Report::new(ahead, today, &days, totals).days.is_empty());
+        assert_eq!(ahead.first_day_read(today), today);
+        assert_eq!(past.first_day_read(today), past.from());
     }
 
     #[test]
