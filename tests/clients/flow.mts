@@ -278,8 +278,11 @@ async function main(): Promise<void> {
   // member: the history adds up
   const me = await ok(member.GET("/v1/members/me"), 200, "getMe");
   const activity = await ok(member.GET("/v1/members/me/activity", { params: { query: { limit: 100 } } }), 200, "listMyActivity");
-  check(activity.items[0]?.balanceAfter === me.balance, "the newest entry's balanceAfter is not the balance");
-  check(activity.items.reduce((sum, entry) => sum + entry.points, 0) === me.balance, "the entries do not add up to the balance");
+  // The ledger adds up to every point held, spendable and pending (none in the demo programme).
+  const held = me.balance + me.pendingPoints;
+  check(me.pendingPoints === me.pending.reduce((sum, p) => sum + p.points, 0), `getMe: pending ${JSON.stringify(me)}`);
+  check(activity.items[0]?.balanceAfter === held, "the newest entry's balanceAfter is not the points held");
+  check(activity.items.reduce((sum, entry) => sum + entry.points, 0) === held, "the entries do not add up to the points held");
   const kinds = [...new Set(activity.items.map((entry) => entry.type))].sort();
   check(
     JSON.stringify(kinds) === JSON.stringify(["adjust", "earn", "partner_bonus", "redeem", "refund", "reverse"]),

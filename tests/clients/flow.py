@@ -332,8 +332,11 @@ def main() -> None:
     # --- member: the history adds up ----------------------------------------------------------
     me = call(get_me, HTTPStatus.OK, Member, client=member)
     activity = call(list_my_activity, HTTPStatus.OK, ActivityPage, client=member, limit=100)
-    check(activity.items[0].balance_after == me.balance, "the newest entry's balanceAfter is not the balance")
-    check(sum(entry.points for entry in activity.items) == me.balance, "the entries do not add up to the balance")
+    # The ledger adds up to every point held, spendable and pending (none in the demo programme).
+    held = me.balance + me.pending_points
+    check(me.pending_points == sum(p.points for p in me.pending), f"getMe: pending {me.to_dict()}")
+    check(activity.items[0].balance_after == held, "the newest entry's balanceAfter is not the points held")
+    check(sum(entry.points for entry in activity.items) == held, "the entries do not add up to the points held")
     kinds = sorted({str(entry.type_) for entry in activity.items})
     check(
         kinds == ["adjust", "earn", "partner_bonus", "redeem", "refund", "reverse"],

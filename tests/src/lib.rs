@@ -445,6 +445,18 @@ impl TestEnv {
     }
 }
 
+/// The points a stored member item holds: its balance and its pending points.
+pub fn held_points(member: &Value) -> i64 {
+    let pending: i64 = member["pending"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|group| group["lots"].as_object().into_iter().flatten())
+        .map(|(_, points)| points.as_i64().expect("points are integers"))
+        .sum();
+    member["balance"].as_i64().expect("a balance") + pending
+}
+
 /// A partner's webhook, signed with `secret` as the partner's own code would sign it, stamped
 /// with the tests' starting time (the clock must be within 5 minutes of it).
 pub fn signed_webhook(partner: &str, secret: &str, id: &str, body: &str) -> Call {

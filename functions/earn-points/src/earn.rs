@@ -8,6 +8,7 @@ use loyalty::domain::money::Money;
 use loyalty::domain::operation::{self, Earned, PurchaseReport};
 use loyalty::domain::points::Points;
 use loyalty::domain::tier::TierName;
+use loyalty::http::views::timestamp;
 use loyalty::http::{ApiError, ApiRequest, Decision, Reply, Till, write};
 use loyalty::idempotency::Idempotency;
 use loyalty::store::SnapshotRequest;
@@ -51,6 +52,9 @@ struct EarnView {
     tier: TierName,
     breakdown: Vec<BreakdownLine>,
     store_id: Option<RuleId>,
+    /// When the points become spendable, if the programme's return window holds them.
+    #[serde(skip_serializing_if = "Option::is_none", with = "timestamp::option")]
+    available_at: Option<OffsetDateTime>,
 }
 
 pub async fn earn(
@@ -85,6 +89,7 @@ pub async fn earn(
                 tier,
                 breakdown: entry.breakdown.unwrap_or_default(),
                 store_id: store_id.clone(),
+                available_at: entry.available_at,
             };
             Ok(Decision::Commit(change, Reply::created(view)))
         },

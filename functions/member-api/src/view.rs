@@ -1,4 +1,5 @@
-//! The member as the app shows it: balance, tier and progress, points about to expire.
+//! The member as the app shows it: balance, pending points, tier and progress, points about
+//! to expire.
 
 use loyalty::domain::identifier::MemberId;
 use loyalty::domain::member::Member;
@@ -19,7 +20,10 @@ pub struct MemberView {
     display_name: Option<String>,
     #[serde(with = "timestamp")]
     enrolled_at: OffsetDateTime,
+    /// Spendable points only.
     balance: Points,
+    pending_points: Points,
+    pending: Vec<PendingView>,
     lifetime_points: Points,
     tier: TierView,
     expiring_points: Vec<ExpiringView>,
@@ -62,6 +66,14 @@ struct ExpiringView {
     expires_at: OffsetDateTime,
 }
 
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PendingView {
+    points: Points,
+    #[serde(with = "timestamp")]
+    available_at: OffsetDateTime,
+}
+
 impl MemberView {
     pub fn new(member: &Member, program: Option<&Program>, now: OffsetDateTime) -> Self {
         let window_days = program.map_or(DEFAULT_WINDOW_DAYS, Program::qualifying_window_days);
@@ -84,6 +96,15 @@ impl MemberView {
             display_name: member.display_name().map(str::to_string),
             enrolled_at: member.enrolled_at(),
             balance: member.balance(),
+            pending_points: member.pending().total().unwrap_or_default(),
+            pending: member
+                .pending()
+                .groups()
+                .map(|group| PendingView {
+                    points: group.points(),
+                    available_at: group.available_at,
+                })
+                .collect(),
             lifetime_points: member.lifetime_points(),
             tier: TierView {
                 name: member.tier().name.clone(),

@@ -32,6 +32,8 @@ pub struct LedgerEntry {
     #[serde(rename = "type")]
     pub kind: EntryType,
     pub points: Points,
+    /// The points the member holds after the entry, pending ones included: the running sum
+    /// of `points` (pending points becoming spendable is no movement).
     pub balance_after: Points,
     #[serde(with = "crate::domain::rfc3339")]
     pub occurred_at: OffsetDateTime,
@@ -45,6 +47,14 @@ pub struct LedgerEntry {
     pub amount: Option<Money>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Points earned by a purchase that are pending until the end of its return window;
+    /// absent when they were spendable at once.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::domain::rfc3339::option"
+    )]
+    pub available_at: Option<OffsetDateTime>,
     /// The `sub` of whoever caused the entry (till, operator, member), for audit.
     pub actor: String,
 }
@@ -59,6 +69,7 @@ pub struct Posting {
     pub breakdown: Option<Vec<BreakdownLine>>,
     pub amount: Option<Money>,
     pub reason: Option<String>,
+    pub available_at: Option<OffsetDateTime>,
     pub actor: String,
 }
 
@@ -75,6 +86,7 @@ impl Posting {
             breakdown: None,
             amount: None,
             reason: None,
+            available_at: None,
             actor: actor.into(),
         }
     }
@@ -122,6 +134,7 @@ impl LedgerEntry {
             breakdown: posting.breakdown,
             amount: posting.amount,
             reason: posting.reason,
+            available_at: posting.available_at,
             actor: posting.actor,
         }
     }

@@ -91,6 +91,11 @@ impl Lots {
             .try_fold(Points::ZERO, |sum, p| sum.checked_add(*p))
     }
 
+    /// What the lot of `month` holds (0 when there is none).
+    pub fn of(&self, month: ExpiryMonth) -> Points {
+        self.0.get(&month).copied().unwrap_or_default()
+    }
+
     pub fn add(&mut self, month: ExpiryMonth, points: Points) -> Option<()> {
         let slot = self.0.entry(month).or_default();
         *slot = slot.checked_add(points)?;
@@ -134,12 +139,7 @@ impl Lots {
     /// negative amount, so the lots still sum to the balance.
     pub fn take_back(&mut self, month: ExpiryMonth, points: Points) -> Option<()> {
         let mut left = points;
-        let own = self
-            .0
-            .get(&month)
-            .copied()
-            .unwrap_or_default()
-            .max(Points::ZERO);
+        let own = self.of(month).max(Points::ZERO);
         let from_own = left.min(own);
         self.add(month, from_own.negated())?;
         left = left.checked_sub(from_own)?;
@@ -154,7 +154,7 @@ impl Lots {
             if !left.is_positive() {
                 break;
             }
-            let held = self.0.get(&other).copied().unwrap_or_default();
+            let held = self.of(other);
             let take = left.min(held);
             self.add(other, take.negated())?;
             left = left.checked_sub(take)?;

@@ -13,6 +13,7 @@ use super::identifier::{MemberId, OfferId, PartnerId};
 use super::ledger::{EntryType, LedgerEntry, Posting};
 use super::lots::{ExpiryMonth, Lots};
 use super::partner::Partner;
+use super::pending::Pending;
 use super::points::Points;
 use super::program::Program;
 use super::qualifying::Qualifying;
@@ -59,7 +60,10 @@ pub struct Member {
     /// The referral code given at enrolment, if any.
     pub(crate) referred_by: Option<String>,
     pub(crate) enrolled_at: OffsetDateTime,
+    /// Spendable points: the sum of `lots`.
     pub(crate) balance: Points,
+    /// Points earned but not spendable yet (the programme's return window).
+    pub(crate) pending: Pending,
     pub(crate) lifetime_points: Points,
     pub(crate) version: u64,
     /// Bumped by every write of the member (the store checks it); `version` counts only
@@ -113,6 +117,8 @@ pub struct OfferUse {
 pub struct Placement {
     pub lot: ExpiryMonth,
     pub qualifying_day: Date,
+    /// When the points became spendable, if they were pending at first.
+    pub available_at: Option<OffsetDateTime>,
 }
 
 impl Member {
@@ -129,6 +135,7 @@ impl Member {
             referred_by,
             enrolled_at: now,
             balance: Points::ZERO,
+            pending: Pending::default(),
             lifetime_points: Points::ZERO,
             version: 0,
             revision: 0,
@@ -163,8 +170,17 @@ impl Member {
     pub fn enrolled_at(&self) -> OffsetDateTime {
         self.enrolled_at
     }
+    /// Spendable points.
     pub fn balance(&self) -> Points {
         self.balance
+    }
+    pub fn pending(&self) -> &Pending {
+        &self.pending
+    }
+    /// Every point the member holds: spendable and pending. What the ledger adds up to and
+    /// the programme owes.
+    pub fn held(&self) -> Option<Points> {
+        self.balance.checked_add(self.pending.total()?)
     }
     pub fn lifetime_points(&self) -> Points {
         self.lifetime_points
@@ -229,17 +245,22 @@ impl Member {
         ) {
             self.last_activity_at = Some(now);
         }
-        LedgerEntry::new(kind, points, self.version, self.balance, posting, now)
+        let held = self.held().unwrap_or(self.balance);
+        LedgerEntry::new(kind, points, self.version, held, posting, now)
     }
 
-    /// Brings the member up to date at `now`, before any other change: lots whose month
-    /// has ended expire (oldest first, one `expire` entry each), whether or not the daily
-    /// run has been. Every operation starts here, so expired points are never spent.
+    /// Brings the member up to date at `now`, before any other change: pending points whose
+    /// window has ended become spendable (no entry: they were credited when earned), then
+    /// lots whose month has ended expire (oldest first, one `expire` entry each), whether or
+    /// not the daily run has been. Every operation starts here, so expired points are never
+    /// spent and pending points are spendable on time.
     pub fn catch_up(
         &mut self,
         program: &Program,
         now: OffsetDateTime,
     ) -> Result<Vec<LedgerEntry>, BalanceError> {
+        let released = self.pending.mature(now);
+        self.credit_lots(&released)?;
         let due: Vec<(ExpiryMonth, Points)> = self
             .lots
             .positive()
@@ -268,7 +289,7 @@ impl Member {
         }
         // Offers that have ended cap nothing any more.
         self.partner_offer_use.retain(|_, used| used.until > now);
-        if !entries.is_empty() {
+        if !entries.is_empty() || !released.is_empty() {
             self.reschedule(program, now);
         }
         Ok(entries)
@@ -285,29 +306,22 @@ impl Member {
         }
     }
 
-    /// Credits points earned by a purchase made at `posting.occurred_at`.
+    /// Credits points earned by a purchase made at `posting.occurred_at`: pending until its
+    /// return window ends, and qualifying for tiers at once either way.
     pub fn credit_purchase(
         &mut self,
         points: Points,
-        posting: Posting,
+        mut posting: Posting,
         now: OffsetDateTime,
         program: &Program,
     ) -> Result<(Placement, LedgerEntry), BalanceError> {
         let occurred_at = posting.occurred_at;
-        let placement = Placement {
-            lot: ExpiryMonth::for_points_earned(occurred_at, program.points_expiry_months()),
-            qualifying_day: occurred_at.date(),
-        };
-        self.balance = self
-            .balance
-            .checked_add(points)
-            .ok_or(BalanceError::Overflow)?;
+        let lot = ExpiryMonth::for_points_earned(occurred_at, program.points_expiry_months());
+        let placement = self.receive(points, lot, occurred_at, occurred_at.date(), now, program)?;
+        posting.available_at = placement.available_at;
         self.lifetime_points = self
             .lifetime_points
             .checked_add(points)
-            .ok_or(BalanceError::Overflow)?;
-        self.lots
-            .credit(placement.lot, points)
             .ok_or(BalanceError::Overflow)?;
         let earned_today = self
             .earned_today(now)
@@ -326,6 +340,36 @@ impl Member {
         Ok((placement, self.post(EntryType::Earn, points, posting, now)))
     }
 
+    /// Points a purchase made at `occurred_at` earned, into `lot`: spendable at once, or
+    /// pending until the programme's return window ends ([`Member::catch_up`] releases them).
+    fn receive(
+        &mut self,
+        points: Points,
+        lot: ExpiryMonth,
+        occurred_at: OffsetDateTime,
+        qualifying_day: Date,
+        now: OffsetDateTime,
+        program: &Program,
+    ) -> Result<Placement, BalanceError> {
+        self.held()
+            .and_then(|held| held.checked_add(points))
+            .ok_or(BalanceError::Overflow)?;
+        let available_at = program.pending_days().available_at(occurred_at);
+        let pending = available_at > now;
+        if pending {
+            self.pending
+                .add(available_at, lot, points)
+                .ok_or(BalanceError::Overflow)?;
+        } else {
+            self.credit_lots(&[(lot, points)])?;
+        }
+        Ok(Placement {
+            lot,
+            qualifying_day,
+            available_at: pending.then_some(available_at),
+        })
+    }
+
     /// Takes back points of a purchase (a refund). The balance may go below zero when the
     /// points were already spent: that is the one way it can. The entry says how many were
     /// taken: none when the purchase's lot has expired.
@@ -337,23 +381,38 @@ impl Member {
         now: OffsetDateTime,
         program: &Program,
     ) -> Result<LedgerEntry, BalanceError> {
+        // Points still pending are taken from there, never more than are pending, so they
+        // leave no debt; the rest were spendable and are taken back as such.
+        let from_pending = match placement.available_at {
+            Some(available_at) => self
+                .pending
+                .take_back(available_at, placement.lot, points)
+                .ok_or(BalanceError::Overflow)?,
+            None => Points::ZERO,
+        };
+        let spendable = points
+            .checked_sub(from_pending)
+            .ok_or(BalanceError::Overflow)?;
         // Points whose lot has expired already left the balance by expiry: a refund after
         // that takes nothing more (the member must not lose them twice).
-        let points = if placement.lot.expires_at() <= now {
+        let spendable = if placement.lot.expires_at() <= now {
             Points::ZERO
         } else {
-            points
+            spendable
         };
         self.balance = self
             .balance
-            .checked_sub(points)
+            .checked_sub(spendable)
+            .ok_or(BalanceError::Overflow)?;
+        self.lots
+            .take_back(placement.lot, spendable)
+            .ok_or(BalanceError::Overflow)?;
+        let points = from_pending
+            .checked_add(spendable)
             .ok_or(BalanceError::Overflow)?;
         self.lifetime_points = self
             .lifetime_points
             .checked_sub(points)
-            .ok_or(BalanceError::Overflow)?;
-        self.lots
-            .take_back(placement.lot, points)
             .ok_or(BalanceError::Overflow)?;
         self.qualifying
             .take_back(
@@ -448,22 +507,26 @@ impl Member {
             .filter(|(month, _)| month.expires_at() > now)
             .copied()
             .collect();
-        let points = live
-            .iter()
-            .try_fold(Points::ZERO, |sum, (_, p)| sum.checked_add(*p))
-            .ok_or(BalanceError::Overflow)?;
-        // Like new points, they pay any debt left by a reversal first.
-        for (month, points) in &live {
+        let points = self.credit_lots(&live)?;
+        self.reschedule(program, now);
+        Ok(self.post(EntryType::Refund, points, posting, now))
+    }
+
+    /// Makes points spendable in the lots given, and says how many: like any new points,
+    /// they pay a debt left by a reversal first.
+    fn credit_lots(&mut self, lots: &[(ExpiryMonth, Points)]) -> Result<Points, BalanceError> {
+        let mut total = Points::ZERO;
+        for (month, points) in lots {
             self.lots
                 .credit(*month, *points)
                 .ok_or(BalanceError::Overflow)?;
+            total = total.checked_add(*points).ok_or(BalanceError::Overflow)?;
         }
         self.balance = self
             .balance
-            .checked_add(points)
+            .checked_add(total)
             .ok_or(BalanceError::Overflow)?;
-        self.reschedule(program, now);
-        Ok(self.post(EntryType::Refund, points, posting, now))
+        Ok(total)
     }
 
     /// Points partners have credited this member today (UTC), against the programme's limit.
@@ -484,25 +547,23 @@ impl Member {
     }
 
     /// Credits a partner-funded bonus, offer by offer. The points open a lot like any
-    /// earn but do not count towards tiers: the member did not buy from the programme.
+    /// earn (pending like any purchase's) but do not count towards tiers: the member did not
+    /// buy from the programme.
     pub fn credit_partner_bonus(
         &mut self,
         partner: &Partner,
         by_offer: &[(OfferId, Points)],
-        posting: Posting,
+        mut posting: Posting,
         now: OffsetDateTime,
         program: &Program,
-    ) -> Result<LedgerEntry, BalanceError> {
+    ) -> Result<(Placement, LedgerEntry), BalanceError> {
         let total = by_offer
             .iter()
             .try_fold(Points::ZERO, |sum, (_, p)| sum.checked_add(*p))
             .ok_or(BalanceError::Overflow)?;
         let lot = ExpiryMonth::for_points_earned(now, program.points_expiry_months());
-        self.lots.credit(lot, total).ok_or(BalanceError::Overflow)?;
-        self.balance = self
-            .balance
-            .checked_add(total)
-            .ok_or(BalanceError::Overflow)?;
+        let placement = self.receive(total, lot, posting.occurred_at, now.date(), now, program)?;
+        posting.available_at = placement.available_at;
         self.lifetime_points = self
             .lifetime_points
             .checked_add(total)
@@ -532,7 +593,10 @@ impl Member {
             used.until = until;
         }
         self.reschedule(program, now);
-        Ok(self.post(EntryType::PartnerBonus, total, posting, now))
+        Ok((
+            placement,
+            self.post(EntryType::PartnerBonus, total, posting, now),
+        ))
     }
 
     /// Points still held, by the instant they expire, soonest first.
@@ -551,6 +615,7 @@ impl Member {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::operation::fixtures::pending_program;
     use time::macros::datetime;
 
     fn program() -> Program {
@@ -573,6 +638,107 @@ mod tests {
 
     fn p(v: i64) -> Points {
         Points::new(v).unwrap()
+    }
+
+    /// A programme with a 14-day return window, a time, and a new member.
+    fn with_window() -> (Program, OffsetDateTime, Member) {
+        let program = pending_program(14);
+        let now = datetime!(2026-11-23 10:00 UTC);
+        let m = member(&program, now);
+        (program, now, m)
+    }
+
+    #[test]
+    fn pending_points_are_held_and_qualify_but_cannot_be_spent_before_their_window_ends() {
+        let program = pending_program(14);
+        let now = datetime!(2026-11-23 10:00 UTC);
+        let available_at = now + time::Duration::days(14);
+        let mut m = member(&program, now);
+        let (placement, entry) = m.credit_purchase(p(80), at(now), now, &program).unwrap();
+        assert_eq!(placement.available_at, Some(available_at));
+        assert_eq!(entry.available_at, Some(available_at));
+        assert_eq!((entry.points, entry.balance_after), (p(80), p(80)));
+        assert_eq!(m.balance(), Points::ZERO);
+        assert_eq!(m.pending().total(), Some(p(80)));
+        assert_eq!(m.held(), Some(p(80)));
+        assert_eq!(m.lifetime_points(), p(80));
+        assert_eq!(m.qualifying_points(now, 365), p(80));
+        let before = m.clone();
+        assert!(matches!(
+            m.redeem(p(50), at(now), now, &program),
+            Err(BalanceError::InsufficientPoints { available, .. }) if available == Points::ZERO
+        ));
+        assert!(matches!(
+            m.adjust(p(-1), at(now), now, &program),
+            Err(BalanceError::InsufficientPoints { .. })
+        ));
+        assert_eq!(m, before);
+        // A moment before the window ends they are still pending; at its end, spendable,
+        // with no entry (they were credited when earned).
+        let just_before = available_at - time::Duration::milliseconds(1);
+        assert_eq!(m.as_of(&program, just_before).balance(), Points::ZERO);
+        let mut later = m.clone();
+        assert!(later.catch_up(&program, available_at).unwrap().is_empty());
+        assert_eq!(later.balance(), p(80));
+        assert!(later.pending().is_empty());
+        assert_eq!(later.lots().total(), Some(p(80)));
+        assert_eq!(later.version(), m.version());
+        later
+            .redeem(p(50), at(available_at), available_at, &program)
+            .unwrap();
+        assert_eq!(later.balance(), p(30));
+    }
+
+    #[test]
+    fn a_purchase_posted_after_its_window_ended_is_spendable_at_once() {
+        let (program, now, mut m) = with_window();
+        let (placement, entry) = m
+            .credit_purchase(p(20), at(now - time::Duration::days(15)), now, &program)
+            .unwrap();
+        assert_eq!((placement.available_at, entry.available_at), (None, None));
+        assert_eq!(m.balance(), p(20));
+    }
+
+    #[test]
+    fn a_reversal_while_pending_takes_the_pending_points_and_leaves_no_debt() {
+        let (program, now, mut m) = with_window();
+        m.adjust(p(10), at(now), now, &program).unwrap();
+        let (placement, _) = m.credit_purchase(p(100), at(now), now, &program).unwrap();
+        let entry = m
+            .take_back_purchase(p(30), placement, at(now), now, &program)
+            .unwrap();
+        assert_eq!((entry.points, entry.balance_after), (p(-30), p(80)));
+        assert_eq!(m.balance(), p(10));
+        assert_eq!(m.pending().total(), Some(p(70)));
+        m.take_back_purchase(p(70), placement, at(now), now, &program)
+            .unwrap();
+        assert_eq!(m.balance(), p(10));
+        assert!(m.pending().is_empty());
+        assert_eq!(m.lots().total(), Some(p(10)));
+        assert_eq!(m.lifetime_points(), Points::ZERO);
+        assert_eq!(m.qualifying_points(now, 365), Points::ZERO);
+    }
+
+    #[test]
+    fn once_spendable_a_reversal_follows_the_spendable_rules_and_pending_points_pay_debt() {
+        let (program, now, mut m) = with_window();
+        let (placement, _) = m.credit_purchase(p(100), at(now), now, &program).unwrap();
+        m.take_back_purchase(p(40), placement, at(now), now, &program)
+            .unwrap();
+        let later = now + time::Duration::days(14);
+        m.catch_up(&program, later).unwrap();
+        m.adjust(p(-60), at(later), later, &program).unwrap(); // all spent
+        m.take_back_purchase(p(60), placement, at(later), later, &program)
+            .unwrap();
+        assert_eq!(m.balance(), p(-60), "spent points taken back are a debt");
+        // The next pending points pay that debt when they become spendable.
+        m.credit_purchase(p(100), at(later), later, &program)
+            .unwrap();
+        assert_eq!((m.balance(), m.held()), (p(-60), Some(p(40))));
+        m.catch_up(&program, later + time::Duration::days(14))
+            .unwrap();
+        assert_eq!(m.balance(), p(40));
+        assert_eq!(m.lots().total(), Some(p(40)));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod offer;
 pub mod operation;
 pub mod partner;
 pub mod partner_limits;
+pub mod pending;
 pub mod points;
 pub mod program;
 pub mod purchase;

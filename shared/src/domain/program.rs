@@ -11,6 +11,7 @@ use super::identifier::{InvalidIdentifier, RuleId};
 use super::money::MAX_MINOR_AMOUNT;
 use super::multiplier::Multiplier;
 use super::partner_limits::{InvalidPartnerLimit, PartnerLimits, PartnerLimitsDocument};
+use super::pending::{MAX_PENDING_DAYS, PendingDays};
 use super::points::{MAX_POINTS, Points};
 use super::tier::{InvalidTier, Tier, TierDocument, TierName, is_display_text};
 use super::tier_policy::{InvalidTierPolicy, TierPolicy, TierPolicyDocument};
@@ -97,6 +98,8 @@ pub enum ProgramError {
     PointsExpiryMonths(i64),
     #[error("qualifyingWindowDays must be between 1 and {MAX_QUALIFYING_WINDOW_DAYS}, got {0}")]
     QualifyingWindowDays(i64),
+    #[error("pendingDays must be a whole number of days from 0 to {MAX_PENDING_DAYS}, got {0}")]
+    PendingDays(serde_json::Number),
     #[error(transparent)]
     TierPolicy(InvalidTierPolicy),
     #[error(transparent)]
@@ -123,6 +126,13 @@ pub struct ProgramDocument {
     pub tier_policy: TierPolicyDocument,
     #[serde(default)]
     pub partner_limits: PartnerLimitsDocument,
+    /// Any number, so that 1.5 or -1 is refused with this field's own message.
+    #[serde(default = "default_pending_days")]
+    pub pending_days: serde_json::Number,
+}
+
+fn default_pending_days() -> serde_json::Number {
+    0.into()
 }
 
 fn default_points_expiry_months() -> i64 {
@@ -349,6 +359,7 @@ pub struct Program {
     qualifying_window_days: u16,
     tier_policy: TierPolicy,
     partner_limits: PartnerLimits,
+    pending_days: PendingDays,
 }
 
 impl Program {
@@ -423,6 +434,11 @@ impl Program {
     /// 1 to 3650.
     pub fn qualifying_window_days(&self) -> u16 {
         self.qualifying_window_days
+    }
+
+    /// How long points earned by a purchase stay pending (0: spendable at once).
+    pub fn pending_days(&self) -> PendingDays {
+        self.pending_days
     }
 }
 
@@ -625,6 +641,12 @@ impl TryFrom<ProgramDocument> for Program {
         let tier_policy =
             TierPolicy::try_from(document.tier_policy).map_err(ProgramError::TierPolicy)?;
         let partner_limits = PartnerLimits::try_from(document.partner_limits)?;
+        let pending_days = document
+            .pending_days
+            .as_u64()
+            .and_then(|days| u8::try_from(days).ok())
+            .and_then(PendingDays::new)
+            .ok_or(ProgramError::PendingDays(document.pending_days))?;
         Ok(Program {
             earn_rules,
             lowest_tier,
@@ -633,6 +655,7 @@ impl TryFrom<ProgramDocument> for Program {
             qualifying_window_days,
             tier_policy,
             partner_limits,
+            pending_days,
         })
     }
 }
@@ -683,6 +706,7 @@ impl From<Program> for ProgramDocument {
             qualifying_window_days: i64::from(program.qualifying_window_days),
             tier_policy: program.tier_policy.into(),
             partner_limits: program.partner_limits.into(),
+            pending_days: program.pending_days.days().into(),
         }
     }
 }
@@ -717,7 +741,8 @@ mod tests {
             "pointsExpiryMonths": 12,
             "qualifyingWindowDays": 365,
             "tierPolicy": {"reviewAfterDays": 365, "graceDays": 30, "downgrade": "oneStep", "expiryWarningDays": 30},
-            "partnerLimits": {"perPurchase": 5000, "perMemberPerDay": 20000}
+            "partnerLimits": {"perPurchase": 5000, "perMemberPerDay": 20000},
+            "pendingDays": 14
         })
     }
 
@@ -815,6 +840,7 @@ mod tests {
         let program = parse(&document).unwrap();
         assert_eq!(program.points_expiry_months(), 12);
         assert_eq!(program.qualifying_window_days(), 365);
+        assert_eq!(program.pending_days().days(), 0);
         assert!(program.lowest_tier().earn_multiplier().is_one());
         assert_eq!(
             serde_json::to_value(&program).unwrap(),
@@ -828,7 +854,8 @@ mod tests {
                 "pointsExpiryMonths": 12,
                 "qualifyingWindowDays": 365,
                 "tierPolicy": {"reviewAfterDays": 365, "graceDays": 30, "downgrade": "oneStep", "expiryWarningDays": 30},
-                "partnerLimits": {"perPurchase": 10000, "perMemberPerDay": 50000}
+                "partnerLimits": {"perPurchase": 10000, "perMemberPerDay": 50000},
+                "pendingDays": 0
             })
         );
     }
@@ -1061,6 +1088,19 @@ mod tests {
         assert_eq!(
             message(with("/earnRules/dailyCap", json!(0))),
             "earnRules.dailyCap must be between 1 and 1000000000000, got 0"
+        );
+        for (days, shown) in [(json!(-1), "-1"), (json!(91), "91"), (json!(1.5), "1.5")] {
+            assert_eq!(
+                message(with("/pendingDays", days)),
+                format!("pendingDays must be a whole number of days from 0 to 90, got {shown}")
+            );
+        }
+        assert_eq!(
+            parse(&with("/pendingDays", json!(90)))
+                .unwrap()
+                .pending_days()
+                .days(),
+            90
         );
         // Deserialising through serde reports the same reason.
         let error = serde_json::from_value::<Program>(with("/tiers", json!([]))).unwrap_err();

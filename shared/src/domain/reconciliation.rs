@@ -1,4 +1,5 @@
-//! Reconciliation: the liability recomputed from every member's balance, compared with the
+//! Reconciliation: the liability recomputed from every member's balance and pending points
+//! (what the member holds, [`Member::held`](super::member::Member::held)), compared with the
 //! programme's figures. A run walks the members a page per call; where it stands travels with
 //! the operator as the cursor, so a run holds nothing on the server, can be abandoned or
 //! repeated at will, and never writes.

@@ -188,7 +188,7 @@ impl Member {
     }
 
     /// The next instant the daily run must look at this member: the first lot's expiry, the
-    /// first unannounced lot's warning, the review date after grace, a floor's end; never
+    /// first unannounced lot's warning (pending points' lots included), the review date after grace, a floor's end; never
     /// before `now` (a member filed under a day whose run is over would wait for nothing).
     pub fn reschedule(&mut self, program: &Program, now: OffsetDateTime) {
         let policy = program.tier_policy();
@@ -203,6 +203,11 @@ impl Member {
             .find(|(m, _)| !self.warned_lots.contains(m))
         {
             consider(lot.expires_at() - policy.expiry_warning());
+        }
+        // Pending points join the lots above when they become spendable (by the next read or
+        // write, or this run), in time for their lot's warning and expiry.
+        if let Some(at) = self.pending.next_due(policy.expiry_warning()) {
+            consider(at);
         }
         if let Some(review_at) = self.tier.review_at {
             consider(review_at + policy.grace());

@@ -17,6 +17,7 @@ use crate::domain::member::{Member, OfferKey, OfferUse, Placement, TierFloor, Ti
 use crate::domain::money::Money;
 use crate::domain::offer::Offer;
 use crate::domain::partner::{Partner, PartnerIssue, PartnerSecret, PartnerStatus};
+use crate::domain::pending::{Pending, PendingGroup};
 use crate::domain::points::Points;
 use crate::domain::program::Program;
 use crate::domain::purchase::{Purchase, PurchaseRef};
@@ -62,6 +63,9 @@ pub struct MemberItem {
     // an empty map as `{}`, which no SDK can parse.
     #[serde(default, skip_serializing_if = "Lots::is_empty")]
     pub lots: Lots,
+    /// Pending points, one group per UTC day their windows end, soonest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<PendingItem>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub qualifying: BTreeMap<String, Points>,
     pub earned_on: String,
@@ -108,6 +112,15 @@ pub struct MemberItem {
     pub last_activity_at: Option<OffsetDateTime>,
 }
 
+/// One group of pending points: when they become spendable, and the lots they will join.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingItem {
+    #[serde(with = "crate::domain::rfc3339")]
+    pub available_at: OffsetDateTime,
+    pub lots: Lots,
+}
+
 impl From<&Member> for MemberItem {
     fn from(m: &Member) -> Self {
         Self {
@@ -124,6 +137,14 @@ impl From<&Member> for MemberItem {
             tier_name: m.tier.name.clone(),
             tier_since: m.tier.since,
             lots: m.lots.clone(),
+            pending: m
+                .pending
+                .groups()
+                .map(|group| PendingItem {
+                    available_at: group.available_at,
+                    lots: group.lots.clone(),
+                })
+                .collect(),
             qualifying: m
                 .qualifying
                 .buckets()
@@ -166,6 +187,7 @@ impl TryFrom<MemberItem> for Member {
                 review_at: item.tier_review_at,
             },
             lots: item.lots,
+            pending: pending(item.pending)?,
             qualifying: Qualifying::from_buckets(
                 item.qualifying
                     .iter()
@@ -187,6 +209,15 @@ impl TryFrom<MemberItem> for Member {
             last_activity_at: item.last_activity_at,
         })
     }
+}
+
+/// The member's pending points as stored.
+pub fn pending(items: Vec<PendingItem>) -> Result<Pending, String> {
+    Pending::from_groups(items.into_iter().map(|item| PendingGroup {
+        available_at: item.available_at,
+        lots: item.lots,
+    }))
+    .ok_or_else(|| "pending points overflow".to_string())
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -235,6 +266,13 @@ pub struct PurchaseItem {
     pub earn_entry_id: String,
     pub lot: ExpiryMonth,
     pub qualifying_day: String,
+    /// When the points became spendable, if they were pending at first.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::domain::rfc3339::option"
+    )]
+    pub available_at: Option<OffsetDateTime>,
     pub refunded_minor: i64,
     pub reversed: Points,
 }
@@ -260,6 +298,7 @@ impl From<&Purchase> for PurchaseItem {
             earn_entry_id: p.earn_entry_id.clone(),
             lot: p.placement.lot,
             qualifying_day: format_day(p.placement.qualifying_day),
+            available_at: p.placement.available_at,
             refunded_minor: p.refunded_minor,
             reversed: p.reversed,
         }
@@ -288,6 +327,7 @@ impl TryFrom<PurchaseItem> for Purchase {
             placement: Placement {
                 lot: item.lot,
                 qualifying_day: parse_day(&item.qualifying_day)?,
+                available_at: item.available_at,
             },
             refunded_minor: item.refunded_minor,
             reversed: item.reversed,

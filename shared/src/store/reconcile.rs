@@ -1,4 +1,5 @@
-//! The operator's reconciliation reads every member's balance, walking the members index
+//! The operator's reconciliation reads every member's balance (pending points included: the
+//! programme owes them too), walking the members index
 //! (`GSI2`, keys only, one partition per member shard) a page at a time: no Scan, and a cost
 //! that follows the members walked. It only reads.
 
@@ -7,6 +8,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::{AttributeValue, Get, TransactGetItem};
 use serde::Deserialize;
 
+use super::items::{PendingItem, pending};
 use super::{Item, Store, StoreError, from_item, key, keys};
 use crate::domain::identifier::MemberId;
 use crate::domain::points::Points;
@@ -14,7 +16,7 @@ use crate::domain::points::Points;
 /// TransactGetItems reads at most this many items a call.
 const READ_BATCH: usize = 100;
 
-/// One page of a member shard: each member's balance, and the member to continue after when
+/// One page of a member shard: each member's balance with its pending points, and the member to continue after when
 /// the shard holds more.
 #[derive(Debug)]
 pub struct BalancePage {
@@ -27,6 +29,8 @@ pub struct BalancePage {
 struct BalanceItem {
     member_id: MemberId,
     balance: Points,
+    #[serde(default)]
+    pending: Vec<PendingItem>,
 }
 
 impl Store {
@@ -86,7 +90,7 @@ impl Store {
             let get = Get::builder()
                 .table_name(&self.table)
                 .set_key(Some(key(keys::member_pk(id), keys::PROFILE)))
-                .projection_expression("memberId, balance")
+                .projection_expression("memberId, balance, pending")
                 .build()
                 .map_err(|_| StoreError::Internal)?;
             gets.push(TransactGetItem::builder().get(get).build());
@@ -103,7 +107,12 @@ impl Store {
             let item: Option<Item> = response.item.filter(|i: &HashMap<_, _>| !i.is_empty());
             if let Some(item) = item {
                 let read: BalanceItem = from_item(item)?;
-                balances.push((read.member_id, read.balance));
+                let held = pending(read.pending)
+                    .map_err(StoreError::corrupt)?
+                    .total()
+                    .and_then(|pending| read.balance.checked_add(pending))
+                    .ok_or_else(|| StoreError::corrupt("the points held overflow"))?;
+                balances.push((read.member_id, held));
             }
         }
         Ok(balances)

@@ -15,6 +15,7 @@ mod metrics;
 mod openapi;
 mod outage;
 mod partners;
+mod pending;
 mod program;
 mod properties;
 mod redeem;

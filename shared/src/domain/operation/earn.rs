@@ -79,7 +79,10 @@ mod tests {
     use super::*;
     use crate::domain::currency::Currency;
     use crate::domain::ledger::EntryType;
-    use crate::domain::operation::fixtures::{ACTOR, NOW, member, points, program};
+    use crate::domain::metrics::Movement;
+    use crate::domain::operation::fixtures::{
+        ACTOR, NOW, member, pending_program, points, program,
+    };
     use crate::domain::purchase::PurchaseTimeError;
     use time::Duration;
 
@@ -92,17 +95,22 @@ mod tests {
         }
     }
 
-    #[test]
-    fn credits_the_rules_points_with_one_entry_and_a_new_purchase_record() {
-        let program = program();
-        let earned = earn(
-            member(&program),
-            &program,
+    /// A new member's coffee of 8.99 EUR.
+    fn coffee(program: &Program) -> Earned {
+        earn(
+            member(program),
+            program,
             &report(899, Some("coffee")),
             ACTOR,
             NOW,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn credits_the_rules_points_with_one_entry_and_a_new_purchase_record() {
+        let program = program();
+        let earned = coffee(&program);
         assert_eq!(earned.entry.kind, EntryType::Earn);
         assert_eq!(earned.entry.seq, 1);
         assert!(earned.entry.points.is_positive());
@@ -170,5 +178,23 @@ mod tests {
         assert_eq!(earned.change.entries[0].seq, 2);
         assert_eq!(earned.entry.seq, 3);
         assert_eq!(earned.balance, earned.entry.points);
+    }
+
+    #[test]
+    fn with_a_return_window_the_points_are_pending_yet_owed() {
+        let program = pending_program(14);
+        let earned = coffee(&program);
+        assert_eq!(earned.balance, Points::ZERO);
+        assert_eq!(earned.entry.available_at, Some(NOW + Duration::days(14)));
+        assert_eq!(earned.entry.balance_after, earned.entry.points);
+        assert!(matches!(
+            earned.change.records.as_slice(),
+            [Record::NewPurchase(p)] if p.placement.available_at == earned.entry.available_at
+        ));
+        // The programme owes pending points too: the figures' liability grows by them.
+        let after = earned.change.member.as_deref();
+        let movement = Movement::of(None, after, &earned.change.entries, NOW);
+        assert_eq!(movement.liability, earned.entry.points.value());
+        assert_eq!(after.and_then(Member::held), Some(earned.entry.points));
     }
 }

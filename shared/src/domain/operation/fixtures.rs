@@ -32,3 +32,14 @@ pub fn member(program: &Program) -> Member {
 pub fn points(value: i64) -> Points {
     Points::new(value).expect("points in range")
 }
+
+/// The demo programme with a return window of `days`.
+pub fn pending_program(days: u8) -> Program {
+    let mut document: serde_json::Value = serde_json::from_slice(include_bytes!(
+        "../../../../tests/fixtures/demo-program.json"
+    ))
+    .expect("the demo programme is JSON");
+    document["pendingDays"] = days.into();
+    Program::from_json(&serde_json::to_vec(&document).expect("JSON"))
+        .expect("a valid return window")
+}

@@ -8,8 +8,7 @@ use super::{Change, OperationError, Record};
 use crate::domain::earn_rules::BreakdownLine;
 use crate::domain::identifier::{OfferId, PartnerTransactionId};
 use crate::domain::ledger::{LedgerEntry, Posting};
-use crate::domain::lots::ExpiryMonth;
-use crate::domain::member::{Member, Placement};
+use crate::domain::member::Member;
 use crate::domain::money::Money;
 use crate::domain::partner::{Partner, PartnerIssue};
 use crate::domain::points::Points;
@@ -93,7 +92,8 @@ pub fn credit_partner_purchase(
     .breakdown(breakdown)
     .amount(Some(report.amount.clone()))
     .reason(partner.name.clone());
-    let entry = member.credit_partner_bonus(partner, &by_offer, posting, now, program)?;
+    let (placement, entry) =
+        member.credit_partner_bonus(partner, &by_offer, posting, now, program)?;
     let purchase = Purchase {
         reference,
         member_id: member.id().clone(),
@@ -101,10 +101,7 @@ pub fn credit_partner_purchase(
         occurred_at: report.occurred_at,
         earned: entry.points,
         earn_entry_id: entry.entry_id.clone(),
-        placement: Placement {
-            lot: ExpiryMonth::for_points_earned(now, program.points_expiry_months()),
-            qualifying_day: now.date(),
-        },
+        placement,
         refunded_minor: 0,
         reversed: Default::default(),
     };
@@ -145,7 +142,7 @@ mod tests {
     use crate::domain::identifier::PartnerId;
     use crate::domain::ledger::EntryType;
     use crate::domain::offer::{Offer, OfferDocument};
-    use crate::domain::operation::fixtures::{NOW, member, points, program};
+    use crate::domain::operation::fixtures::{NOW, member, pending_program, points, program};
     use crate::domain::partner::{PartnerError, PartnerStatus};
     use crate::domain::purchase::PurchaseTimeError;
     use time::Duration;
@@ -177,12 +174,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn credits_the_offers_with_a_statement_line_attributed_to_the_partner() {
-        let program = program();
+    /// A new member's purchase "p1", credited under `program`.
+    fn credited(program: &Program) -> (Change, Box<LedgerEntry>) {
         let outcome = credit_partner_purchase(
-            member(&program),
-            &program,
+            member(program),
+            program,
             &partner(None),
             &report("p1", None),
             false,
@@ -192,12 +188,31 @@ mod tests {
         let PartnerBonus::Credited { change, entry } = outcome else {
             panic!("credited")
         };
+        (change, entry)
+    }
+
+    #[test]
+    fn credits_the_offers_with_a_statement_line_attributed_to_the_partner() {
+        let (change, entry) = credited(&program());
         assert_eq!(entry.kind, EntryType::PartnerBonus);
         assert_eq!(entry.points, points(10));
         assert_eq!(entry.actor, "partner:bikes");
         assert!(matches!(
             change.records.as_slice(),
             [Record::NewPurchase(_), Record::PartnerIssued(i)] if i.points == points(10) && i.entry_id == entry.entry_id
+        ));
+    }
+
+    #[test]
+    fn a_partner_s_points_are_pending_like_a_till_s() {
+        let (change, entry) = credited(&pending_program(14));
+        assert_eq!(entry.available_at, Some(NOW + Duration::days(14)));
+        let member = change.member.unwrap();
+        assert_eq!(member.balance(), Points::ZERO);
+        assert_eq!(member.pending().total(), Some(points(10)));
+        assert!(matches!(
+            change.records.as_slice(),
+            [Record::NewPurchase(p), _] if p.placement.available_at == entry.available_at
         ));
     }
 

@@ -64,7 +64,9 @@ mod tests {
     use super::*;
     use crate::domain::identifier::RewardId;
     use crate::domain::ledger::EntryType;
-    use crate::domain::operation::fixtures::{ACTOR, NOW, member, points, program};
+    use crate::domain::operation::fixtures::{
+        ACTOR, NOW, member, pending_program, points, program,
+    };
     use crate::domain::reward::{RedeemRefusal, RewardDocument};
     use time::Duration;
 
@@ -168,5 +170,28 @@ mod tests {
                 RedeemRefusal::InsufficientPoints { .. }
             ))
         ));
+    }
+
+    #[test]
+    fn pending_points_cannot_be_spent_until_their_window_ends() {
+        let program = pending_program(14);
+        let mut m = member(&program);
+        m.credit_purchase(points(150), Posting::new("t-1", ACTOR, NOW), NOW, &program)
+            .unwrap();
+        let mug = || reward(serde_json::json!({"name": "Mug", "cost": 100}));
+        assert!(matches!(
+            redeem(
+                m.clone(),
+                &program,
+                mug(),
+                "m-1",
+                NOW + Duration::days(14) - Duration::seconds(1)
+            ),
+            Err(OperationError::Redeem(
+                RedeemRefusal::InsufficientPoints { .. }
+            ))
+        ));
+        let redeemed = redeem(m, &program, mug(), "m-1", NOW + Duration::days(14)).unwrap();
+        assert_eq!(redeemed.balance, points(50));
     }
 }

@@ -58,7 +58,9 @@ mod tests {
     use crate::domain::currency::Currency;
     use crate::domain::identifier::TransactionId;
     use crate::domain::ledger::EntryType;
-    use crate::domain::operation::fixtures::{ACTOR, NOW, member, points, program};
+    use crate::domain::operation::fixtures::{
+        ACTOR, NOW, member, pending_program, points, program,
+    };
     use crate::domain::operation::{PurchaseReport, earn};
     use crate::domain::purchase::ReversalError;
 
@@ -68,14 +70,17 @@ mod tests {
 
     /// A member who earned on a purchase of 10.00 EUR, and that purchase.
     fn earned() -> (Member, Purchase, Points) {
-        let program = program();
+        earned_under(&program())
+    }
+
+    fn earned_under(program: &Program) -> (Member, Purchase, Points) {
         let report = PurchaseReport {
             transaction_id: TransactionId::try_from("t-1").unwrap(),
             amount: eur(1000),
             category: None,
             occurred_at: None,
         };
-        let earned = earn(member(&program), &program, &report, ACTOR, NOW).unwrap();
+        let earned = earn(member(program), program, &report, ACTOR, NOW).unwrap();
         let mut change = earned.change;
         let Some(Record::NewPurchase(purchase)) = change.records.pop() else {
             panic!("earn records its purchase")
@@ -164,5 +169,17 @@ mod tests {
             .unwrap();
         let reversed = reverse(member, &program, purchase, None, ACTOR, NOW).unwrap();
         assert_eq!(reversed.balance, earned.negated());
+    }
+
+    #[test]
+    fn a_reversal_while_pending_takes_the_pending_points_without_debt() {
+        let program = pending_program(14);
+        let (member, purchase, earned) = earned_under(&program);
+        let reversed = reverse(member, &program, purchase, None, ACTOR, NOW).unwrap();
+        assert_eq!(reversed.entry.points, earned.negated());
+        assert_eq!(reversed.balance, Points::ZERO);
+        let after = reversed.change.member.unwrap();
+        assert!(after.pending().is_empty());
+        assert_eq!(after.held(), Some(Points::ZERO));
     }
 }

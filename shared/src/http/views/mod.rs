@@ -29,6 +29,9 @@ pub struct EntryView {
     pub amount: Option<Money>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// Earned points that stay pending until then (the purchase's return window).
+    #[serde(skip_serializing_if = "Option::is_none", with = "timestamp::option")]
+    pub available_at: Option<OffsetDateTime>,
 }
 
 impl From<&LedgerEntry> for EntryView {
@@ -43,6 +46,7 @@ impl From<&LedgerEntry> for EntryView {
             breakdown: entry.breakdown.clone(),
             amount: entry.amount.clone(),
             reason: entry.reason.clone(),
+            available_at: entry.available_at,
         }
     }
 }
