@@ -4,20 +4,24 @@
 //! first ([`Member::catch_up`](super::member::Member::catch_up)), and that is when they
 //! join the spendable lots.
 //!
-//! Points whose windows end on the same UTC day are kept as one group, which becomes
-//! spendable when the last of those windows ends (the window is honoured in full, never cut
-//! short). With windows of at most 90 days after purchases never older than 90 days, a
-//! member holds at most 92 groups (the days from today to 90 days and a few minutes on), a
-//! bound on the member item whatever the number of purchases.
+//! Points are grouped by the instant their window ends, so each purchase's points become
+//! spendable exactly at its own `availableAt`. To bound the member item whatever the number
+//! of purchases, a member holds at most [`MAX_GROUPS`]; beyond that the two groups whose
+//! windows end closest together are joined, the earlier waiting for the later (never early).
+//! A group remembers the earliest window it holds, so a reversal still finds its points.
 
 use std::collections::BTreeMap;
 
-use time::{Date, Duration, OffsetDateTime, UtcOffset};
+use time::{Duration, OffsetDateTime};
 
 use super::lots::{ExpiryMonth, Lots};
 use super::points::Points;
 
 pub const MAX_PENDING_DAYS: u8 = 90;
+
+/// The most pending groups a member holds: a purchase a day with the longest window stays
+/// exact; more than that joins the windows that end closest together.
+pub const MAX_GROUPS: usize = 100;
 
 /// The programme's return window: 0 (points spendable at once) to 90 days.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -39,11 +43,13 @@ impl PendingDays {
     }
 }
 
-/// Pending points whose windows end on one UTC day, by the lot they will join.
+/// Pending points that become spendable together, by the lot they will join.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingGroup {
-    /// The latest window end of the group's points: when all of them become spendable.
+    /// When all of them become spendable: the latest window end among them.
     pub available_at: OffsetDateTime,
+    /// The earliest window end among them: `available_at` unless groups were joined.
+    pub earliest: OffsetDateTime,
     pub lots: Lots,
 }
 
@@ -51,23 +57,37 @@ impl PendingGroup {
     pub fn points(&self) -> Points {
         self.lots.total().unwrap_or_default()
     }
+
+    /// Whether the points of a window ending at `at` are in this group (if still pending).
+    fn covers(&self, at: OffsetDateTime) -> bool {
+        self.earliest <= at && at <= self.available_at
+    }
 }
 
-/// A member's pending points, by the UTC day their windows end.
+/// A member's pending points, by when they become spendable. The groups' windows
+/// (`earliest..=available_at`) never overlap.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Pending(BTreeMap<Date, PendingGroup>);
-
-fn day_of(at: OffsetDateTime) -> Date {
-    at.to_offset(UtcOffset::UTC).date()
-}
+pub struct Pending(BTreeMap<OffsetDateTime, PendingGroup>);
 
 impl Pending {
-    /// The groups as stored; two of one day (never written so) are joined.
+    /// The groups as stored (their positive lots; two with one end, never written so, are
+    /// joined).
     pub fn from_groups(groups: impl IntoIterator<Item = PendingGroup>) -> Option<Self> {
         let mut pending = Pending::default();
         for group in groups {
+            let stored = pending
+                .0
+                .entry(group.available_at)
+                .or_insert_with(|| PendingGroup {
+                    lots: Lots::default(),
+                    ..group.clone()
+                });
+            stored.earliest = stored.earliest.min(group.earliest);
             for (lot, points) in group.lots.positive() {
-                pending.add(group.available_at, lot, points)?;
+                stored.lots.add(lot, points)?;
+            }
+            if stored.lots.is_empty() {
+                pending.0.remove(&group.available_at);
             }
         }
         Some(pending)
@@ -88,27 +108,61 @@ impl Pending {
         })
     }
 
-    /// Adds `points` (positive) that become spendable at `available_at` into `lot`; the
-    /// group of that day waits for the latest window of its points. `None` on overflow.
+    /// Adds `points` (positive) that become spendable at `available_at` into `lot`: to the
+    /// group whose window covers that instant (it ends then, or joined ones span it), or
+    /// else a new group. `None` on overflow.
     pub fn add(
         &mut self,
         available_at: OffsetDateTime,
         lot: ExpiryMonth,
         points: Points,
     ) -> Option<()> {
-        let group = self
-            .0
-            .entry(day_of(available_at))
+        let key = self
+            .covering(available_at)
+            .map_or(available_at, |group| group.available_at);
+        self.0
+            .entry(key)
             .or_insert_with(|| PendingGroup {
                 available_at,
+                earliest: available_at,
                 lots: Lots::default(),
-            });
-        group.available_at = group.available_at.max(available_at);
-        group.lots.add(lot, points)
+            })
+            .lots
+            .add(lot, points)?;
+        if self.0.len() > MAX_GROUPS {
+            self.join_closest()?;
+        }
+        Some(())
+    }
+
+    /// The group holding the points of a window ending at `at`, if still pending.
+    fn covering(&self, at: OffsetDateTime) -> Option<&PendingGroup> {
+        self.0
+            .range(at..)
+            .next()
+            .map(|(_, group)| group)
+            .filter(|group| group.covers(at))
+    }
+
+    /// Joins the two groups whose windows end closest together: the earlier one's points
+    /// wait for the later one.
+    fn join_closest(&mut self) -> Option<()> {
+        let keys: Vec<OffsetDateTime> = self.0.keys().copied().collect();
+        let (earlier, later) = keys
+            .windows(2)
+            .min_by_key(|pair| pair[1] - pair[0])
+            .map(|pair| (pair[0], pair[1]))?;
+        let joined = self.0.remove(&earlier)?;
+        let into = self.0.get_mut(&later)?;
+        into.earliest = into.earliest.min(joined.earliest);
+        for (lot, points) in joined.lots.positive() {
+            into.lots.add(lot, points)?;
+        }
+        Some(())
     }
 
     /// Takes back up to `points` (positive) that were added into `lot` for `available_at`,
-    /// never more than the group still holds there (pending points never become a debt);
+    /// never more than their group still holds there (pending points never become a debt);
     /// returns how many it took. Nothing when they have become spendable meanwhile.
     pub fn take_back(
         &mut self,
@@ -116,14 +170,14 @@ impl Pending {
         lot: ExpiryMonth,
         points: Points,
     ) -> Option<Points> {
-        let day = day_of(available_at);
-        let Some(group) = self.0.get_mut(&day) else {
+        let Some(key) = self.covering(available_at).map(|g| g.available_at) else {
             return Some(Points::ZERO);
         };
+        let group = self.0.get_mut(&key)?;
         let taken = points.min(group.lots.of(lot).max(Points::ZERO));
         group.lots.add(lot, taken.negated())?;
         if group.lots.is_empty() {
-            self.0.remove(&day);
+            self.0.remove(&key);
         }
         Some(taken)
     }
@@ -199,11 +253,11 @@ mod tests {
     }
 
     #[test]
-    fn points_of_one_day_are_one_group_that_waits_for_its_latest_window() {
-        let pending = pending(&[
+    fn each_window_is_its_own_group_so_points_are_spendable_at_their_own_time() {
+        let mut pending = pending(&[
             (datetime!(2026-12-07 10:00 UTC), "2027-11", 40),
             (datetime!(2026-12-07 16:00 UTC), "2027-11", 10),
-            (datetime!(2026-12-08 09:00 UTC), "2027-11", 5),
+            (datetime!(2026-12-07 10:00 UTC), "2027-11", 5),
         ]);
         let groups: Vec<(OffsetDateTime, Points)> = pending
             .groups()
@@ -212,11 +266,52 @@ mod tests {
         assert_eq!(
             groups,
             vec![
-                (datetime!(2026-12-07 16:00 UTC), p(50)),
-                (datetime!(2026-12-08 09:00 UTC), p(5))
+                (datetime!(2026-12-07 10:00 UTC), p(45)),
+                (datetime!(2026-12-07 16:00 UTC), p(10))
             ]
         );
-        assert_eq!(pending.total(), Some(p(55)));
+        assert_eq!(
+            pending.mature(datetime!(2026-12-07 10:00 UTC)),
+            vec![(lot("2027-11"), p(45))]
+        );
+        assert_eq!(pending.total(), Some(p(10)));
+    }
+
+    #[test]
+    fn beyond_the_bound_the_closest_windows_join_and_wait_for_the_later() {
+        let start = datetime!(2026-12-01 10:00 UTC);
+        // A purchase a day, one of them followed an hour later by another.
+        let mut adds: Vec<(OffsetDateTime, &str, i64)> = (0..MAX_GROUPS as i64)
+            .map(|d| (start + Duration::days(d), "2027-11", 10))
+            .collect();
+        adds.push((start + Duration::days(3) + Duration::hours(1), "2027-11", 7));
+        let mut pending = pending(&adds);
+        assert_eq!(pending.groups().count(), MAX_GROUPS);
+        assert_eq!(pending.total(), Some(p(10 * MAX_GROUPS as i64 + 7)));
+        let day3 = start + Duration::days(3);
+        let joined = pending.covering(day3).unwrap();
+        assert_eq!(
+            (joined.earliest, joined.available_at, joined.points()),
+            (day3, day3 + Duration::hours(1), p(17))
+        );
+        // Never early: not spendable at the earlier window's end...
+        pending.mature(day3);
+        assert_eq!(
+            pending.covering(day3).map(PendingGroup::points),
+            Some(p(17))
+        );
+        // ...and a reversal of the earlier purchase still finds its points there.
+        assert_eq!(pending.take_back(day3, lot("2027-11"), p(10)), Some(p(10)));
+        // A purchase whose window falls inside a joined group joins it.
+        let groups = pending.groups().count();
+        pending
+            .add(day3 + Duration::minutes(30), lot("2027-11"), p(2))
+            .unwrap();
+        assert_eq!(pending.groups().count(), groups);
+        assert_eq!(pending.covering(day3).map(PendingGroup::points), Some(p(9)));
+        // Stored and read back, the joined group keeps what it spans.
+        let again = Pending::from_groups(pending.groups().cloned()).unwrap();
+        assert_eq!(again, pending);
     }
 
     #[test]

@@ -63,7 +63,8 @@ pub struct MemberItem {
     // an empty map as `{}`, which no SDK can parse.
     #[serde(default, skip_serializing_if = "Lots::is_empty")]
     pub lots: Lots,
-    /// Pending points, one group per UTC day their windows end, soonest first.
+    /// Pending points, one group per instant their windows end (at most `MAX_GROUPS`), soonest
+    /// first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<PendingItem>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -118,6 +119,13 @@ pub struct MemberItem {
 pub struct PendingItem {
     #[serde(with = "crate::domain::rfc3339")]
     pub available_at: OffsetDateTime,
+    /// Only on a group that joined others: the earliest window it holds.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::domain::rfc3339::option"
+    )]
+    pub earliest: Option<OffsetDateTime>,
     pub lots: Lots,
 }
 
@@ -142,6 +150,7 @@ impl From<&Member> for MemberItem {
                 .groups()
                 .map(|group| PendingItem {
                     available_at: group.available_at,
+                    earliest: (group.earliest != group.available_at).then_some(group.earliest),
                     lots: group.lots.clone(),
                 })
                 .collect(),
@@ -215,6 +224,7 @@ impl TryFrom<MemberItem> for Member {
 pub fn pending(items: Vec<PendingItem>) -> Result<Pending, String> {
     Pending::from_groups(items.into_iter().map(|item| PendingGroup {
         available_at: item.available_at,
+        earliest: item.earliest.unwrap_or(item.available_at),
         lots: item.lots,
     }))
     .ok_or_else(|| "pending points overflow".to_string())
