@@ -169,6 +169,20 @@ async function main(): Promise<void> {
   const enrolled = await ok(member.POST("/v1/members", { body: { displayName: "Flow" } }), 201, "enrolMember");
   check(enrolled.memberId === memberId && enrolled.balance === 0, `enrolMember: not a new member: ${JSON.stringify(enrolled)}`);
   await ok(member.GET("/v1/members/me"), 200, "getMe");
+  const updated = await ok(
+    member.PATCH("/v1/members/me", {
+      params: { header: { "idempotency-key": `ts-flow-profile-${run}` } },
+      body: { displayName: "Flow Birthday", birthday: "02-29" },
+    }),
+    200,
+    "updateMe",
+  );
+  check(updated.birthday === "02-29", `updateMe answered birthday ${JSON.stringify(updated.birthday)}`);
+  const reread = await ok(member.GET("/v1/members/me"), 200, "getMe");
+  check(
+    reread.birthday === "02-29" && reread.displayName === "Flow Birthday",
+    `getMe after updateMe: ${JSON.stringify([reread.birthday, reread.displayName])}`,
+  );
 
   // till: earn; operator: adjust, tier floor
   const transactionId = `ts-flow-${run}`;

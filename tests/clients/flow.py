@@ -33,6 +33,7 @@ from loyalty_client.api.members import (
     list_member_activity,
     list_my_activity,
     set_tier_floor,
+    update_me,
 )
 from loyalty_client.api.metrics import get_metrics, get_metrics_journal, get_metrics_reconciliation
 from loyalty_client.api.partners import (
@@ -82,6 +83,7 @@ from loyalty_client.models import (
     RewardRequest,
     TierFloorRequest,
     TierFloorResult,
+    UpdateMeRequest,
     Voucher,
     WebhookResult,
 )
@@ -195,6 +197,20 @@ def main() -> None:
     enrolled = call(enrol_member, HTTPStatus.CREATED, Member, client=member, body=EnrolRequest(display_name="Flow"))
     check(enrolled.member_id == member_id and enrolled.balance == 0, "enrolMember: not a new member")
     call(get_me, HTTPStatus.OK, Member, client=member)
+    updated = call(
+        update_me,
+        HTTPStatus.OK,
+        Member,
+        client=member,
+        body=UpdateMeRequest(display_name="Flow Birthday", birthday="02-29"),
+        idempotency_key=f"py-flow-profile-{run}",
+    )
+    check(updated.birthday == "02-29", f"updateMe answered birthday {updated.birthday!r}")
+    again = call(get_me, HTTPStatus.OK, Member, client=member)
+    check(
+        again.birthday == "02-29" and again.display_name == "Flow Birthday",
+        f"getMe after updateMe: {again.birthday!r}, {again.display_name!r}",
+    )
 
     # --- till: earn; operator: adjust, tier floor --------------------------------------------
     transaction_id = f"py-flow-{run}"

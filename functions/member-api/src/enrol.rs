@@ -4,15 +4,15 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use loyalty::Context;
+use loyalty::domain::birthday::Birthday;
 use loyalty::domain::identifier::RuleId;
 use loyalty::domain::member::Member;
 use loyalty::http::{ApiError, ApiRequest, SignedInMember, json};
 use loyalty::store::Missing;
 use serde::Deserialize;
 
+use crate::display_name::display_name;
 use crate::view::MemberView;
-
-const MAX_DISPLAY_NAME_CHARS: usize = 100;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -20,6 +20,7 @@ struct EnrolRequest {
     display_name: Option<String>,
     /// Kept on the member for the referral programme; see the README's roadmap.
     referral_code: Option<RuleId>,
+    birthday: Option<Birthday>,
 }
 
 pub async fn enrol(
@@ -28,30 +29,23 @@ pub async fn enrol(
     me: SignedInMember,
 ) -> Result<Response<Body>, ApiError> {
     let (body, _): (EnrolRequest, _) = request.json_or_default()?;
-    let display_name = body.display_name.map(|n| n.trim().to_string());
-    let printable = |name: &String| {
-        !name.is_empty()
-            && name.chars().count() <= MAX_DISPLAY_NAME_CHARS
-            && !name.chars().any(char::is_control)
-    };
-    if display_name.as_ref().is_some_and(|name| !printable(name)) {
-        return Err(ApiError::invalid(
-            "displayName must be 1 to 100 printable characters",
-        ));
-    }
+    let display_name = display_name(body.display_name)?;
     let now = context.clock.now();
     let program = context
         .shared
         .program(&context.store, now)
         .await?
         .ok_or(Missing::Program)?;
-    let candidate = Member::enrol(
+    let mut candidate = Member::enrol(
         me.id,
         display_name,
         body.referral_code.map(String::from),
         now,
         program.lowest_tier(),
     );
+    if let Some(birthday) = body.birthday {
+        candidate.set_birthday(birthday, &program, now);
+    }
     let (member, created) = context.store.enrol(&candidate).await?;
     let status = if created {
         StatusCode::CREATED

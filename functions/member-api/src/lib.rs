@@ -1,13 +1,16 @@
 //! The member-api function: what the mobile app needs about the member it signs in as.
 //!
-//! Routes: `POST /v1/members` (enrol), `GET /v1/members/me`, `GET /v1/members/me/activity`,
+//! Routes: `POST /v1/members` (enrol), `GET /v1/members/me`, `PATCH /v1/members/me` (name and
+//! birthday), `GET /v1/members/me/activity`,
 //! and for operators (or the member itself) `GET /v1/members/{memberId}` and
 //! `GET /v1/members/{memberId}/activity`.
 
 mod activity;
 mod cursor;
+mod display_name;
 mod enrol;
 mod profile;
+mod update;
 mod view;
 
 use std::convert::Infallible;
@@ -30,6 +33,9 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         }
         (Method::GET, ["v1", "members", "me"]) => {
             profile::profile(context, &request.member()?.id).await
+        }
+        (Method::PATCH, ["v1", "members", "me"]) => {
+            update::update(context, &request, request.member()?).await
         }
         (Method::GET, ["v1", "members", "me", "activity"]) => {
             activity::activity(context, &request, &request.member()?.id).await

@@ -1,6 +1,7 @@
 //! The member as the app shows it: balance, pending points, tier and progress, points about
 //! to expire.
 
+use loyalty::domain::birthday::Birthday;
 use loyalty::domain::identifier::MemberId;
 use loyalty::domain::member::Member;
 use loyalty::domain::points::Points;
@@ -18,6 +19,8 @@ const DEFAULT_WINDOW_DAYS: u16 = 365;
 pub struct MemberView {
     member_id: MemberId,
     display_name: Option<String>,
+    /// `MM-DD`, no year.
+    birthday: Option<Birthday>,
     #[serde(with = "timestamp")]
     enrolled_at: OffsetDateTime,
     /// Spendable points only.
@@ -94,6 +97,7 @@ impl MemberView {
         Self {
             member_id: member.id().clone(),
             display_name: member.display_name().map(str::to_string),
+            birthday: member.birthday(),
             enrolled_at: member.enrolled_at(),
             balance: member.balance(),
             pending_points: member.pending().total().unwrap_or_default(),

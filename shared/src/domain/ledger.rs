@@ -20,6 +20,7 @@ pub enum EntryType {
     Expire,
     PartnerBonus,
     ReferralBonus,
+    BirthdayBonus,
 }
 
 /// One movement of a member's points, as the store keeps it and the API shows it.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use time::{Date, OffsetDateTime};
 
+use super::birthday::Birthday;
 use super::identifier::{MemberId, OfferId, PartnerId};
 use super::ledger::{EntryType, LedgerEntry, Posting};
 use super::lots::{ExpiryMonth, Lots};
@@ -89,6 +90,11 @@ pub struct Member {
     pub(crate) partner_points_that_day: Points,
     /// The last earn or redemption (partner purchases included), for active members.
     pub(crate) last_activity_at: Option<OffsetDateTime>,
+    pub(crate) birthday: Option<Birthday>,
+    /// The next birthday the daily run must pay (or pass over, without a bonus).
+    pub(crate) birthday_due: Option<Date>,
+    /// The last calendar year a birthday bonus was paid: never twice in one.
+    pub(crate) birthday_paid_year: Option<i32>,
 }
 
 /// A partner's offer, as the member's record names it: `#` separates partner and offer,
@@ -155,6 +161,9 @@ impl Member {
             partner_points_on: now.date(),
             partner_points_that_day: Points::ZERO,
             last_activity_at: None,
+            birthday: None,
+            birthday_due: None,
+            birthday_paid_year: None,
         }
     }
 
@@ -163,6 +172,15 @@ impl Member {
     }
     pub fn display_name(&self) -> Option<&str> {
         self.display_name.as_deref()
+    }
+    pub fn set_display_name(&mut self, name: String) {
+        self.display_name = Some(name);
+    }
+    pub fn birthday(&self) -> Option<Birthday> {
+        self.birthday
+    }
+    pub fn birthday_due(&self) -> Option<Date> {
+        self.birthday_due
     }
     pub fn referred_by(&self) -> Option<&str> {
         self.referred_by.as_deref()
@@ -462,6 +480,22 @@ impl Member {
             .ok_or(BalanceError::Overflow)?;
         self.reschedule(program, now);
         Ok(self.post(EntryType::Adjust, points, posting, now))
+    }
+
+    /// A bonus the programme gives (a birthday's): spendable at once, into a lot that expires
+    /// like earned points; it does not qualify for tiers, as an operator's credit does not.
+    pub(crate) fn credit_bonus(
+        &mut self,
+        kind: EntryType,
+        points: Points,
+        posting: Posting,
+        now: OffsetDateTime,
+        program: &Program,
+    ) -> Result<LedgerEntry, BalanceError> {
+        let lot = ExpiryMonth::for_points_earned(now, program.points_expiry_months());
+        self.credit_lots(&[(lot, points)])?;
+        self.reschedule(program, now);
+        Ok(self.post(kind, points, posting, now))
     }
 
     /// Spends `cost` on a reward, oldest-expiring points first; says which lots paid.

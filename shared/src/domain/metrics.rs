@@ -452,6 +452,7 @@ mod tests {
             EntryType::Expire,
             EntryType::PartnerBonus,
             EntryType::ReferralBonus,
+            EntryType::BirthdayBonus,
         ];
         let mut names = BTreeSet::new();
         for kind in kinds {
@@ -607,6 +608,7 @@ mod tests {
         let counters = BTreeMap::from([
             (Counter::Credit(EntryType::Earn), 800),
             (Counter::Credit(EntryType::PartnerBonus), 200),
+            (Counter::Credit(EntryType::BirthdayBonus), 100),
             (Counter::Debit(EntryType::Redeem), -300),
             (Counter::Credit(EntryType::Refund), 100),
             (Counter::Debit(EntryType::Expire), -50),
@@ -616,7 +618,7 @@ mod tests {
         ]);
         let figures_by_day = Days::from([(day, counters)]);
         let totals = Totals {
-            liability: 710,
+            liability: 810,
             members: 2,
         };
         let range = DayRange::parse("2026-12-01", "2026-12-31").expect("a valid range");
@@ -624,8 +626,9 @@ mod tests {
         assert_eq!(report.days.len(), 2, "days after today are not listed");
         let [before, today] = [&report.days[0], &report.days[1]];
         assert_eq!(before.liability, 0);
-        assert_eq!(today.liability, 710);
+        assert_eq!(today.liability, 810);
         let issued = BTreeMap::from([
+            ("birthday_bonus".to_string(), 100),
             ("earn".to_string(), 800),
             ("partner_bonus".to_string(), 200),
         ]);
@@ -635,12 +638,13 @@ mod tests {
             (200, 50, 40)
         );
         assert_eq!((today.redemptions, today.new_members), (3, 2));
-        assert!((report.redemption_rate - 0.2).abs() < 1e-9);
-        assert!((report.breakage_rate - 0.05).abs() < 1e-9);
+        assert!((report.redemption_rate - 200.0 / 1100.0).abs() < 1e-9);
+        assert!((report.breakage_rate - 50.0 / 1100.0).abs() < 1e-9);
 
         let journal = journal(range, day, &figures_by_day);
         let net: i64 = journal.iter().map(|(_, _, p)| p).sum();
-        assert_eq!(net, 710, "the journal adds up to the day's movement");
+        assert_eq!(net, 810, "the journal adds up to the day's movement");
+        assert!(journal.contains(&(day, "birthday_bonus".to_string(), 100)));
         assert!(journal.contains(&(day, "redeem".to_string(), -300)));
         assert!(journal.contains(&(day, "refund".to_string(), 100)));
     }

@@ -1,5 +1,7 @@
 //! Pure domain logic: no DynamoDB, no HTTP.
 
+pub mod birthday;
+pub mod birthday_bonus;
 pub mod clock;
 pub mod currency;
 pub mod earn_rules;

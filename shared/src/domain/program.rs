@@ -100,6 +100,10 @@ pub enum ProgramError {
     QualifyingWindowDays(i64),
     #[error("pendingDays must be a whole number of days from 0 to {MAX_PENDING_DAYS}, got {0}")]
     PendingDays(serde_json::Number),
+    #[error(
+        "birthdayBonus.points must be a positive whole number of at most {MAX_POINTS}, got {0}"
+    )]
+    BirthdayBonus(serde_json::Number),
     #[error(transparent)]
     TierPolicy(InvalidTierPolicy),
     #[error(transparent)]
@@ -129,6 +133,16 @@ pub struct ProgramDocument {
     /// Any number, so that 1.5 or -1 is refused with this field's own message.
     #[serde(default = "default_pending_days")]
     pub pending_days: serde_json::Number,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday_bonus: Option<BirthdayBonusDocument>,
+}
+
+/// What the daily run credits on a member's birthday.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BirthdayBonusDocument {
+    /// Any number, so that 1.5 or 0 is refused with this field's own message.
+    pub points: serde_json::Number,
 }
 
 fn default_pending_days() -> serde_json::Number {
@@ -360,6 +374,7 @@ pub struct Program {
     tier_policy: TierPolicy,
     partner_limits: PartnerLimits,
     pending_days: PendingDays,
+    birthday_bonus: Option<Points>,
 }
 
 impl Program {
@@ -439,6 +454,11 @@ impl Program {
     /// How long points earned by a purchase stay pending (0: spendable at once).
     pub fn pending_days(&self) -> PendingDays {
         self.pending_days
+    }
+
+    /// The points a member gets on its birthday; `None`: no birthday bonus.
+    pub fn birthday_bonus(&self) -> Option<Points> {
+        self.birthday_bonus
     }
 }
 
@@ -647,6 +667,17 @@ impl TryFrom<ProgramDocument> for Program {
             .and_then(|days| u8::try_from(days).ok())
             .and_then(PendingDays::new)
             .ok_or(ProgramError::PendingDays(document.pending_days))?;
+        let birthday_bonus = document
+            .birthday_bonus
+            .map(|bonus| {
+                bonus
+                    .points
+                    .as_i64()
+                    .and_then(Points::new)
+                    .filter(|points| points.is_positive())
+                    .ok_or(ProgramError::BirthdayBonus(bonus.points))
+            })
+            .transpose()?;
         Ok(Program {
             earn_rules,
             lowest_tier,
@@ -656,6 +687,7 @@ impl TryFrom<ProgramDocument> for Program {
             tier_policy,
             partner_limits,
             pending_days,
+            birthday_bonus,
         })
     }
 }
@@ -707,6 +739,9 @@ impl From<Program> for ProgramDocument {
             tier_policy: program.tier_policy.into(),
             partner_limits: program.partner_limits.into(),
             pending_days: program.pending_days.days().into(),
+            birthday_bonus: program.birthday_bonus.map(|points| BirthdayBonusDocument {
+                points: points.value().into(),
+            }),
         }
     }
 }
@@ -1095,6 +1130,30 @@ mod tests {
                 format!("pendingDays must be a whole number of days from 0 to 90, got {shown}")
             );
         }
+        for (points, shown) in [
+            (json!(0), "0"),
+            (json!(-5), "-5"),
+            (json!(2.5), "2.5"),
+            (json!(1_000_000_000_001_i64), "1000000000001"),
+        ] {
+            assert_eq!(
+                message(with("/birthdayBonus", json!({"points": points}))),
+                format!(
+                    "birthdayBonus.points must be a positive whole number of at most 1000000000000, got {shown}"
+                )
+            );
+        }
+        assert!(message(with("/birthdayBonus", json!({"points": "100"}))).contains("invalid type"));
+        assert!(
+            message(with("/birthdayBonus", json!({"points": 1, "x": 1}))).contains("unknown field")
+        );
+        let with_bonus = parse(&with("/birthdayBonus", json!({"points": 100}))).unwrap();
+        assert_eq!(with_bonus.birthday_bonus(), Points::new(100));
+        assert_eq!(
+            serde_json::to_value(&with_bonus).unwrap()["birthdayBonus"],
+            json!({"points": 100})
+        );
+        assert_eq!(parse(&example()).unwrap().birthday_bonus(), None);
         assert_eq!(
             parse(&with("/pendingDays", json!(90)))
                 .unwrap()

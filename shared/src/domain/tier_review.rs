@@ -34,6 +34,8 @@ pub struct DailyOutcome {
     pub expired: Vec<LedgerEntry>,
     pub warnings: Vec<ExpiryWarning>,
     pub tier_change: Option<TierChange>,
+    /// The `birthday_bonus` entry, on or after the member's birthday.
+    pub birthday_bonus: Option<LedgerEntry>,
 }
 
 impl Member {
@@ -111,9 +113,9 @@ impl Member {
         change
     }
 
-    /// The daily look: expires lots whose month has ended (oldest first), warns of lots
-    /// about to expire, and at the review date (after its grace) keeps, lowers or raises
-    /// the tier; then sets the next date to look.
+    /// The daily look: expires lots whose month has ended (oldest first), pays a birthday
+    /// that has come, warns of lots about to expire, and at the review date (after its
+    /// grace) keeps, lowers or raises the tier; then sets the next date to look.
     pub fn run_daily(
         &mut self,
         program: &Program,
@@ -121,6 +123,7 @@ impl Member {
     ) -> Result<DailyOutcome, BalanceError> {
         let mut outcome = DailyOutcome {
             expired: self.catch_up(program, now)?,
+            birthday_bonus: self.pay_birthday(program, now)?,
             ..Default::default()
         };
         let warning = program.tier_policy().expiry_warning();
@@ -188,7 +191,9 @@ impl Member {
     }
 
     /// The next instant the daily run must look at this member: the first lot's expiry, the
-    /// first unannounced lot's warning (pending points' lots included), the review date after grace, a floor's end; never
+    /// first unannounced lot's warning (pending points' lots included), the review date after
+    /// grace, a floor's end, the next birthday to pay (whether or not the programme has a
+    /// bonus today, so one added later reaches every member without a scan); never
     /// before `now` (a member filed under a day whose run is over would wait for nothing).
     pub fn reschedule(&mut self, program: &Program, now: OffsetDateTime) {
         let policy = program.tier_policy();
@@ -214,6 +219,9 @@ impl Member {
         }
         if let Some(floor) = &self.floor {
             consider(floor.until);
+        }
+        if let Some(birthday) = self.birthday_due {
+            consider(birthday.midnight().assume_utc());
         }
         self.due_at = next.map(|at| at.max(now));
     }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use super::keys;
+use crate::domain::birthday::Birthday;
 use crate::domain::event::DomainEvent;
 use crate::domain::identifier::{
     MemberId, OfferId, PartnerId, PartnerTransactionId, RedemptionId, RewardId, TransactionId,
@@ -111,6 +112,13 @@ pub struct MemberItem {
         with = "crate::domain::rfc3339::option"
     )]
     pub last_activity_at: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday: Option<Birthday>,
+    /// The next birthday to pay, `YYYY-MM-DD`; part of `dueAt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday_due: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birthday_paid_year: Option<i32>,
 }
 
 /// One group of pending points: when they become spendable, and the lots they will join.
@@ -175,6 +183,9 @@ impl From<&Member> for MemberItem {
             gsi2pk: Some(keys::members_pk(m.id.as_str())),
             gsi2sk: Some(m.id.to_string()),
             last_activity_at: m.last_activity_at,
+            birthday: m.birthday,
+            birthday_due: m.birthday_due.map(format_day),
+            birthday_paid_year: m.birthday_paid_year,
         }
     }
 }
@@ -216,6 +227,9 @@ impl TryFrom<MemberItem> for Member {
             warned_lots: item.warned_lots,
             due_at: item.due_at,
             last_activity_at: item.last_activity_at,
+            birthday: item.birthday,
+            birthday_due: item.birthday_due.as_deref().map(parse_day).transpose()?,
+            birthday_paid_year: item.birthday_paid_year,
         })
     }
 }

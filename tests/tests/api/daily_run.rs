@@ -14,11 +14,11 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-fn tiers(env: &TestEnv) -> TierContext {
+pub(crate) fn tiers(env: &TestEnv) -> TierContext {
     TierContext::new(env.context.clone(), Arc::new(RecordingPublisher::default()))
 }
 
-async fn daily(tiers: &TierContext, env: &TestEnv, at: OffsetDateTime) -> Value {
+pub(crate) async fn daily(tiers: &TierContext, env: &TestEnv, at: OffsetDateTime) -> Value {
     env.clock.set(at);
     evaluate_tier::handle(tiers, json!({"kind": "daily"}))
         .await

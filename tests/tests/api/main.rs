@@ -4,6 +4,7 @@
 //! being its own; the one such state used is the global tracing subscriber (see `logs`).
 
 mod bad_input;
+mod birthdays;
 mod daily_run;
 mod earn;
 mod faults;

@@ -1,5 +1,6 @@
 //! The daily look at a member the due-date index names: lots whose month has ended
-//! expire, lots about to expire are announced, and at the review date the tier is kept,
+//! expire, a birthday that has come is paid (once per calendar year), lots about to expire
+//! are announced, and at the review date the tier is kept,
 //! lowered or raised. The member's next due date moves in the same change, so a repeated
 //! run finds nothing left to do.
 
@@ -36,21 +37,28 @@ pub fn daily(
     if let Some(change) = &outcome.tier_change {
         records.push(Record::Event(DomainEvent::tier_changed(&member, change)));
     }
+    let lots_expired = outcome.expired.len();
+    let mut entries = outcome.expired;
+    entries.extend(outcome.birthday_bonus);
     Ok(Some(DailyChange {
-        lots_expired: outcome.expired.len(),
+        lots_expired,
         warnings: outcome.warnings.len(),
         tier_changed: outcome.tier_change.is_some(),
-        change: Change::member(member, outcome.expired, records),
+        change: Change::member(member, entries, records),
     }))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::birthday::Birthday;
     use crate::domain::event::EventKind;
     use crate::domain::ledger::{EntryType, Posting};
-    use crate::domain::operation::fixtures::{ACTOR, NOW, member, points, program};
-    use time::macros::datetime;
+    use crate::domain::operation::fixtures::{
+        ACTOR, NOW, member, points, program, program_without_birthday_bonus,
+    };
+    use crate::domain::points::Points;
+    use time::macros::{date, datetime};
 
     fn member_with_a_lot() -> Member {
         let program = program();
@@ -98,5 +106,153 @@ mod tests {
         let after = *expired.change.member.unwrap();
         assert_eq!(after.balance(), points(0));
         assert_eq!(after.due_at(), None);
+    }
+
+    /// A member whose birthday, 12-05, was set on NOW (2026-11-23).
+    fn with_birthday(program: &Program) -> Member {
+        let mut m = member(program);
+        m.set_birthday(Birthday::try_from("12-05").unwrap(), program, NOW);
+        m
+    }
+
+    fn birthday_entries(change: &DailyChange) -> Vec<(EntryType, Points, String)> {
+        change
+            .change
+            .entries
+            .iter()
+            .filter(|e| e.kind == EntryType::BirthdayBonus)
+            .map(|e| (e.kind, e.points, e.reference.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_birthday_pays_the_bonus_once_and_moves_on_a_year() {
+        let program = program();
+        let m = with_birthday(&program);
+        assert_eq!(m.due_at(), Some(datetime!(2026-12-05 0:00 UTC)));
+        assert!(
+            daily(m.clone(), &program, datetime!(2026-12-04 23:59 UTC))
+                .unwrap()
+                .is_none()
+        );
+        let paid = daily(m, &program, datetime!(2026-12-05 0:15 UTC))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            birthday_entries(&paid),
+            vec![(
+                EntryType::BirthdayBonus,
+                points(100),
+                "birthday:2026".to_string()
+            )]
+        );
+        let entry = &paid.change.entries[0];
+        assert_eq!(entry.occurred_at, datetime!(2026-12-05 0:00 UTC));
+        assert_eq!(entry.available_at, None, "spendable at once");
+        let after = *paid.change.member.unwrap();
+        assert_eq!(after.balance(), points(100));
+        assert_eq!(
+            after.lots().positive().next().map(|(m, _)| m.to_string()),
+            Some("2027-12".into())
+        );
+        assert_eq!(
+            after.qualifying_points(NOW + time::Duration::days(12), 365),
+            points(0)
+        );
+        assert_eq!(after.birthday_due(), Some(date!(2027 - 12 - 05)));
+        // The same day again, or a later run the same year: nothing more.
+        for at in [
+            datetime!(2026-12-05 0:15 UTC),
+            datetime!(2026-12-05 23:00 UTC),
+        ] {
+            let again = daily(after.clone(), &program, at).unwrap();
+            assert!(
+                again
+                    .as_ref()
+                    .is_none_or(|c| birthday_entries(c).is_empty()),
+                "{at}"
+            );
+        }
+        // The next year's birthday pays again, once.
+        let next = daily(after, &program, datetime!(2027-12-05 0:15 UTC))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            birthday_entries(&next),
+            vec![(
+                EntryType::BirthdayBonus,
+                points(100),
+                "birthday:2027".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_late_run_pays_the_missed_birthday_once_even_in_the_next_year() {
+        let program = program();
+        let late = daily(
+            with_birthday(&program),
+            &program,
+            datetime!(2027-01-03 0:15 UTC),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            birthday_entries(&late),
+            vec![(
+                EntryType::BirthdayBonus,
+                points(100),
+                "birthday:2026".to_string()
+            )]
+        );
+        let after = *late.change.member.unwrap();
+        assert_eq!(after.birthday_due(), Some(date!(2027 - 12 - 05)));
+        let again = daily(after, &program, datetime!(2027-01-04 0:15 UTC)).unwrap();
+        assert!(
+            again
+                .as_ref()
+                .is_none_or(|c| birthday_entries(c).is_empty())
+        );
+    }
+
+    #[test]
+    fn without_a_bonus_in_the_programme_nothing_is_paid_but_the_date_moves_on() {
+        let without = program_without_birthday_bonus();
+        let passed = daily(
+            with_birthday(&without),
+            &without,
+            datetime!(2026-12-05 0:15 UTC),
+        )
+        .unwrap()
+        .unwrap();
+        assert!(passed.change.entries.is_empty());
+        let after = *passed.change.member.unwrap();
+        assert_eq!(after.balance(), points(0));
+        assert_eq!(after.birthday_due(), Some(date!(2027 - 12 - 05)));
+        assert_eq!(after.due_at(), Some(datetime!(2027-12-05 0:00 UTC)));
+        // A bonus added later reaches the member on its next birthday.
+        let with_bonus = program();
+        let next = daily(after, &with_bonus, datetime!(2027-12-05 0:15 UTC))
+            .unwrap()
+            .unwrap();
+        assert_eq!(birthday_entries(&next).len(), 1);
+    }
+
+    #[test]
+    fn a_changed_birthday_never_pays_twice_in_one_year() {
+        let program = program();
+        let paid = daily(
+            with_birthday(&program),
+            &program,
+            datetime!(2026-12-05 0:15 UTC),
+        )
+        .unwrap()
+        .unwrap();
+        let mut m = *paid.change.member.unwrap();
+        let later = datetime!(2026-12-10 9:00 UTC);
+        m.set_birthday(Birthday::try_from("12-20").unwrap(), &program, later);
+        assert_eq!(m.birthday_due(), Some(date!(2027 - 12 - 20)));
+        let run = daily(m, &program, datetime!(2026-12-20 0:15 UTC)).unwrap();
+        assert!(run.as_ref().is_none_or(|c| birthday_entries(c).is_empty()));
     }
 }

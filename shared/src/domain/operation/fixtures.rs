@@ -33,13 +33,26 @@ pub fn points(value: i64) -> Points {
     Points::new(value).expect("points in range")
 }
 
-/// The demo programme with a return window of `days`.
-pub fn pending_program(days: u8) -> Program {
+/// The demo programme with `change` made to its document.
+fn demo_program_with(change: impl FnOnce(&mut serde_json::Value)) -> Program {
     let mut document: serde_json::Value = serde_json::from_slice(include_bytes!(
         "../../../../tests/fixtures/demo-program.json"
     ))
     .expect("the demo programme is JSON");
-    document["pendingDays"] = days.into();
-    Program::from_json(&serde_json::to_vec(&document).expect("JSON"))
-        .expect("a valid return window")
+    change(&mut document);
+    Program::from_json(&serde_json::to_vec(&document).expect("JSON")).expect("a valid programme")
+}
+
+/// The demo programme with a return window of `days`.
+pub fn pending_program(days: u8) -> Program {
+    demo_program_with(|document| document["pendingDays"] = days.into())
+}
+
+/// The demo programme without its birthday bonus.
+pub fn program_without_birthday_bonus() -> Program {
+    demo_program_with(|document| {
+        if let Some(fields) = document.as_object_mut() {
+            fields.remove("birthdayBonus");
+        }
+    })
 }
