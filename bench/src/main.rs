@@ -20,6 +20,7 @@
 mod capacity;
 mod chart;
 mod daily;
+mod figures;
 mod growth;
 mod item_size;
 mod projection;
@@ -45,6 +46,10 @@ use crate::proxy::{Before, Proxy};
 use crate::scenario::{FUNCTIONS, Op, Prep, Scenario, api_gateway_event, check_answer};
 use crate::slot::{Launcher, Slot};
 
+/// The share of the serial warm requests a year's figures read gets (each reads every
+/// shard).
+const FIGURES_REQUEST_SHARE: usize = 10;
+
 /// Members each client of the warm benchmark spreads its requests over.
 const MEMBERS_PER_CLIENT: usize = 20;
 
@@ -69,6 +74,9 @@ pub struct Config {
     /// the capacity measurements).
     #[serde(default)]
     pub capacity_days: usize,
+    /// Whether the programme figures are measured (a year's read, their share of an earn).
+    #[serde(default)]
+    pub figures: bool,
     pub ops: Vec<Op>,
     #[serde(default)]
     pub bin_dir: PathBuf,
@@ -154,6 +162,7 @@ impl Config {
             daily_due: env_usize("BENCH_DAILY_DUE", if quick { 2_000 } else { 100_000 })?,
             daily_floor: env_usize("BENCH_DAILY_FLOOR", if quick { 400 } else { 10_000 })?,
             capacity_days: env_usize("BENCH_CAPACITY_DAYS", 365)?,
+            figures: env_usize("BENCH_FIGURES", 1)? != 0,
             ops,
             bin_dir: env_path("BENCH_BIN_DIR", "target/release"),
             upstream,
@@ -186,10 +195,10 @@ impl Config {
         } else {
             self.requests
         };
-        if op == Op::StreamBatch {
-            (n / 4).max(20)
-        } else {
-            n
+        match op {
+            Op::StreamBatch => (n / 4).max(20),
+            Op::Figures => (self.serial_requests / FIGURES_REQUEST_SHARE).max(10),
+            _ => n,
         }
     }
 }
@@ -294,6 +303,9 @@ pub struct Results {
     /// Earn and redeem with the programme cached, and read on every request.
     #[serde(default)]
     pub cache: Vec<CacheResult>,
+    /// The programme figures: a year's read, and what they add to an earn.
+    #[serde(default)]
+    pub figures: Option<figures::FiguresResult>,
     pub total_s: f64,
 }
 
@@ -436,7 +448,10 @@ impl Bench {
                 })
                 .collect::<Result<_>>()?;
             return Ok(Recorded {
-                plan: Plan { calls },
+                plan: Plan {
+                    calls,
+                    concurrent: op.concurrent_calls(),
+                },
                 before,
             });
         }
@@ -1034,11 +1049,9 @@ struct Sample {
 fn record_sample(phase: &mut Phase, sample: &Sample) {
     phase.total_ms.push(ms(sample.total));
     phase.own_ms.extend(sample.own.map(ms));
-    phase.dynamodb_ms.push(ms(sample
-        .calls
-        .iter()
-        .map(proxy::ProxyCall::duration)
-        .sum()));
+    phase
+        .dynamodb_ms
+        .push(ms(proxy::time_in_dynamodb(&sample.calls)));
     phase.calls.push(sample.calls.len());
     for call in &sample.calls {
         *phase.operations.entry(call.operation.clone()).or_default() += 1;
@@ -1355,6 +1368,21 @@ async fn run() -> Result<()> {
         cache.push(result);
     }
 
+    let figures = if config.figures {
+        let t = Instant::now();
+        let result = bench
+            .figures(plans.get(&Op::Earn).map(Vec::as_slice))
+            .await?;
+        report::print_figures(&result);
+        eprintln!(
+            "bench: programme figures done in {:.0}s",
+            t.elapsed().as_secs_f64()
+        );
+        Some(result)
+    } else {
+        None
+    };
+
     let growth = if config.growth_sizes.is_empty() {
         Vec::new()
     } else {
@@ -1416,6 +1444,7 @@ async fn run() -> Result<()> {
         daily,
         capacity,
         cache,
+        figures,
         total_s: started.elapsed().as_secs_f64(),
     };
     std::fs::write(

@@ -66,6 +66,30 @@ impl ProxyCall {
     }
 }
 
+/// The time with at least one of `calls` in flight: their durations summed when made one
+/// after the other, their overlap counted once when made at once.
+pub fn time_in_dynamodb(calls: &[ProxyCall]) -> Duration {
+    let mut spans: Vec<(Instant, Instant)> =
+        calls.iter().map(|c| (c.started, c.finished)).collect();
+    spans.sort();
+    let mut total = Duration::ZERO;
+    let mut current: Option<(Instant, Instant)> = None;
+    for (start, end) in spans {
+        current = match current {
+            Some((s, e)) if start <= e => Some((s, e.max(end))),
+            Some((s, e)) => {
+                total += e.saturating_duration_since(s);
+                Some((start, end))
+            }
+            None => Some((start, end)),
+        };
+    }
+    if let Some((s, e)) = current {
+        total += e.saturating_duration_since(s);
+    }
+    total
+}
+
 struct Shared {
     upstream: String,
     http: HttpClient<HttpConnector, Full<Bytes>>,

@@ -32,6 +32,10 @@ pub struct Call {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Plan {
     pub calls: Vec<Call>,
+    /// The function made these calls all at once (independent reads, such as the programme
+    /// figures' query of every shard), so the floors make them at once too.
+    #[serde(default)]
+    pub concurrent: bool,
 }
 
 /// A DynamoDB client as plain as a Lambda function can have: the default configuration
@@ -44,8 +48,17 @@ pub async fn plain_client(endpoint: Option<&str>) -> Client {
     Client::new(&loader.load().await)
 }
 
-/// Makes every call of `plan`, one after the other, as the function did.
+/// Makes every call of `plan` as the function did: one after the other, or all at once.
 pub async fn run(client: &Client, plan: &Plan) -> Result<()> {
+    if plan.concurrent {
+        futures::future::try_join_all(plan.calls.iter().map(|call| async move {
+            make(client, call)
+                .await
+                .with_context(|| format!("replaying {}", call.operation))
+        }))
+        .await?;
+        return Ok(());
+    }
     for call in &plan.calls {
         make(client, call)
             .await

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use crate::capacity::{CapacityResult, CapacityRow};
 use crate::daily::DailyResult;
+use crate::figures::{EarnOverhead, FiguresRead, FiguresResult};
 use crate::growth::GrowthStep;
 use crate::projection::{self, CASES, Projection};
 use crate::scenario::{FUNCTIONS, Op};
@@ -184,12 +185,14 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
     daily_projection(&mut out, results.daily.as_ref());
     capacity(&mut out, results.capacity.as_ref());
     let cost_summary = cost(&mut out, results);
+    let figures_summary = figures(&mut out, results);
     how_to_read(&mut out, results.proxy_hop.as_ref());
 
     let mut summary = targets.summary;
     summary.extend(warm_summary);
     summary.extend(cache_summary);
     summary.extend(cost_summary);
+    summary.extend(figures_summary);
     Markdown { text: out, summary }
 }
 
@@ -1666,6 +1669,222 @@ fn cost(out: &mut String, results: &Results) -> Vec<String> {
     summary
 }
 
+pub fn print_figures(result: &FiguresResult) {
+    let read = &result.read;
+    let p50 = |p: &Phase| f(summarize(p.total_ms.iter().copied()).p50);
+    eprintln!(
+        "figures {} days: {} calls, p50 {} ms (floor {} ms) at concurrency 1; {} items, {} read units | errors {}",
+        read.days,
+        calls_text(&read.function),
+        p50(&read.function),
+        p50(&read.floor),
+        read.items,
+        f(read.read_units),
+        read.function.errors + read.floor.errors + read.floor_sdk.errors
+    );
+    if let Some(o) = &result.overhead {
+        eprintln!(
+            "figures earn: {} of {} items; floor p50 {} ms with, {} ms without, at concurrency 1",
+            o.updates,
+            o.transaction_items,
+            p50(&o.serial.floor),
+            p50(&o.serial.floor_without)
+        );
+    }
+}
+
+/// The figures' write units in an earn of the capacity section (`new` or `year`), and the
+/// earn's in all.
+fn figures_units(results: &Results, member: &str) -> Option<(f64, f64)> {
+    let row = results
+        .capacity
+        .as_ref()?
+        .rows
+        .iter()
+        .find(|r| r.op == "earn" && r.member == member)?;
+    let figures = row
+        .calls
+        .iter()
+        .filter(|c| c.kind == "write")
+        .flat_map(|c| &c.items)
+        .filter(|i| i.what.contains("metrics"))
+        .map(|i| i.units)
+        .sum();
+    Some((figures, row.write_units()))
+}
+
+/// `## Programme figures: a year's read, and what they add to an earn`. Returns the summary
+/// lines.
+fn figures(out: &mut String, results: &Results) -> Vec<String> {
+    let _ = writeln!(
+        out,
+        "\n## Programme figures: a year's read, and what they add to an earn\n"
+    );
+    let Some(r) = &results.figures else {
+        let _ = writeln!(out, "Not measured in this run (BENCH_FIGURES=0).");
+        return Vec::new();
+    };
+    let mut summary = vec![figures_read(out, &r.read)];
+    match &r.overhead {
+        Some(o) => summary.push(figures_overhead(out, o, results)),
+        None => {
+            let _ = writeln!(
+                out,
+                "\nWhat they add to an earn: not measured in this run (BENCH_OPS without earn)."
+            );
+        }
+    }
+    summary
+}
+
+fn figures_read(out: &mut String, read: &FiguresRead) -> String {
+    let _ = writeln!(
+        out,
+        "The figures (`GET /v1/metrics`, docs/data-model.md \"Programme figures\") are counters added to in the transaction of every balance change, on one of {} shards drawn at random; a read queries every shard from the first day asked for, all at once, so it costs O(days), never O(members). Here every shard holds a day item for each of the 365 days before today, with every counter a busy day of a large chain writes, and the active-member differences of the {} days ahead: what a year of traffic leaves. Today's items are this run's own. The read of those {} days runs {} times one at a time (an operator's read, not traffic: DynamoDB Local answers 64 such queries at once slowly enough that a few reads together pass the functions' 2 s attempt timeout), next to the harness and floor-sdk making the same queries at once. *In DynamoDB* is the time with at least one query in flight.\n",
+        read.shards,
+        loyalty::domain::metrics::INACTIVE_AFTER_DAYS,
+        read.days,
+        read.function.total_ms.len(),
+    );
+    let _ = writeln!(
+        out,
+        "| side | DynamoDB calls | p50 | p99 | in DynamoDB p50 | errors |\n|---|---|---|---|---|---|"
+    );
+    let rows = [
+        (
+            format!("earn-points, `GET /v1/metrics` over {} days", read.days),
+            &read.function,
+        ),
+        (
+            "harness floor: the same queries at once".to_string(),
+            &read.floor,
+        ),
+        (
+            "floor-sdk: the same queries behind the Runtime API".to_string(),
+            &read.floor_sdk,
+        ),
+    ];
+    for (label, phase) in rows {
+        let total = summarize(phase.total_ms.iter().copied());
+        let ddb = summarize(phase.dynamodb_ms.iter().copied());
+        let _ = writeln!(
+            out,
+            "| {label} | {}: {} | {} ms | {} ms | {} ms | {} |",
+            calls_text(phase),
+            compress_plan(&read.plan),
+            f(total.p50),
+            f(total.p99),
+            f(ddb.p50),
+            phase.errors
+        );
+    }
+    let per_read = read.read_units * projection::RRU_PER_MILLION / 1_000_000.0;
+    let _ = writeln!(
+        out,
+        "\nOne read of the year reads {} items ({} bytes) in {} queries: **{} read units** by the documented rules (strongly consistent, each query's bytes rounded up to 4 KB), {} per read on demand, {} per thousand reads. The answer is {} bytes. Each further day asked for adds one item per shard.",
+        read.items,
+        read.bytes,
+        read.shards,
+        f(read.read_units),
+        usd(per_read),
+        usd(per_read * 1000.0),
+        read.response_bytes
+    );
+    let serial = summarize(read.function.total_ms.iter().copied());
+    let floor = summarize(read.floor.total_ms.iter().copied());
+    format!(
+        "figures        {} days          {} calls, p50 {} ms (floor {} ms) at concurrency 1, {} read units",
+        read.days,
+        calls_text(&read.function),
+        f(serial.p50),
+        f(floor.p50),
+        f(read.read_units)
+    )
+}
+
+fn figures_overhead(out: &mut String, o: &EarnOverhead, results: &Results) -> String {
+    let concurrency = o.concurrent.function.concurrency;
+    let units = |member: &str| figures_units(results, member);
+    let (new, year) = (units("new"), units("year"));
+    let shown = |v: Option<f64>| v.map_or_else(|| "n/a".to_string(), f);
+    let _ = writeln!(
+        out,
+        "\n**What they add to an earn.** The figures' updates are {} of the {} items in an earn's TransactWriteItems (the day's counters, the active-member difference of the days ahead, the running totals). The harness makes the earn's recorded calls as they are and with those updates taken out, next to the function, alternating in rounds. Their write units come from the capacity section's item sizes (a transactional write costs 2 units per KB started, per item).\n",
+        o.updates, o.transaction_items
+    );
+    let _ = writeln!(
+        out,
+        "| side | items written | write units, new member | write units, after a year | p50 (c={concurrency}) | p99 (c={concurrency}) | p50 (c=1) | p99 (c=1) | errors |\n|---|---|---|---|---|---|---|---|---|"
+    );
+    let total = |v: Option<(f64, f64)>| v.map(|(_, t)| t);
+    let without = |v: Option<(f64, f64)>| v.map(|(m, t)| t - m);
+    let rows = [
+        (
+            "earn-points: earn, with its figures",
+            o.transaction_items,
+            total(new),
+            total(year),
+            &o.concurrent.function,
+            &o.serial.function,
+        ),
+        (
+            "harness floor: the earn's calls",
+            o.transaction_items,
+            total(new),
+            total(year),
+            &o.concurrent.floor,
+            &o.serial.floor,
+        ),
+        (
+            "harness floor: the same without the figures' updates",
+            o.transaction_items - o.updates,
+            without(new),
+            without(year),
+            &o.concurrent.floor_without,
+            &o.serial.floor_without,
+        ),
+    ];
+    for (label, items, new_units, year_units, c, s) in rows {
+        let conc = summarize(c.total_ms.iter().copied());
+        let serial = summarize(s.total_ms.iter().copied());
+        let _ = writeln!(
+            out,
+            "| {label} | {items} | {} | {} | {} ms | {} ms | {} ms | {} ms | {} |",
+            shown(new_units),
+            shown(year_units),
+            f(conc.p50),
+            f(conc.p99),
+            f(serial.p50),
+            f(serial.p99),
+            c.errors + s.errors
+        );
+    }
+    let p50 = |p: &Phase| summarize(p.total_ms.iter().copied()).p50;
+    let added_c = p50(&o.concurrent.floor) - p50(&o.concurrent.floor_without);
+    let added_s = p50(&o.serial.floor) - p50(&o.serial.floor_without);
+    let _ = writeln!(
+        out,
+        "| **the figures' share** | {} | {} | {} | {} ms | | {} ms | | |",
+        o.updates,
+        shown(new.map(|(m, _)| m)),
+        shown(year.map(|(m, _)| m)),
+        signed(added_c),
+        signed(added_s),
+    );
+    let _ = writeln!(
+        out,
+        "\nThe share is the floor with the updates minus the floor without them (p50s); the function's own row is the earn as it runs. The updates are unconditional `ADD`s on a shard drawn at random; two transactions that touch the same shard's items at the same moment conflict, and the earn is retried from a fresh read, which sets the design's limit (about 2,000 balance changes a second across the programme, docs/data-model.md)."
+    );
+    format!(
+        "figures        earn            {} of {} items, {} write units new / {} after a year; p50 {} ms at concurrency 1",
+        o.updates,
+        o.transaction_items,
+        shown(new.map(|(m, _)| m)),
+        shown(year.map(|(m, _)| m)),
+        signed(added_s)
+    )
+}
+
 /// `## How to read these numbers`: the method's limits, the proxy's calibration, the knobs.
 fn how_to_read(out: &mut String, proxy_hop: Option<&ProxyHop>) {
     let _ = writeln!(out, "\n## How to read these numbers\n");
@@ -1773,7 +1992,7 @@ mod tests {
         markdown(results, Path::new("docs/bench/latency.svg"))
     }
 
-    const HEADINGS: [&str; 14] = [
+    const HEADINGS: [&str; 15] = [
         "# Benchmarks",
         "## Targets",
         "### Targets missed, and what limits them",
@@ -1787,6 +2006,7 @@ mod tests {
         "### Projection: 1,000,000 members due on one day, on AWS",
         "## Capacity per earn and per redeem",
         "## Cost per million on AWS",
+        "## Programme figures: a year's read, and what they add to an earn",
         "## How to read these numbers",
     ];
 
@@ -1918,7 +2138,7 @@ mod tests {
         // One summary line per target, then one per warm operation, per cached operation
         // and per priced request.
         let summary = &rendered.summary;
-        assert_eq!(summary.len(), 32 + 8 + 2 + 4);
+        assert_eq!(summary.len(), 32 + 8 + 2 + 4 + 2);
         assert_eq!(
             summary.iter().filter(|l| l.ends_with("[missed]")).count(),
             9
@@ -1927,7 +2147,30 @@ mod tests {
         assert!(summary[0].starts_with("cold init      earn-points     p50 6.47 ms"));
         assert!(summary[32..40].iter().all(|l| l.starts_with("warm ")));
         assert!(summary[40..42].iter().all(|l| l.starts_with("cached ")));
-        assert!(summary[42..].iter().all(|l| l.starts_with("cost ")));
+        assert!(summary[42..46].iter().all(|l| l.starts_with("cost ")));
+        assert!(summary[46..].iter().all(|l| l.starts_with("figures ")));
+    }
+
+    #[test]
+    fn the_figures_section_shows_a_years_read_and_the_earns_share() {
+        let rendered = render(&fixture());
+        let text = rendered.text;
+        for expected in [
+            "| earn-points, `GET /v1/metrics` over 366 days | 64: Query x64 | 60.0 ms | 60.0 ms | 50.0 ms | 0 |",
+            "| harness floor: the same queries at once | 64: Query x64 | 55.0 ms | 55.0 ms | 50.0 ms | 0 |",
+            "| floor-sdk: the same queries behind the Runtime API | 64: Query x64 | 57.0 ms | 57.0 ms | 50.0 ms | 0 |",
+            "One read of the year reads 27328 items (4919040 bytes) in 64 queries: **1216 read units**",
+            "$0.00015 per read on demand, $0.152 per thousand reads. The answer is 150000 bytes.",
+            "The figures' updates are 2 of the 6 items in an earn's TransactWriteItems",
+            "| earn-points: earn, with its figures | 6 | 13.0 | 14.0 | 12.0 ms | 12.0 ms | 8.00 ms | 8.00 ms | 0 |",
+            "| harness floor: the earn's calls | 6 | 13.0 | 14.0 | 10.0 ms | 10.0 ms | 6.00 ms | 6.00 ms | 0 |",
+            "| harness floor: the same without the figures' updates | 4 | 9.00 | 10.0 | 9.00 ms | 9.00 ms | 5.50 ms | 5.50 ms | 0 |",
+            "| **the figures' share** | 2 | 4.00 | 4.00 | +1.00 ms | | +0.500 ms | | |",
+        ] {
+            assert!(text.contains(expected), "missing: {expected}\n{text}");
+        }
+        assert!(rendered.summary.iter().any(|l| l
+            == "figures        earn            2 of 6 items, 4.00 write units new / 4.00 after a year; p50 +0.500 ms at concurrency 1"));
     }
 
     #[test]
@@ -1940,6 +2183,7 @@ mod tests {
         results.daily = None;
         results.capacity = None;
         results.cache.clear();
+        results.figures = None;
         if let Some(size) = results.sizes.iter_mut().find(|s| s.binary == "member-api") {
             size.zip_bytes = None;
         }
@@ -1956,6 +2200,7 @@ mod tests {
             "## Daily run at scale\n\nNot measured in this run (BENCH_DAILY_DUE=0).\n",
             "## Capacity per earn and per redeem\n\nNot measured in this run (BENCH_CAPACITY_DAYS=0).\n",
             "## Cost per million on AWS\n\nNot measured in this run (BENCH_CAPACITY_DAYS=0).\n",
+            "## Programme figures: a year's read, and what they add to an earn\n\nNot measured in this run (BENCH_FIGURES=0).\n",
         ] {
             assert!(text.contains(expected), "missing: {expected}");
         }

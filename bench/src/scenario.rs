@@ -40,6 +40,9 @@ pub enum Op {
     Activity,
     Webhook,
     StreamBatch,
+    /// The programme figures over a year: measured in its own section (`figures`), not among
+    /// the warm operations.
+    Figures,
 }
 
 impl Op {
@@ -64,6 +67,7 @@ impl Op {
             Op::Activity => "activity",
             Op::Webhook => "webhook",
             Op::StreamBatch => "stream batch",
+            Op::Figures => "figures 366 days",
         }
     }
 
@@ -79,12 +83,18 @@ impl Op {
             Op::StreamBatch => {
                 format!("evaluate-tier, {stream_batch} member-profile stream records")
             }
+            Op::Figures => "GET /v1/metrics over 366 days, every shard full".into(),
         }
+    }
+
+    /// Whether the function makes its DynamoDB calls all at once (so the floors do too).
+    pub fn concurrent_calls(self) -> bool {
+        self == Op::Figures
     }
 
     pub fn function(self) -> &'static str {
         match self {
-            Op::Earn | Op::Reverse => "earn-points",
+            Op::Earn | Op::Reverse | Op::Figures => "earn-points",
             Op::Redeem | Op::Cancel => "redeem-reward",
             Op::Me | Op::Activity => "member-api",
             Op::Webhook => "partner-offers",
@@ -382,9 +392,19 @@ impl Scenario {
                 self.webhook_call(&body.to_string())
             }
             Op::StreamBatch => return self.stream_batch.clone(),
+            Op::Figures => {
+                let (from, to) = figures_range();
+                Call::new("GET", format!("/v1/metrics?from={from}&to={to}")).claims(admin())
+            }
         };
         api_gateway_event(&call)
     }
+}
+
+/// The year the figures are read over: the 365 days before today (UTC) and today.
+pub fn figures_range() -> (time::Date, time::Date) {
+    let today = OffsetDateTime::now_utc().date();
+    (today - time::Duration::days(365), today)
 }
 
 /// Switches a table's stream off. DynamoDB Local (3.3) looks through the stream records it

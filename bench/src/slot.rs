@@ -46,7 +46,7 @@ pub struct Invocation {
 
 impl Invocation {
     pub fn dynamodb_time(&self) -> Duration {
-        self.calls.iter().map(ProxyCall::duration).sum()
+        crate::proxy::time_in_dynamodb(&self.calls)
     }
 }
 
