@@ -79,9 +79,10 @@ pub struct EarnOverhead {
 
 /// Every counter a busy day writes on a shard, and the range its value is drawn from (a
 /// chain of about a million members: the digits decide the item's size).
-const DAY_COUNTERS: [(Counter, i64, i64); 11] = [
+const DAY_COUNTERS: [(Counter, i64, i64); 12] = [
     (Counter::Credit(EntryType::Earn), 100_000, 1_000_000),
     (Counter::Credit(EntryType::PartnerBonus), 1_000, 50_000),
+    (Counter::Credit(EntryType::BirthdayBonus), 1_000, 10_000),
     (Counter::Credit(EntryType::Adjust), 100, 5_000),
     (Counter::Credit(EntryType::Refund), 100, 5_000),
     (Counter::Debit(EntryType::Redeem), 50_000, 500_000),
