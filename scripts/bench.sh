@@ -16,7 +16,8 @@
 # BENCH_DAILY_DUE (members due on one day for the daily run at scale, default 100000; 0 skips it),
 # BENCH_DAILY_FLOOR (of those, how many the floor repeats, default 10000),
 # BENCH_CAPACITY_DAYS (days of purchases before the year-old member's capacity, default 365; 0
-# skips capacity and cost), BENCH_OPS, BENCH_SKIP_ZIP=1, BENCH_TIMEOUT (seconds the harness may
+# skips capacity and cost), BENCH_FIGURES=0 (skips the programme figures' year read and their
+# share of an earn), BENCH_OPS, BENCH_SKIP_ZIP=1, BENCH_TIMEOUT (seconds the harness may
 # run, default 5400), DYNAMODB_JAVA_OPTS. Builds go to CARGO_TARGET_DIR when it is set.
 set -euo pipefail
 
