@@ -36,7 +36,8 @@ impl Context {
     }
 
     /// What a decision reads: the items it names in one consistent TransactGetItems, and the
-    /// programme from the shared items, outside the transaction.
+    /// programme (and the catalogue, when asked for and needed) from the shared items,
+    /// outside the transaction.
     pub async fn snapshot(
         &self,
         read: SnapshotRequest<'_>,
@@ -45,6 +46,16 @@ impl Context {
         let mut snapshot = self.store.snapshot(read, now).await?;
         if read.program {
             snapshot.program = self.shared.program(&self.store, now).await?;
+        }
+        if read.catalogue
+            && snapshot
+                .program
+                .as_ref()
+                .is_some_and(|p| p.has_voucher_cards())
+        {
+            // Boxed: the catalogue's Query is read rarely (kept for a while), and its future
+            // would otherwise grow every snapshot's.
+            snapshot.catalogue = Box::pin(self.shared.catalogue(&self.store, now)).await?;
         }
         Ok(snapshot)
     }

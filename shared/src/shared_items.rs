@@ -109,6 +109,16 @@ impl SharedItems {
         Ok(rewards)
     }
 
+    /// Forgets the catalogue: the next request reads it again. For a write whose guard on a
+    /// reward failed, so that it decides again from what the table holds now.
+    pub fn forget_catalogue(&self) {
+        *self
+            .inner
+            .catalogue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+    }
+
     /// Stores a reward; this environment reads the catalogue again on its next request.
     pub async fn put_reward(
         &self,
@@ -118,11 +128,7 @@ impl SharedItems {
         actor: &str,
     ) -> Result<(), StoreError> {
         store.put_reward(reward, now, actor).await?;
-        *self
-            .inner
-            .catalogue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = None;
+        self.forget_catalogue();
         Ok(())
     }
 }

@@ -156,6 +156,11 @@ where
             }
             Err(CommitError::Contention { key_in_flight }) => {
                 last = WriteError::Contended { key_in_flight };
+                // A reward's guard may be what failed (its stock or terms changed since the
+                // catalogue was kept): decide again from the catalogue as it is now.
+                if read.catalogue {
+                    context.shared.forget_catalogue();
+                }
             }
             // A decision that read the purchase record decides again: it will see the
             // purchase that got there first.

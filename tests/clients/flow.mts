@@ -193,6 +193,11 @@ async function main(): Promise<void> {
     "earnPoints",
   );
   check(earned.points > 0 && earned.balance === earned.points, `earnPoints: ${JSON.stringify(earned)}`);
+  const cards = await ok(member.GET("/v1/members/me/stamps"), 200, "listMyStamps");
+  check(
+    JSON.stringify(cards.cards.map((c) => c.cardId)) === JSON.stringify((program.stampCards ?? []).map((c) => c.cardId)),
+    `listMyStamps: not the programme's cards: ${JSON.stringify(cards)}`,
+  );
   const adjusted = await ok(
     admin.POST("/v1/members/{memberId}/adjustments", {
       params: { ...memberPath, header: { "idempotency-key": `ts-flow-adjust-${run}` } },

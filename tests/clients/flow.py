@@ -32,6 +32,7 @@ from loyalty_client.api.members import (
     get_member,
     list_member_activity,
     list_my_activity,
+    list_my_stamps,
     set_tier_floor,
     update_me,
 )
@@ -81,6 +82,7 @@ from loyalty_client.models import (
     Reward,
     RewardList,
     RewardRequest,
+    StampCardList,
     TierFloorRequest,
     TierFloorResult,
     UpdateMeRequest,
@@ -223,6 +225,11 @@ def main() -> None:
         body=EarnRequest(transaction_id=transaction_id, amount=EarnRequestAmount(amount=2500, currency="EUR")),
     )
     check(earned.points > 0 and earned.balance == earned.points, f"earnPoints: {earned.to_dict()}")
+    cards = call(list_my_stamps, HTTPStatus.OK, StampCardList, client=member)
+    check(
+        [c.card_id for c in cards.cards] == [c.card_id for c in (program.stamp_cards or [])],
+        f"listMyStamps: not the programme's cards: {cards.to_dict()}",
+    )
     adjusted = call(
         adjust_points,
         HTTPStatus.CREATED,

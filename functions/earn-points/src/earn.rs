@@ -7,6 +7,7 @@ use loyalty::domain::identifier::{MemberId, RuleId, TransactionId};
 use loyalty::domain::money::Money;
 use loyalty::domain::operation::{self, Earned, PurchaseReport};
 use loyalty::domain::points::Points;
+use loyalty::domain::stamps::CardStamped;
 use loyalty::domain::tier::TierName;
 use loyalty::http::views::timestamp;
 use loyalty::http::{ApiError, ApiRequest, Decision, Reply, Till, write};
@@ -55,6 +56,8 @@ struct EarnView {
     /// When the points become spendable, if the programme's return window holds them.
     #[serde(skip_serializing_if = "Option::is_none", with = "timestamp::option")]
     available_at: Option<OffsetDateTime>,
+    /// The stamp cards the purchase stamped (empty when none).
+    stamps: Vec<CardStamped>,
 }
 
 pub async fn earn(
@@ -69,30 +72,38 @@ pub async fn earn(
     let fingerprint = request.fingerprint(Some(&raw));
     let idempotency =
         Idempotency::purchase(member.as_str(), report.transaction_id.as_str(), fingerprint);
-    write(
-        context,
-        SnapshotRequest::member(&member),
-        Some(idempotency),
-        |mut snapshot, now| {
-            let (member, program) = snapshot.member_and_program()?;
-            let Earned {
-                change,
-                entry,
-                tier,
-                balance,
-            } = operation::earn(member, &program, &report, till.actor(), now)?;
-            let view = EarnView {
-                entry_id: entry.entry_id,
-                transaction_id: report.transaction_id.clone(),
-                points: entry.points,
-                balance,
-                tier,
-                breakdown: entry.breakdown.unwrap_or_default(),
-                store_id: store_id.clone(),
-                available_at: entry.available_at,
-            };
-            Ok(Decision::Commit(change, Reply::created(view)))
-        },
-    )
+    let read = SnapshotRequest {
+        catalogue: true,
+        ..SnapshotRequest::member(&member)
+    };
+    write(context, read, Some(idempotency), |mut snapshot, now| {
+        let (member, program) = snapshot.member_and_program()?;
+        let Earned {
+            change,
+            entry,
+            tier,
+            balance,
+            stamps,
+        } = operation::earn(
+            member,
+            &program,
+            &snapshot.catalogue,
+            &report,
+            till.actor(),
+            now,
+        )?;
+        let view = EarnView {
+            entry_id: entry.entry_id,
+            transaction_id: report.transaction_id.clone(),
+            points: entry.points,
+            balance,
+            tier,
+            breakdown: entry.breakdown.unwrap_or_default(),
+            store_id: store_id.clone(),
+            available_at: entry.available_at,
+            stamps,
+        };
+        Ok(Decision::Commit(change, Reply::created(view)))
+    })
     .await
 }

@@ -25,6 +25,10 @@ pub async fn put(
     // Decoded like every other body (objects only, no Rust names in messages), then checked.
     let (document, _): (ProgramDocument, _) = request.json()?;
     let program = Program::try_from(document)?;
+    // A stamp card's reward must be in the catalogue, as it is now (read through).
+    if program.stamp_reward_ids().next().is_some() {
+        program.check_stamp_rewards(&context.store.rewards().await?)?;
+    }
     context
         .shared
         .replace_program(

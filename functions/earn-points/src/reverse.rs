@@ -30,6 +30,10 @@ struct ReversalFields {
     transaction_id: TransactionId,
     reversed_points: Points,
     remaining_points: Option<Points>,
+    /// When the reversal took back a stamp that had completed a card: whether the card's
+    /// reward stays (points credited, a voucher already used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stamp_reward_kept: Option<bool>,
 }
 
 pub async fn reverse(
@@ -50,6 +54,7 @@ pub async fn reverse(
     let purchase = PurchaseRef::Till(transaction.clone());
     let read = SnapshotRequest {
         purchase: Some(&purchase),
+        stamp_vouchers: true,
         ..SnapshotRequest::member(&member)
     };
     write(context, read, idempotency, |mut snapshot, now| {
@@ -60,10 +65,12 @@ pub async fn reverse(
             entry,
             purchase,
             balance,
+            stamp_reward_kept,
         } = operation::reverse(
             member,
             &program,
             purchase,
+            &snapshot.stamp_vouchers,
             body.amount.as_ref(),
             till.actor(),
             now,
@@ -72,6 +79,7 @@ pub async fn reverse(
             transaction_id: transaction.clone(),
             reversed_points: purchase.reversed,
             remaining_points: purchase.earned.checked_sub(purchase.reversed),
+            stamp_reward_kept,
         };
         let view = EntryReply::with(&entry, balance, fields);
         Ok(Decision::Commit(change, Reply::created(view)))

@@ -1,4 +1,4 @@
-//! Events for a notification service (`TierChanged`, `PointsExpiring`), written to the
+//! Events for a notification service (`TierChanged`, `PointsExpiring`, `StampCardCompleted`), written to the
 //! table in the same transaction as the change they announce (an outbox), and published
 //! from the table's stream, so none is lost or announced for a change that did not happen.
 
@@ -7,12 +7,15 @@ use time::OffsetDateTime;
 
 use super::identifier::MemberId;
 use super::member::Member;
+use super::stamp_card::StampCard;
+use super::stamps::Completion;
 use super::tier_review::{ExpiryWarning, TierChange};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventKind {
     TierChanged,
     PointsExpiring,
+    StampCardCompleted,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +36,7 @@ impl EventKind {
         match self {
             EventKind::TierChanged => "TierChanged",
             EventKind::PointsExpiring => "PointsExpiring",
+            EventKind::StampCardCompleted => "StampCardCompleted",
         }
     }
 }
@@ -63,6 +67,30 @@ impl DomainEvent {
             "reviewAt": review_at,
         });
         Self::new(member.id(), EventKind::TierChanged, detail, change.at)
+    }
+
+    /// A member completed a stamp card: its reward, a voucher's redemption or the points.
+    pub fn stamp_card_completed(
+        member: &Member,
+        card: &StampCard,
+        completed: u32,
+        completion: &Completion,
+        at: OffsetDateTime,
+    ) -> Self {
+        let reward = match completion {
+            Completion::Points(points) => serde_json::json!({"points": points}),
+            Completion::Voucher {
+                redemption_id,
+                reward_id,
+            } => serde_json::json!({"rewardId": reward_id, "redemptionId": redemption_id}),
+        };
+        let detail = serde_json::json!({
+            "cardId": card.card_id(),
+            "name": card.name(),
+            "completed": completed,
+            "reward": reward,
+        });
+        Self::new(member.id(), EventKind::StampCardCompleted, detail, at)
     }
 
     /// Points of a lot will expire soon.

@@ -103,6 +103,11 @@ identifier!(
     "offerId"
 );
 identifier!(
+    /// A stamp card of the programme, chosen by the operator.
+    CardId,
+    "cardId"
+);
+identifier!(
     /// A promotion, category or store named in the programme or a purchase.
     RuleId,
     "identifier"

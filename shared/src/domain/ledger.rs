@@ -21,6 +21,7 @@ pub enum EntryType {
     PartnerBonus,
     ReferralBonus,
     BirthdayBonus,
+    StampReward,
 }
 
 /// One movement of a member's points, as the store keeps it and the API shows it.

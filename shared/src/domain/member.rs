@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use super::birthday::Birthday;
-use super::identifier::{MemberId, OfferId, PartnerId};
+use super::identifier::{CardId, MemberId, OfferId, PartnerId};
 use super::ledger::{EntryType, LedgerEntry, Posting};
 use super::lots::{ExpiryMonth, Lots};
 use super::partner::Partner;
@@ -18,6 +18,7 @@ use super::pending::Pending;
 use super::points::Points;
 use super::program::Program;
 use super::qualifying::Qualifying;
+use super::stamps::CardProgress;
 use super::tier::Tier;
 
 /// Who the ledger names as the cause of an `expire` entry.
@@ -95,6 +96,8 @@ pub struct Member {
     pub(crate) birthday_due: Option<Date>,
     /// The last calendar year a birthday bonus was paid: never twice in one.
     pub(crate) birthday_paid_year: Option<i32>,
+    /// Progress on each stamp card of the programme (at most its cards).
+    pub(crate) stamp_cards: BTreeMap<CardId, CardProgress>,
 }
 
 /// A partner's offer, as the member's record names it: `#` separates partner and offer,
@@ -164,6 +167,7 @@ impl Member {
             birthday: None,
             birthday_due: None,
             birthday_paid_year: None,
+            stamp_cards: BTreeMap::new(),
         }
     }
 

@@ -453,6 +453,7 @@ mod tests {
             EntryType::PartnerBonus,
             EntryType::ReferralBonus,
             EntryType::BirthdayBonus,
+            EntryType::StampReward,
         ];
         let mut names = BTreeSet::new();
         for kind in kinds {
@@ -503,6 +504,28 @@ mod tests {
         // Active the same day as before: no active-member difference.
         assert!(!today.contains_key(&Counter::Active));
         assert_eq!(movement.days.len(), 1);
+    }
+
+    #[test]
+    fn a_stamp_cards_points_are_issued_and_its_free_voucher_is_a_redemption_of_nothing() {
+        let before = Some(Before {
+            last_activity_at: Some(NOW),
+        });
+        let entries = [
+            entry(EntryType::Earn, 10),
+            entry(EntryType::StampReward, 150),
+            entry(EntryType::Redeem, 0),
+        ];
+        let movement = Movement::of(before, Some(&active_at(Some(NOW))), &entries, NOW);
+        assert_eq!(movement.liability, 160);
+        let today = &movement.days[&NOW.date()];
+        assert_eq!(today[&Counter::Credit(EntryType::StampReward)], 150);
+        assert_eq!(today[&Counter::Redemptions], 1);
+        assert!(
+            !today.contains_key(&Counter::Credit(EntryType::Redeem)),
+            "a zero-point redemption moves no points"
+        );
+        assert!(!today.contains_key(&Counter::Debit(EntryType::Redeem)));
     }
 
     #[test]

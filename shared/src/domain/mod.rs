@@ -28,6 +28,8 @@ pub mod reconciliation;
 pub mod redemption;
 pub mod reward;
 pub mod rfc3339;
+pub mod stamp_card;
+pub mod stamps;
 pub mod statement;
 pub mod tier;
 pub mod tier_policy;

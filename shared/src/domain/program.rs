@@ -7,12 +7,17 @@ use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, UtcOffset};
 
 use super::currency::{Currency, UnknownCurrency};
-use super::identifier::{InvalidIdentifier, RuleId};
+use super::identifier::{CardId, InvalidIdentifier, RewardId, RuleId};
 use super::money::MAX_MINOR_AMOUNT;
 use super::multiplier::Multiplier;
 use super::partner_limits::{InvalidPartnerLimit, PartnerLimits, PartnerLimitsDocument};
 use super::pending::{MAX_PENDING_DAYS, PendingDays};
 use super::points::{MAX_POINTS, Points};
+use super::reward::Reward;
+use super::stamp_card::{
+    InvalidStampCard, MAX_CARDS, StampCard, StampCardDocument, StampReward, UnknownStampReward,
+    check_rewards,
+};
 use super::tier::{InvalidTier, Tier, TierDocument, TierName, is_display_text};
 use super::tier_policy::{InvalidTierPolicy, TierPolicy, TierPolicyDocument};
 
@@ -104,6 +109,17 @@ pub enum ProgramError {
         "birthdayBonus.points must be a positive whole number of at most {MAX_POINTS}, got {0}"
     )]
     BirthdayBonus(serde_json::Number),
+    #[error("stampCards[{index}]: {source}")]
+    StampCard {
+        index: usize,
+        source: InvalidStampCard,
+    },
+    #[error("stampCards uses cardId \"{0}\" more than once")]
+    DuplicateStampCard(CardId),
+    #[error("stampCards lists at most {MAX_CARDS} cards, got {0}")]
+    TooManyStampCards(usize),
+    #[error(transparent)]
+    UnknownStampReward(#[from] UnknownStampReward),
     #[error(transparent)]
     TierPolicy(InvalidTierPolicy),
     #[error(transparent)]
@@ -135,6 +151,8 @@ pub struct ProgramDocument {
     pub pending_days: serde_json::Number,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birthday_bonus: Option<BirthdayBonusDocument>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stamp_cards: Vec<StampCardDocument>,
 }
 
 /// What the daily run credits on a member's birthday.
@@ -375,6 +393,7 @@ pub struct Program {
     partner_limits: PartnerLimits,
     pending_days: PendingDays,
     birthday_bonus: Option<Points>,
+    stamp_cards: Vec<StampCard>,
 }
 
 impl Program {
@@ -459,6 +478,39 @@ impl Program {
     /// The points a member gets on its birthday; `None`: no birthday bonus.
     pub fn birthday_bonus(&self) -> Option<Points> {
         self.birthday_bonus
+    }
+
+    /// The stamp cards, at most [`MAX_CARDS`], each id once.
+    pub fn stamp_cards(&self) -> &[StampCard] {
+        &self.stamp_cards
+    }
+
+    pub fn stamp_card(&self, card_id: &CardId) -> Option<&StampCard> {
+        self.stamp_cards
+            .iter()
+            .find(|card| card.card_id() == card_id)
+    }
+
+    /// Whether completing a card can issue a voucher, so that an earn needs the catalogue.
+    pub fn has_voucher_cards(&self) -> bool {
+        self.stamp_cards
+            .iter()
+            .any(|card| matches!(card.reward(), StampReward::Reward(_)))
+    }
+
+    /// The rewards the stamp cards give, which `PUT /v1/program` checks in the catalogue.
+    pub fn stamp_reward_ids(&self) -> impl Iterator<Item = &RewardId> {
+        self.stamp_cards
+            .iter()
+            .filter_map(|card| match card.reward() {
+                StampReward::Reward(reward_id) => Some(reward_id),
+                StampReward::Points(_) => None,
+            })
+    }
+
+    /// Every reward a stamp card names is in `catalogue` (the programme alone cannot say).
+    pub fn check_stamp_rewards(&self, catalogue: &[Reward]) -> Result<(), ProgramError> {
+        Ok(check_rewards(&self.stamp_cards, catalogue)?)
     }
 }
 
@@ -640,6 +692,23 @@ fn tier_ladder(documents: Vec<TierDocument>) -> Result<(Tier, Vec<Tier>), Progra
     Ok((lowest, tiers.collect()))
 }
 
+/// Checks the stamp cards: each on its own, ids unique, at most [`MAX_CARDS`].
+fn stamp_cards(documents: Vec<StampCardDocument>) -> Result<Vec<StampCard>, ProgramError> {
+    if documents.len() > MAX_CARDS {
+        return Err(ProgramError::TooManyStampCards(documents.len()));
+    }
+    let mut cards: Vec<StampCard> = Vec::with_capacity(documents.len());
+    for (index, document) in documents.into_iter().enumerate() {
+        let card = StampCard::try_from(document)
+            .map_err(|source| ProgramError::StampCard { index, source })?;
+        if cards.iter().any(|known| known.card_id() == card.card_id()) {
+            return Err(ProgramError::DuplicateStampCard(card.card_id().clone()));
+        }
+        cards.push(card);
+    }
+    Ok(cards)
+}
+
 impl TryFrom<ProgramDocument> for Program {
     type Error = ProgramError;
 
@@ -678,6 +747,7 @@ impl TryFrom<ProgramDocument> for Program {
                     .ok_or(ProgramError::BirthdayBonus(bonus.points))
             })
             .transpose()?;
+        let stamp_cards = stamp_cards(document.stamp_cards)?;
         Ok(Program {
             earn_rules,
             lowest_tier,
@@ -688,6 +758,7 @@ impl TryFrom<ProgramDocument> for Program {
             partner_limits,
             pending_days,
             birthday_bonus,
+            stamp_cards,
         })
     }
 }
@@ -742,6 +813,11 @@ impl From<Program> for ProgramDocument {
             birthday_bonus: program.birthday_bonus.map(|points| BirthdayBonusDocument {
                 points: points.value().into(),
             }),
+            stamp_cards: program
+                .stamp_cards
+                .into_iter()
+                .map(StampCardDocument::from)
+                .collect(),
         }
     }
 }
@@ -1168,6 +1244,48 @@ mod tests {
                 .to_string()
                 .contains("tiers must list at least one tier")
         );
+    }
+
+    #[test]
+    fn stamp_cards_are_checked_card_by_card_and_as_a_set() {
+        let card = |id: &str, required: Value| {
+            json!({"cardId": id, "name": "Card", "stampsRequired": required,
+                   "reward": {"points": 10}})
+        };
+        let program = parse(&with("/stampCards", json!([card("a", json!(2))]))).unwrap();
+        assert_eq!(program.stamp_cards().len(), 1);
+        assert!(!program.has_voucher_cards());
+        assert_eq!(
+            error(&with(
+                "/stampCards",
+                json!([card("a", json!(2)), card("b", json!(101))])
+            ))
+            .to_string(),
+            "stampCards[1]: stampsRequired must be a whole number from 2 to 100, got 101"
+        );
+        assert_eq!(
+            error(&with(
+                "/stampCards",
+                json!([card("a", json!(2)), card("a", json!(3))])
+            ))
+            .to_string(),
+            "stampCards uses cardId \"a\" more than once"
+        );
+        let many: Vec<Value> = (0..=MAX_CARDS)
+            .map(|i| card(&format!("c{i}"), json!(2)))
+            .collect();
+        assert!(matches!(
+            error(&with("/stampCards", json!(many))),
+            ProgramError::TooManyStampCards(_)
+        ));
+        let voucher = json!([{"cardId": "v", "name": "V", "stampsRequired": 5,
+                              "reward": {"rewardId": "free-coffee"}}]);
+        let program = parse(&with("/stampCards", voucher)).unwrap();
+        assert!(program.has_voucher_cards());
+        assert!(matches!(
+            program.check_stamp_rewards(&[]),
+            Err(ProgramError::UnknownStampReward(_))
+        ));
     }
 
     fn ladder() -> Program {

@@ -6,6 +6,7 @@ use super::identifier::{MemberId, PartnerId, PartnerTransactionId, TransactionId
 use super::member::Placement;
 use super::money::Money;
 use super::points::Points;
+use super::stamps::Stamp;
 
 /// Whose purchase it is, in whose namespace of ids: a till's transaction id and a partner's
 /// never name the same purchase, so neither can reverse or pre-empt the other's.
@@ -41,6 +42,9 @@ pub struct Purchase {
     /// Refunded so far, in minor units of `amount`'s currency, and the points taken back.
     pub refunded_minor: i64,
     pub reversed: Points,
+    /// The stamp cards it stamped, and what any of them gave on completion: a full
+    /// reversal undoes exactly that.
+    pub stamps: Vec<Stamp>,
 }
 
 /// Till and partner clocks drift: a purchase a little in the future is accepted, more is a

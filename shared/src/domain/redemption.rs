@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use super::identifier::{MemberId, RedemptionId, RewardId};
 use super::lots::ExpiryMonth;
 use super::points::Points;
+use super::reward::Reward;
 use super::voucher_code::VoucherCode;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +48,32 @@ pub struct Redemption {
 }
 
 impl Redemption {
+    /// A new redemption of `reward` by `member`, paid with `points_spent` from `paid_from`,
+    /// with a new voucher code; it takes a unit of the reward's stock when it counts stock.
+    pub fn issue(
+        redemption_id: RedemptionId,
+        member_id: MemberId,
+        reward: &Reward,
+        points_spent: Points,
+        paid_from: Vec<(ExpiryMonth, Points)>,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            redemption_id,
+            member_id,
+            reward_id: reward.reward_id.clone(),
+            reward_name: reward.name.clone(),
+            code: VoucherCode::generate(&mut rand::rng()),
+            points_spent,
+            stock_taken: reward.stock.is_some(),
+            paid_from,
+            status: RedemptionStatus::Issued,
+            created_at: now,
+            closed_at: None,
+            closed_by: None,
+        }
+    }
+
     /// Marks the redemption used or cancelled; only an issued one can be either.
     pub fn close(&mut self, status: RedemptionStatus, at: OffsetDateTime, by: &str) -> bool {
         if self.status != RedemptionStatus::Issued || status == RedemptionStatus::Issued {

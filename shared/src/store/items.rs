@@ -10,7 +10,8 @@ use super::keys;
 use crate::domain::birthday::Birthday;
 use crate::domain::event::DomainEvent;
 use crate::domain::identifier::{
-    MemberId, OfferId, PartnerId, PartnerTransactionId, RedemptionId, RewardId, TransactionId,
+    CardId, MemberId, OfferId, PartnerId, PartnerTransactionId, RedemptionId, RewardId,
+    TransactionId,
 };
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::lots::{ExpiryMonth, Lots};
@@ -25,6 +26,7 @@ use crate::domain::purchase::{Purchase, PurchaseRef};
 use crate::domain::qualifying::Qualifying;
 use crate::domain::redemption::{Redemption, RedemptionStatus};
 use crate::domain::reward::Reward;
+use crate::domain::stamps::{CardProgress, Stamp};
 use crate::domain::voucher_code::VoucherCode;
 use crate::idempotency::{IdempotencyRecord, IdempotencyScope};
 
@@ -119,6 +121,20 @@ pub struct MemberItem {
     pub birthday_due: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birthday_paid_year: Option<i32>,
+    /// Progress on each stamp card of the programme (at most `MAX_CARDS`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stamp_cards: BTreeMap<CardId, CardProgressItem>,
+}
+
+/// A member's progress on one stamp card.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CardProgressItem {
+    pub stamps: u8,
+    pub completed: u32,
+    /// `YYYY-MM-DD` (UTC) of the latest stamp, and the stamps of that day.
+    pub stamped_on: String,
+    pub stamped_that_day: u32,
 }
 
 /// One group of pending points: when they become spendable, and the lots they will join.
@@ -186,6 +202,19 @@ impl From<&Member> for MemberItem {
             birthday: m.birthday,
             birthday_due: m.birthday_due.map(format_day),
             birthday_paid_year: m.birthday_paid_year,
+            stamp_cards: m
+                .stamp_cards
+                .iter()
+                .map(|(card, p)| {
+                    let item = CardProgressItem {
+                        stamps: p.stamps,
+                        completed: p.completed,
+                        stamped_on: format_day(p.stamped_on),
+                        stamped_that_day: p.stamped_that_day,
+                    };
+                    (card.clone(), item)
+                })
+                .collect(),
         }
     }
 }
@@ -230,6 +259,19 @@ impl TryFrom<MemberItem> for Member {
             birthday: item.birthday,
             birthday_due: item.birthday_due.as_deref().map(parse_day).transpose()?,
             birthday_paid_year: item.birthday_paid_year,
+            stamp_cards: item
+                .stamp_cards
+                .into_iter()
+                .map(|(card, p)| {
+                    let progress = CardProgress {
+                        stamps: p.stamps,
+                        completed: p.completed,
+                        stamped_on: parse_day(&p.stamped_on)?,
+                        stamped_that_day: p.stamped_that_day,
+                    };
+                    Ok((card, progress))
+                })
+                .collect::<Result<_, String>>()?,
         })
     }
 }
@@ -299,6 +341,9 @@ pub struct PurchaseItem {
     pub available_at: Option<OffsetDateTime>,
     pub refunded_minor: i64,
     pub reversed: Points,
+    /// The stamp cards it stamped, and what a completed one gave.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stamps: Vec<Stamp>,
 }
 
 impl From<&Purchase> for PurchaseItem {
@@ -325,6 +370,7 @@ impl From<&Purchase> for PurchaseItem {
             available_at: p.placement.available_at,
             refunded_minor: p.refunded_minor,
             reversed: p.reversed,
+            stamps: p.stamps.clone(),
         }
     }
 }
@@ -355,6 +401,7 @@ impl TryFrom<PurchaseItem> for Purchase {
             },
             refunded_minor: item.refunded_minor,
             reversed: item.reversed,
+            stamps: item.stamps,
         })
     }
 }

@@ -10,13 +10,17 @@ use super::items::{
     IdempotencyItem, MemberItem, PartnerItem, PurchaseItem, RedemptionItem, RewardItem,
 };
 use super::{Item, Store, StoreError, from_item, key, keys};
+use std::sync::Arc;
+
 use crate::domain::identifier::{MemberId, PartnerId, RedemptionId, RewardId};
 use crate::domain::member::Member;
+use crate::domain::operation::StampVouchers;
 use crate::domain::partner::Partner;
 use crate::domain::program::Program;
 use crate::domain::purchase::{Purchase, PurchaseRef};
 use crate::domain::redemption::Redemption;
 use crate::domain::reward::Reward;
+use crate::domain::stamps::Completion;
 use crate::domain::voucher_code::VoucherCode;
 use crate::idempotency::{IdempotencyRecord, IdempotencyScope};
 
@@ -33,6 +37,11 @@ pub struct SnapshotRequest<'a> {
     /// With `redemption`: also the reward it took stock of, when it took stock.
     pub redemption_reward: bool,
     pub reward: Option<&'a RewardId>,
+    /// With `program`: the rewards catalogue too (from the shared items, like the
+    /// programme), when the programme's stamp cards can issue vouchers.
+    pub catalogue: bool,
+    /// With `purchase`: the vouchers its stamps gave and their rewards, for a reversal.
+    pub stamp_vouchers: bool,
     pub partner: Option<&'a PartnerId>,
     pub voucher: Option<&'a VoucherCode>,
     pub idempotency: Option<&'a IdempotencyScope>,
@@ -70,6 +79,8 @@ pub struct Snapshot {
     pub purchase: Option<Purchase>,
     pub redemption: Option<Redemption>,
     pub reward: Option<Reward>,
+    pub catalogue: Arc<Vec<Reward>>,
+    pub stamp_vouchers: StampVouchers,
     pub partner: Option<Partner>,
     pub voucher: Option<Redemption>,
     pub idempotency: Option<IdempotencyRecord>,
@@ -179,7 +190,60 @@ impl Store {
                 .await?
                 .map(|item| item.reward);
         }
+        if request.stamp_vouchers
+            && let (Some(member), Some(purchase)) = (request.member, snapshot.purchase.as_ref())
+        {
+            // Boxed: a rare second read need not make every snapshot's future larger.
+            snapshot.stamp_vouchers = Box::pin(self.stamp_vouchers(member, purchase)).await?;
+        }
         Ok(snapshot)
+    }
+
+    /// The vouchers a purchase's stamps gave, and their rewards, in one more
+    /// TransactGetItems (a purchase names them, so they cannot be in the first); none read
+    /// when it gave none. The write's conditions guard them from changing in between.
+    async fn stamp_vouchers(
+        &self,
+        member: &MemberId,
+        purchase: &Purchase,
+    ) -> Result<StampVouchers, StoreError> {
+        let mut wanted: Vec<Item> = Vec::new();
+        for stamp in &purchase.stamps {
+            if let Some(Completion::Voucher {
+                redemption_id,
+                reward_id,
+            }) = &stamp.completed
+            {
+                wanted.push(key(
+                    keys::member_pk(member.as_str()),
+                    &keys::redemption_sk(redemption_id.as_str()),
+                ));
+                let reward = key(
+                    keys::CATALOGUE_PK.to_string(),
+                    &keys::reward_sk(reward_id.as_str()),
+                );
+                if !wanted.contains(&reward) {
+                    wanted.push(reward);
+                }
+            }
+        }
+        let mut vouchers = StampVouchers::default();
+        for item in self.transact_get(wanted).await? {
+            match item
+                .get("entity")
+                .and_then(|v| v.as_s().ok())
+                .map(String::as_str)
+            {
+                Some("redemption") => vouchers
+                    .redemptions
+                    .push(from_item::<RedemptionItem>(item)?.into()),
+                Some("reward") => vouchers.rewards.push(from_item::<RewardItem>(item)?.reward),
+                other => {
+                    return Err(StoreError::corrupt(format!("unexpected entity {other:?}")));
+                }
+            }
+        }
+        Ok(vouchers)
     }
 
     /// One TransactGetItems: serialisable with the transactions that write these items, so

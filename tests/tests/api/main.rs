@@ -23,5 +23,6 @@ mod redeem;
 mod reverse;
 mod review_findings;
 mod shared_items;
+mod stamps;
 mod template;
 mod tiers;

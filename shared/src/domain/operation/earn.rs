@@ -2,6 +2,7 @@
 
 use time::OffsetDateTime;
 
+use super::stamps::stamp;
 use super::{Change, OperationError, Record};
 use crate::domain::earn_rules::Purchase as PricedPurchase;
 use crate::domain::identifier::{RuleId, TransactionId};
@@ -11,6 +12,8 @@ use crate::domain::money::Money;
 use crate::domain::points::Points;
 use crate::domain::program::Program;
 use crate::domain::purchase::{Purchase, PurchaseRef, purchase_time};
+use crate::domain::reward::Reward;
+use crate::domain::stamps::CardStamped;
 use crate::domain::tier::TierName;
 
 /// A purchase as a till reports it.
@@ -31,11 +34,16 @@ pub struct Earned {
     /// The tier whose multiplier applied.
     pub tier: TierName,
     pub balance: Points,
+    /// The stamp cards the purchase stamped.
+    pub stamps: Vec<CardStamped>,
 }
 
+/// `catalogue` is what a completed stamp card's voucher is decided from (a possibly cached
+/// copy: the voucher's `TakeReward` guards it in the transaction).
 pub fn earn(
     mut member: Member,
     program: &Program,
+    catalogue: &[Reward],
     report: &PurchaseReport,
     actor: &str,
     now: OffsetDateTime,
@@ -64,13 +72,22 @@ pub fn earn(
         placement,
         refunded_minor: 0,
         reversed: Default::default(),
+        stamps: Vec::new(),
     };
     entries.push(entry.clone());
+    let stamping = stamp(&mut member, program, catalogue, report, actor, now)?;
+    entries.extend(stamping.entries);
+    let mut records = vec![Record::NewPurchase(Purchase {
+        stamps: stamping.stamps,
+        ..purchase
+    })];
+    records.extend(stamping.records);
     Ok(Earned {
         balance: member.balance(),
-        change: Change::member(member, entries, vec![Record::NewPurchase(purchase)]),
+        change: Change::member(member, entries, records),
         entry,
         tier: tier.name().clone(),
+        stamps: stamping.cards,
     })
 }
 
@@ -100,6 +117,7 @@ mod tests {
         earn(
             member(program),
             program,
+            &[],
             &report(899, Some("coffee")),
             ACTOR,
             NOW,
@@ -138,18 +156,18 @@ mod tests {
         let mut future = report(500, None);
         future.occurred_at = Some(NOW + Duration::minutes(6));
         assert_eq!(
-            earn(member(&program), &program, &future, ACTOR, NOW).unwrap_err(),
+            earn(member(&program), &program, &[], &future, ACTOR, NOW).unwrap_err(),
             OperationError::PurchaseTime(PurchaseTimeError::Future)
         );
         let mut old = report(500, None);
         old.occurred_at = Some(NOW - Duration::days(91));
         assert_eq!(
-            earn(member(&program), &program, &old, ACTOR, NOW).unwrap_err(),
+            earn(member(&program), &program, &[], &old, ACTOR, NOW).unwrap_err(),
             OperationError::PurchaseTime(PurchaseTimeError::TooOld)
         );
         let mut drift = report(500, None);
         drift.occurred_at = Some(NOW + Duration::minutes(4));
-        assert!(earn(member(&program), &program, &drift, ACTOR, NOW).is_ok());
+        assert!(earn(member(&program), &program, &[], &drift, ACTOR, NOW).is_ok());
     }
 
     #[test]
@@ -158,7 +176,7 @@ mod tests {
         let mut yen = report(500, None);
         yen.amount = Money::new(500, Currency::try_from("JPY").unwrap()).unwrap();
         assert!(matches!(
-            earn(member(&program), &program, &yen, ACTOR, NOW),
+            earn(member(&program), &program, &[], &yen, ACTOR, NOW),
             Err(OperationError::Earn(_))
         ));
     }
@@ -171,7 +189,7 @@ mod tests {
             .unwrap();
         // The lot of November 2026 ends with November 2027.
         let later = NOW + Duration::days(400);
-        let earned = earn(m, &program, &report(500, None), ACTOR, later).unwrap();
+        let earned = earn(m, &program, &[], &report(500, None), ACTOR, later).unwrap();
         let kinds: Vec<EntryType> = earned.change.entries.iter().map(|e| e.kind).collect();
         assert_eq!(kinds, vec![EntryType::Expire, EntryType::Earn]);
         assert_eq!(earned.change.entries[0].points, points(-100));

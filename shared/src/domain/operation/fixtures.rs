@@ -56,3 +56,20 @@ pub fn program_without_birthday_bonus() -> Program {
         }
     })
 }
+
+/// The demo programme with three stamp cards: `coffee` (3 stamps, coffee from 2.50 EUR, 2 a
+/// day, a voucher for `free-coffee`), `bakery` (2 stamps, bakery, 40 points) and `mug` (2
+/// stamps, bakery, a voucher for `mug`).
+pub fn stamp_program() -> Program {
+    demo_program_with(|document| {
+        document["stampCards"] = serde_json::json!([
+            {"cardId": "coffee", "name": "Coffee card", "stampsRequired": 3,
+             "categories": ["coffee"], "minSpend": {"amount": 250, "currency": "EUR"},
+             "maxStampsPerDay": 2, "reward": {"rewardId": "free-coffee"}},
+            {"cardId": "bakery", "name": "Bakery card", "stampsRequired": 2,
+             "categories": ["bakery"], "reward": {"points": 40}},
+            {"cardId": "mug", "name": "Mug card", "stampsRequired": 2,
+             "categories": ["bakery"], "reward": {"rewardId": "mug"}}
+        ]);
+    })
+}

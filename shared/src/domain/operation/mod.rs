@@ -15,6 +15,7 @@ mod partner_bonus;
 mod profile;
 mod redeem;
 mod reverse;
+mod stamps;
 mod tier_floor;
 mod upgrade;
 mod voucher;
@@ -30,6 +31,7 @@ pub use partner_bonus::{PartnerBonus, PartnerPurchaseReport, credit_partner_purc
 pub use profile::{ProfileUpdated, update_profile};
 pub use redeem::{Redeemed, redeem};
 pub use reverse::{Reversed, reverse};
+pub use stamps::StampVouchers;
 pub use tier_floor::{FloorSet, set_tier_floor};
 pub use upgrade::upgrade;
 pub use voucher::use_voucher;

@@ -104,6 +104,8 @@ pub fn credit_partner_purchase(
         placement,
         refunded_minor: 0,
         reversed: Default::default(),
+        // Stamp cards count the purchases made at the business's own tills.
+        stamps: Vec::new(),
     };
     let issue = PartnerIssue {
         partner_id: partner.partner_id.clone(),

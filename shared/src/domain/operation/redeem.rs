@@ -9,9 +9,8 @@ use crate::domain::ledger::Posting;
 use crate::domain::member::Member;
 use crate::domain::points::Points;
 use crate::domain::program::Program;
-use crate::domain::redemption::{Redemption, RedemptionStatus};
+use crate::domain::redemption::Redemption;
 use crate::domain::reward::Reward;
-use crate::domain::voucher_code::VoucherCode;
 
 #[derive(Debug)]
 pub struct Redeemed {
@@ -34,20 +33,14 @@ pub fn redeem(
         Posting::new(format!("redemption:{redemption_id}"), actor, now).reason(reward.name.clone());
     let (paid_from, entry) = member.redeem(reward.cost, posting, now, program)?;
     entries.push(entry);
-    let redemption = Redemption {
+    let redemption = Redemption::issue(
         redemption_id,
-        member_id: member.id().clone(),
-        reward_id: reward.reward_id.clone(),
-        reward_name: reward.name.clone(),
-        code: VoucherCode::generate(&mut rand::rng()),
-        points_spent: reward.cost,
-        stock_taken: reward.stock.is_some(),
+        member.id().clone(),
+        &reward,
+        reward.cost,
         paid_from,
-        status: RedemptionStatus::Issued,
-        created_at: now,
-        closed_at: None,
-        closed_by: None,
-    };
+        now,
+    );
     let records = vec![
         Record::NewRedemption(redemption.clone()),
         Record::TakeReward(reward),
@@ -67,6 +60,7 @@ mod tests {
     use crate::domain::operation::fixtures::{
         ACTOR, NOW, member, pending_program, points, program,
     };
+    use crate::domain::redemption::RedemptionStatus;
     use crate::domain::reward::{RedeemRefusal, RewardDocument};
     use time::Duration;
 

@@ -3,6 +3,7 @@
 
 use time::OffsetDateTime;
 
+use super::stamps::{StampVouchers, unstamp};
 use super::{Change, OperationError, Record};
 use crate::domain::ledger::{LedgerEntry, Posting};
 use crate::domain::member::{BalanceError, Member};
@@ -20,13 +21,19 @@ pub struct Reversed {
     /// The purchase after the refund.
     pub purchase: Purchase,
     pub balance: Points,
+    /// When this reversal undid the purchase's stamps and one of them had completed a card:
+    /// whether that card's reward stays (points credited, a voucher used).
+    pub stamp_reward_kept: Option<bool>,
 }
 
-/// Refunds `amount` of the purchase, or all that is left of it when `None`.
+/// Refunds `amount` of the purchase, or all that is left of it when `None`. The refund that
+/// completes a full reversal also takes the purchase's stamps off their cards, cancelling an
+/// unused voucher a stamp gave (`vouchers`: those vouchers and their rewards, as read).
 pub fn reverse(
     mut member: Member,
     program: &Program,
     mut purchase: Purchase,
+    vouchers: &StampVouchers,
     amount: Option<&Money>,
     actor: &str,
     now: OffsetDateTime,
@@ -44,12 +51,42 @@ pub fn reverse(
         .checked_add(reversal.points)
         .ok_or(BalanceError::Overflow)?;
     entries.push(entry.clone());
+    let mut records = vec![Record::Purchase(purchase.clone())];
+    let mut stamp_reward_kept = None;
+    if purchase.refunded_minor == purchase.amount.amount_minor() && !purchase.stamps.is_empty() {
+        let undone = unstamp(&mut member, program, &purchase.stamps, vouchers, actor, now)?;
+        entries.extend(undone.entries);
+        records.extend(undone.records);
+        let completed_any = purchase.stamps.iter().any(|s| s.completed.is_some());
+        stamp_reward_kept = completed_any.then_some(undone.reward_kept);
+    }
     Ok(Reversed {
         balance: member.balance(),
-        change: Change::member(member, entries, vec![Record::Purchase(purchase.clone())]),
+        change: Change::member(member, entries, records),
         entry,
         purchase,
+        stamp_reward_kept,
     })
+}
+
+/// The whole of what is left of `purchase`, reversed at the fixtures' time by their till, with
+/// no stamp vouchers read.
+#[cfg(test)]
+pub(crate) fn reverse_whole(
+    member: Member,
+    program: &Program,
+    purchase: Purchase,
+) -> Result<Reversed, OperationError> {
+    use crate::domain::operation::fixtures::{ACTOR, NOW};
+    reverse(
+        member,
+        program,
+        purchase,
+        &StampVouchers::default(),
+        None,
+        ACTOR,
+        NOW,
+    )
 }
 
 #[cfg(test)]
@@ -80,7 +117,7 @@ mod tests {
             category: None,
             occurred_at: None,
         };
-        let earned = earn(member(program), program, &report, ACTOR, NOW).unwrap();
+        let earned = earn(member(program), program, &[], &report, ACTOR, NOW).unwrap();
         let mut change = earned.change;
         let Some(Record::NewPurchase(purchase)) = change.records.pop() else {
             panic!("earn records its purchase")
@@ -92,13 +129,22 @@ mod tests {
     fn partial_refunds_take_back_in_proportion_and_add_up_to_the_whole() {
         let program = program();
         let (member, purchase, earned) = earned();
-        let first = reverse(member, &program, purchase, Some(&eur(300)), ACTOR, NOW).unwrap();
+        let first = reverse(
+            member,
+            &program,
+            purchase,
+            &StampVouchers::default(),
+            Some(&eur(300)),
+            ACTOR,
+            NOW,
+        )
+        .unwrap();
         assert_eq!(first.entry.kind, EntryType::Reverse);
         assert_eq!(first.entry.amount, Some(eur(300)));
         let proportional = earned.value() * 300 / 1000;
         assert_eq!(first.entry.points, points(-proportional));
         let member = *first.change.member.clone().unwrap();
-        let rest = reverse(member, &program, first.purchase, None, ACTOR, NOW).unwrap();
+        let rest = reverse_whole(member, &program, first.purchase).unwrap();
         assert_eq!(rest.entry.amount, Some(eur(700)));
         assert_eq!(rest.purchase.reversed, earned);
         assert_eq!(rest.balance, Points::ZERO);
@@ -116,6 +162,7 @@ mod tests {
             member.clone(),
             &program,
             purchase.clone(),
+            &StampVouchers::default(),
             Some(&eur(1001)),
             ACTOR,
             NOW,
@@ -132,6 +179,7 @@ mod tests {
                 member.clone(),
                 &program,
                 purchase.clone(),
+                &StampVouchers::default(),
                 Some(&usd),
                 ACTOR,
                 NOW
@@ -140,15 +188,8 @@ mod tests {
                 ReversalError::CurrencyMismatch { .. }
             ))
         ));
-        let done = reverse(member, &program, purchase, None, ACTOR, NOW).unwrap();
-        let again = reverse(
-            *done.change.member.unwrap(),
-            &program,
-            done.purchase,
-            None,
-            ACTOR,
-            NOW,
-        );
+        let done = reverse_whole(member, &program, purchase).unwrap();
+        let again = reverse_whole(*done.change.member.unwrap(), &program, done.purchase);
         assert_eq!(
             again.unwrap_err(),
             OperationError::Reversal(ReversalError::AlreadyReversed)
@@ -167,7 +208,7 @@ mod tests {
                 &program,
             )
             .unwrap();
-        let reversed = reverse(member, &program, purchase, None, ACTOR, NOW).unwrap();
+        let reversed = reverse_whole(member, &program, purchase).unwrap();
         assert_eq!(reversed.balance, earned.negated());
     }
 
@@ -175,7 +216,7 @@ mod tests {
     fn a_reversal_while_pending_takes_the_pending_points_without_debt() {
         let program = pending_program(14);
         let (member, purchase, earned) = earned_under(&program);
-        let reversed = reverse(member, &program, purchase, None, ACTOR, NOW).unwrap();
+        let reversed = reverse_whole(member, &program, purchase).unwrap();
         assert_eq!(reversed.entry.points, earned.negated());
         assert_eq!(reversed.balance, Points::ZERO);
         let after = reversed.change.member.unwrap();
