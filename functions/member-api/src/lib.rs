@@ -1,7 +1,7 @@
 //! The member-api function: what the mobile app needs about the member it signs in as.
 //!
 //! Routes: `POST /v1/members` (enrol), `GET /v1/members/me`, `PATCH /v1/members/me` (name and
-//! birthday), `GET /v1/members/me/activity`,
+//! birthday), `GET /v1/members/me/activity`, `GET /v1/members/me/referrals`,
 //! and for operators (or the member itself) `GET /v1/members/{memberId}` and
 //! `GET /v1/members/{memberId}/activity`.
 
@@ -10,6 +10,7 @@ mod cursor;
 mod display_name;
 mod enrol;
 mod profile;
+mod referrals;
 mod update;
 mod view;
 
@@ -39,6 +40,9 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         }
         (Method::GET, ["v1", "members", "me", "activity"]) => {
             activity::activity(context, &request, &request.member()?.id).await
+        }
+        (Method::GET, ["v1", "members", "me", "referrals"]) => {
+            referrals::referrals(context, &request.member()?.id).await
         }
         (Method::GET, ["v1", "members", member]) => {
             profile::profile(context, &request.reader_of(member)?).await

@@ -7,12 +7,14 @@ use time::OffsetDateTime;
 
 use super::identifier::MemberId;
 use super::member::Member;
+use super::points::Points;
 use super::tier_review::{ExpiryWarning, TierChange};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EventKind {
     TierChanged,
     PointsExpiring,
+    ReferralRewarded,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +35,7 @@ impl EventKind {
         match self {
             EventKind::TierChanged => "TierChanged",
             EventKind::PointsExpiring => "PointsExpiring",
+            EventKind::ReferralRewarded => "ReferralRewarded",
         }
     }
 }
@@ -63,6 +66,23 @@ impl DomainEvent {
             "reviewAt": review_at,
         });
         Self::new(member.id(), EventKind::TierChanged, detail, change.at)
+    }
+
+    /// A member had a referral bonus: as the referrer (`referrer`) or as the member who was
+    /// referred (`referee`). Names no other member: a notification says "a friend".
+    pub fn referral_rewarded(
+        member: &MemberId,
+        role: &str,
+        points: Points,
+        available_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Self {
+        let detail = serde_json::json!({
+            "role": role,
+            "points": points,
+            "availableAt": available_at.map(super::rfc3339::format),
+        });
+        Self::new(member, EventKind::ReferralRewarded, detail, now)
     }
 
     /// Points of a lot will expire soon.

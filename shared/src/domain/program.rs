@@ -13,6 +13,7 @@ use super::multiplier::Multiplier;
 use super::partner_limits::{InvalidPartnerLimit, PartnerLimits, PartnerLimitsDocument};
 use super::pending::{MAX_PENDING_DAYS, PendingDays};
 use super::points::{MAX_POINTS, Points};
+use super::referral::{InvalidReferral, ReferralDocument, ReferralTerms};
 use super::tier::{InvalidTier, Tier, TierDocument, TierName, is_display_text};
 use super::tier_policy::{InvalidTierPolicy, TierPolicy, TierPolicyDocument};
 
@@ -108,6 +109,8 @@ pub enum ProgramError {
     TierPolicy(InvalidTierPolicy),
     #[error(transparent)]
     PartnerLimits(#[from] InvalidPartnerLimit),
+    #[error(transparent)]
+    Referral(#[from] InvalidReferral),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -135,6 +138,8 @@ pub struct ProgramDocument {
     pub pending_days: serde_json::Number,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birthday_bonus: Option<BirthdayBonusDocument>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<ReferralDocument>,
 }
 
 /// What the daily run credits on a member's birthday.
@@ -375,6 +380,7 @@ pub struct Program {
     partner_limits: PartnerLimits,
     pending_days: PendingDays,
     birthday_bonus: Option<Points>,
+    referral: Option<ReferralTerms>,
 }
 
 impl Program {
@@ -459,6 +465,11 @@ impl Program {
     /// The points a member gets on its birthday; `None`: no birthday bonus.
     pub fn birthday_bonus(&self) -> Option<Points> {
         self.birthday_bonus
+    }
+
+    /// The referral terms; `None`: nobody earns referral bonuses.
+    pub fn referral(&self) -> Option<&ReferralTerms> {
+        self.referral.as_ref()
     }
 }
 
@@ -678,6 +689,15 @@ impl TryFrom<ProgramDocument> for Program {
                     .ok_or(ProgramError::BirthdayBonus(bonus.points))
             })
             .transpose()?;
+        let currencies: Vec<Currency> = earn_rules
+            .base_rates
+            .iter()
+            .map(|rate| rate.currency)
+            .collect();
+        let referral = document
+            .referral
+            .map(|referral| ReferralTerms::parse(referral, &currencies))
+            .transpose()?;
         Ok(Program {
             earn_rules,
             lowest_tier,
@@ -688,6 +708,7 @@ impl TryFrom<ProgramDocument> for Program {
             partner_limits,
             pending_days,
             birthday_bonus,
+            referral,
         })
     }
 }
@@ -742,6 +763,7 @@ impl From<Program> for ProgramDocument {
             birthday_bonus: program.birthday_bonus.map(|points| BirthdayBonusDocument {
                 points: points.value().into(),
             }),
+            referral: program.referral.map(ReferralDocument::from),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use time::OffsetDateTime;
 
-use super::{Change, OperationError, Record};
+use super::{Change, OperationError, Record, referral};
 use crate::domain::earn_rules::Purchase as PricedPurchase;
 use crate::domain::identifier::{RuleId, TransactionId};
 use crate::domain::ledger::{LedgerEntry, Posting};
@@ -66,9 +66,13 @@ pub fn earn(
         reversed: Default::default(),
     };
     entries.push(entry.clone());
+    let referral = referral::on_purchase(&mut member, program, &purchase, actor, now)?;
+    entries.extend(referral.entries);
+    let mut records = vec![Record::NewPurchase(purchase)];
+    records.extend(referral.records);
     Ok(Earned {
         balance: member.balance(),
-        change: Change::member(member, entries, vec![Record::NewPurchase(purchase)]),
+        change: Change::member(member, entries, records),
         entry,
         tier: tier.name().clone(),
     })

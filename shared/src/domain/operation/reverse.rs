@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use super::{Change, OperationError, Record};
+use super::{Change, OperationError, Record, referral};
 use crate::domain::ledger::{LedgerEntry, Posting};
 use crate::domain::member::{BalanceError, Member};
 use crate::domain::money::Money;
@@ -44,9 +44,13 @@ pub fn reverse(
         .checked_add(reversal.points)
         .ok_or(BalanceError::Overflow)?;
     entries.push(entry.clone());
+    let referral = referral::on_reversal(&mut member, program, &purchase, actor, now)?;
+    entries.extend(referral.entries);
+    let mut records = vec![Record::Purchase(purchase.clone())];
+    records.extend(referral.records);
     Ok(Reversed {
         balance: member.balance(),
-        change: Change::member(member, entries, vec![Record::Purchase(purchase.clone())]),
+        change: Change::member(member, entries, records),
         entry,
         purchase,
     })
