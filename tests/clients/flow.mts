@@ -168,6 +168,12 @@ async function main(): Promise<void> {
   // member: enrol
   const enrolled = await ok(member.POST("/v1/members", { body: { displayName: "Flow" } }), 201, "enrolMember");
   check(enrolled.memberId === memberId && enrolled.balance === 0, `enrolMember: not a new member: ${JSON.stringify(enrolled)}`);
+  const referrals = await ok(member.GET("/v1/members/me/referrals"), 200, "getMyReferrals");
+  check(
+    referrals.referralCode === enrolled.referralCode && referrals.referralCode?.length === 8,
+    `getMyReferrals: the code is not the member's own: ${JSON.stringify(referrals)}`,
+  );
+  check(referrals.referred === 0 && referrals.pointsEarned === 0, `getMyReferrals: ${JSON.stringify(referrals)}`);
   await ok(member.GET("/v1/members/me"), 200, "getMe");
   const updated = await ok(
     member.PATCH("/v1/members/me", {

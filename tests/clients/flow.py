@@ -30,6 +30,7 @@ from loyalty_client.api.members import (
     enrol_member,
     get_me,
     get_member,
+    get_my_referrals,
     list_member_activity,
     list_my_activity,
     list_my_stamps,
@@ -77,6 +78,7 @@ from loyalty_client.models import (
     RedeemRequest,
     RedemptionPage,
     RedemptionResult,
+    Referrals,
     ReversalResult,
     ReverseRequest,
     Reward,
@@ -199,6 +201,12 @@ def main() -> None:
     enrolled = call(enrol_member, HTTPStatus.CREATED, Member, client=member, body=EnrolRequest(display_name="Flow"))
     check(enrolled.member_id == member_id and enrolled.balance == 0, "enrolMember: not a new member")
     call(get_me, HTTPStatus.OK, Member, client=member)
+    referrals = call(get_my_referrals, HTTPStatus.OK, Referrals, client=member)
+    check(
+        referrals.referral_code == enrolled.referral_code and len(referrals.referral_code or "") == 8,
+        f"getMyReferrals: the code is not the member's own: {referrals.to_dict()}",
+    )
+    check(referrals.referred == 0 and referrals.points_earned == 0, f"getMyReferrals: {referrals.to_dict()}")
     updated = call(
         update_me,
         HTTPStatus.OK,

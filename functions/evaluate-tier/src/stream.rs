@@ -5,6 +5,7 @@ use aws_lambda_events::event::dynamodb::EventRecord;
 use loyalty::domain::event::DomainEvent;
 use loyalty::domain::identifier::MemberId;
 use loyalty::domain::operation;
+use loyalty::domain::referral::ReferralLink;
 use loyalty::store::SnapshotRequest;
 use loyalty::store::stream::{StreamChange, classify};
 use loyalty::write::{Decision, execute};
@@ -42,6 +43,9 @@ pub async fn process(context: &TierContext, payload: Value) -> Value {
             Ok(StreamChange::Member(member)) => {
                 upgrade(context, &member).await.map_err(|e| e.to_string())
             }
+            Ok(StreamChange::Referral(link)) => reward_referrer(context, &link)
+                .await
+                .map_err(|e| e.to_string()),
             Ok(StreamChange::Event(event)) => {
                 to_publish.push((sequence.clone(), *event));
                 Ok(())
@@ -92,5 +96,33 @@ async fn upgrade(context: &TierContext, member: &MemberId) -> Result<(), UpdateE
             )
         },
     ))
+    .await
+}
+
+/// A referred member's purchase qualified, or was reversed: the referrer's part, once.
+async fn reward_referrer(context: &TierContext, link: &ReferralLink) -> Result<(), UpdateError> {
+    let read = SnapshotRequest {
+        referred: Some(&link.referee),
+        ..SnapshotRequest::member(&link.referrer)
+    };
+    Box::pin(execute(&context.base, read, |mut snapshot, now| {
+        // A referrer no longer in the table has nothing to be given.
+        let Some(referrer) = snapshot.member.take() else {
+            return Ok(Decision::Answer(()));
+        };
+        let award = snapshot.referral_award.take();
+        let change = operation::reward_referrer(
+            referrer,
+            &snapshot.program()?,
+            snapshot.referral_stats,
+            award,
+            link,
+            now,
+        )?;
+        Ok(match change {
+            Some(change) => Decision::Commit(change, ()),
+            None => Decision::Answer(()),
+        })
+    }))
     .await
 }

@@ -5,8 +5,8 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use loyalty::Context;
 use loyalty::domain::birthday::Birthday;
-use loyalty::domain::identifier::RuleId;
 use loyalty::domain::member::Member;
+use loyalty::domain::referral_code::{ReferralCode, UnknownReferralCode};
 use loyalty::http::{ApiError, ApiRequest, SignedInMember, json};
 use loyalty::store::Missing;
 use serde::Deserialize;
@@ -18,8 +18,8 @@ use crate::view::MemberView;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct EnrolRequest {
     display_name: Option<String>,
-    /// Kept on the member for the referral programme; see the README's roadmap.
-    referral_code: Option<RuleId>,
+    /// Another member's code: who referred this one.
+    referral_code: Option<ReferralCode>,
     birthday: Option<Birthday>,
 }
 
@@ -36,13 +36,18 @@ pub async fn enrol(
         .program(&context.store, now)
         .await?
         .ok_or(Missing::Program)?;
-    let mut candidate = Member::enrol(
-        me.id,
-        display_name,
-        body.referral_code.map(String::from),
-        now,
-        program.lowest_tier(),
-    );
+    // An unknown code is refused before anything is written: the member is not enrolled.
+    let referrer = match body.referral_code {
+        Some(code) => Some(
+            context
+                .store
+                .referrer(&code)
+                .await?
+                .ok_or(UnknownReferralCode(code))?,
+        ),
+        None => None,
+    };
+    let mut candidate = Member::enrol(me.id, display_name, referrer, now, program.lowest_tier());
     if let Some(birthday) = body.birthday {
         candidate.set_birthday(birthday, &program, now);
     }

@@ -2,6 +2,7 @@
 //!
 //! Routes: `POST /v1/members` (enrol), `GET /v1/members/me`, `PATCH /v1/members/me` (name and
 //! birthday), `GET /v1/members/me/activity`, `GET /v1/members/me/stamps`,
+//! birthday), `GET /v1/members/me/activity`, `GET /v1/members/me/referrals`,
 //! and for operators (or the member itself) `GET /v1/members/{memberId}` and
 //! `GET /v1/members/{memberId}/activity`.
 
@@ -10,6 +11,7 @@ mod cursor;
 mod display_name;
 mod enrol;
 mod profile;
+mod referrals;
 mod stamps;
 mod update;
 mod view;
@@ -43,6 +45,9 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         }
         (Method::GET, ["v1", "members", "me", "stamps"]) => {
             stamps::stamps(context, &request.member()?.id).await
+        }
+        (Method::GET, ["v1", "members", "me", "referrals"]) => {
+            referrals::referrals(context, &request.member()?.id).await
         }
         (Method::GET, ["v1", "members", member]) => {
             profile::profile(context, &request.reader_of(member)?).await

@@ -6,6 +6,7 @@ use loyalty::domain::identifier::MemberId;
 use loyalty::domain::member::Member;
 use loyalty::domain::points::Points;
 use loyalty::domain::program::Program;
+use loyalty::domain::referral_code::ReferralCode;
 use loyalty::domain::tier::TierName;
 use loyalty::http::views::timestamp;
 use serde::Serialize;
@@ -21,6 +22,8 @@ pub struct MemberView {
     display_name: Option<String>,
     /// `MM-DD`, no year.
     birthday: Option<Birthday>,
+    /// The member's own code, to refer others with.
+    referral_code: Option<ReferralCode>,
     #[serde(with = "timestamp")]
     enrolled_at: OffsetDateTime,
     /// Spendable points only.
@@ -98,6 +101,7 @@ impl MemberView {
             member_id: member.id().clone(),
             display_name: member.display_name().map(str::to_string),
             birthday: member.birthday(),
+            referral_code: member.referral_code().cloned(),
             enrolled_at: member.enrolled_at(),
             balance: member.balance(),
             pending_points: member.pending().total().unwrap_or_default(),

@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use super::identifier::MemberId;
 use super::member::Member;
+use super::points::Points;
 use super::stamp_card::StampCard;
 use super::stamps::Completion;
 use super::tier_review::{ExpiryWarning, TierChange};
@@ -16,6 +17,7 @@ pub enum EventKind {
     TierChanged,
     PointsExpiring,
     StampCardCompleted,
+    ReferralRewarded,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +39,7 @@ impl EventKind {
             EventKind::TierChanged => "TierChanged",
             EventKind::PointsExpiring => "PointsExpiring",
             EventKind::StampCardCompleted => "StampCardCompleted",
+            EventKind::ReferralRewarded => "ReferralRewarded",
         }
     }
 }
@@ -91,6 +94,23 @@ impl DomainEvent {
             "reward": reward,
         });
         Self::new(member.id(), EventKind::StampCardCompleted, detail, at)
+    }
+
+    /// A member had a referral bonus: as the referrer (`referrer`) or as the member who was
+    /// referred (`referee`). Names no other member: a notification says "a friend".
+    pub fn referral_rewarded(
+        member: &MemberId,
+        role: &str,
+        points: Points,
+        available_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Self {
+        let detail = serde_json::json!({
+            "role": role,
+            "points": points,
+            "availableAt": available_at.map(super::rfc3339::format),
+        });
+        Self::new(member, EventKind::ReferralRewarded, detail, now)
     }
 
     /// Points of a lot will expire soon.

@@ -18,6 +18,8 @@ use super::pending::Pending;
 use super::points::Points;
 use super::program::Program;
 use super::qualifying::Qualifying;
+use super::referral::Referral;
+use super::referral_code::ReferralCode;
 use super::stamps::CardProgress;
 use super::tier::Tier;
 
@@ -59,8 +61,11 @@ pub struct TierFloor {
 pub struct Member {
     pub(crate) id: MemberId,
     pub(crate) display_name: Option<String>,
-    /// The referral code given at enrolment, if any.
-    pub(crate) referred_by: Option<String>,
+    /// The member's own code, to refer others with (none for members enrolled before
+    /// referrals existed).
+    pub(crate) referral_code: Option<ReferralCode>,
+    /// Who referred the member, and the purchase that qualified for the bonus.
+    pub(crate) referral: Option<Referral>,
     pub(crate) enrolled_at: OffsetDateTime,
     /// Spendable points: the sum of `lots`.
     pub(crate) balance: Points,
@@ -134,14 +139,18 @@ impl Member {
     pub fn enrol(
         id: MemberId,
         display_name: Option<String>,
-        referred_by: Option<String>,
+        referrer: Option<MemberId>,
         now: OffsetDateTime,
         entry_tier: &Tier,
     ) -> Self {
         Self {
             id,
             display_name,
-            referred_by,
+            referral_code: Some(ReferralCode::generate(&mut rand::rng())),
+            referral: referrer.map(|referrer| Referral {
+                referrer,
+                qualified: None,
+            }),
             enrolled_at: now,
             balance: Points::ZERO,
             pending: Pending::default(),
@@ -186,8 +195,15 @@ impl Member {
     pub fn birthday_due(&self) -> Option<Date> {
         self.birthday_due
     }
-    pub fn referred_by(&self) -> Option<&str> {
-        self.referred_by.as_deref()
+    pub fn referral_code(&self) -> Option<&ReferralCode> {
+        self.referral_code.as_ref()
+    }
+    /// A new code, when the one drawn at enrolment is already another member's.
+    pub fn draw_referral_code(&mut self) {
+        self.referral_code = Some(ReferralCode::generate(&mut rand::rng()));
+    }
+    pub fn referral(&self) -> Option<&Referral> {
+        self.referral.as_ref()
     }
     pub fn enrolled_at(&self) -> OffsetDateTime {
         self.enrolled_at
@@ -373,10 +389,23 @@ impl Member {
         now: OffsetDateTime,
         program: &Program,
     ) -> Result<Placement, BalanceError> {
+        let available_at = program.pending_days().available_at(occurred_at);
+        self.place(points, lot, available_at, qualifying_day, now)
+    }
+
+    /// Points that become spendable at `available_at` into `lot`: pending until then, or
+    /// spendable now if that time has come.
+    fn place(
+        &mut self,
+        points: Points,
+        lot: ExpiryMonth,
+        available_at: OffsetDateTime,
+        qualifying_day: Date,
+        now: OffsetDateTime,
+    ) -> Result<Placement, BalanceError> {
         self.held()
             .and_then(|held| held.checked_add(points))
             .ok_or(BalanceError::Overflow)?;
-        let available_at = program.pending_days().available_at(occurred_at);
         let pending = available_at > now;
         if pending {
             self.pending
@@ -500,6 +529,59 @@ impl Member {
         self.credit_lots(&[(lot, points)])?;
         self.reschedule(program, now);
         Ok(self.post(kind, points, posting, now))
+    }
+
+    /// A referral bonus: in the lot of the purchase that qualified for it, and pending exactly
+    /// as long as that purchase's points (`available_at`; spendable at once when they were,
+    /// or are by now). Like any bonus it does not qualify for tiers. Says until when it is
+    /// pending.
+    pub(crate) fn credit_referral_bonus(
+        &mut self,
+        points: Points,
+        lot: ExpiryMonth,
+        available_at: Option<OffsetDateTime>,
+        mut posting: Posting,
+        now: OffsetDateTime,
+        program: &Program,
+    ) -> Result<(Option<OffsetDateTime>, LedgerEntry), BalanceError> {
+        let until = available_at.unwrap_or(now);
+        let placement = self.place(points, lot, until, now.date(), now)?;
+        posting.available_at = placement.available_at;
+        self.reschedule(program, now);
+        Ok((
+            placement.available_at,
+            self.post(EntryType::ReferralBonus, points, posting, now),
+        ))
+    }
+
+    /// Takes back a referral bonus whose purchase was reversed, from the points still pending
+    /// (never a debt: a bonus that has become spendable stays). `None` when none is pending.
+    pub(crate) fn withdraw_referral_bonus(
+        &mut self,
+        points: Points,
+        lot: ExpiryMonth,
+        available_at: Option<OffsetDateTime>,
+        posting: Posting,
+        now: OffsetDateTime,
+        program: &Program,
+    ) -> Result<Option<LedgerEntry>, BalanceError> {
+        let Some(available_at) = available_at.filter(|at| *at > now) else {
+            return Ok(None);
+        };
+        let taken = self
+            .pending
+            .take_back(available_at, lot, points)
+            .ok_or(BalanceError::Overflow)?;
+        if taken == Points::ZERO {
+            return Ok(None);
+        }
+        self.reschedule(program, now);
+        Ok(Some(self.post(
+            EntryType::ReferralBonus,
+            taken.negated(),
+            posting,
+            now,
+        )))
     }
 
     /// Spends `cost` on a reward, oldest-expiring points first; says which lots paid.

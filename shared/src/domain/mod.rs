@@ -26,6 +26,8 @@ pub mod qualifying;
 pub mod reason;
 pub mod reconciliation;
 pub mod redemption;
+pub mod referral;
+pub mod referral_code;
 pub mod reward;
 pub mod rfc3339;
 pub mod stamp_card;

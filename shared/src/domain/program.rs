@@ -13,6 +13,7 @@ use super::multiplier::Multiplier;
 use super::partner_limits::{InvalidPartnerLimit, PartnerLimits, PartnerLimitsDocument};
 use super::pending::{MAX_PENDING_DAYS, PendingDays};
 use super::points::{MAX_POINTS, Points};
+use super::referral::{InvalidReferral, ReferralDocument, ReferralTerms};
 use super::reward::Reward;
 use super::stamp_card::{
     InvalidStampCard, MAX_CARDS, StampCard, StampCardDocument, StampReward, UnknownStampReward,
@@ -124,6 +125,8 @@ pub enum ProgramError {
     TierPolicy(InvalidTierPolicy),
     #[error(transparent)]
     PartnerLimits(#[from] InvalidPartnerLimit),
+    #[error(transparent)]
+    Referral(#[from] InvalidReferral),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -153,6 +156,8 @@ pub struct ProgramDocument {
     pub birthday_bonus: Option<BirthdayBonusDocument>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stamp_cards: Vec<StampCardDocument>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<ReferralDocument>,
 }
 
 /// What the daily run credits on a member's birthday.
@@ -394,6 +399,7 @@ pub struct Program {
     pending_days: PendingDays,
     birthday_bonus: Option<Points>,
     stamp_cards: Vec<StampCard>,
+    referral: Option<ReferralTerms>,
 }
 
 impl Program {
@@ -511,6 +517,11 @@ impl Program {
     /// Every reward a stamp card names is in `catalogue` (the programme alone cannot say).
     pub fn check_stamp_rewards(&self, catalogue: &[Reward]) -> Result<(), ProgramError> {
         Ok(check_rewards(&self.stamp_cards, catalogue)?)
+    }
+
+    /// The referral terms; `None`: nobody earns referral bonuses.
+    pub fn referral(&self) -> Option<&ReferralTerms> {
+        self.referral.as_ref()
     }
 }
 
@@ -748,6 +759,15 @@ impl TryFrom<ProgramDocument> for Program {
             })
             .transpose()?;
         let stamp_cards = stamp_cards(document.stamp_cards)?;
+        let currencies: Vec<Currency> = earn_rules
+            .base_rates
+            .iter()
+            .map(|rate| rate.currency)
+            .collect();
+        let referral = document
+            .referral
+            .map(|referral| ReferralTerms::parse(referral, &currencies))
+            .transpose()?;
         Ok(Program {
             earn_rules,
             lowest_tier,
@@ -759,6 +779,7 @@ impl TryFrom<ProgramDocument> for Program {
             pending_days,
             birthday_bonus,
             stamp_cards,
+            referral,
         })
     }
 }
@@ -818,6 +839,7 @@ impl From<Program> for ProgramDocument {
                 .into_iter()
                 .map(StampCardDocument::from)
                 .collect(),
+            referral: program.referral.map(ReferralDocument::from),
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::domain::partner::PartnerError;
 use crate::domain::program::ProgramError;
 use crate::domain::purchase::{PurchaseTimeError, ReversalError};
 use crate::domain::reason::InvalidReason;
+use crate::domain::referral_code::UnknownReferralCode;
 use crate::domain::reward::{InvalidReward, RedeemRefusal};
 use crate::domain::voucher_code::InvalidVoucherCode;
 use crate::identity::AuthError;
@@ -32,6 +33,8 @@ pub enum Refusal {
     NotCancellable,
     /// A voucher already used or cancelled, shown at a till again.
     VoucherNotUsable,
+    /// A referral code that is no member's.
+    ReferralInvalid,
 }
 
 impl Refusal {
@@ -44,6 +47,7 @@ impl Refusal {
             Refusal::AlreadyReversed => "already_reversed",
             Refusal::NotCancellable => "not_cancellable",
             Refusal::VoucherNotUsable => "voucher_not_usable",
+            Refusal::ReferralInvalid => "referral_invalid",
         }
     }
 }
@@ -133,6 +137,12 @@ impl ApiError {
 }
 
 // Every error the rest of the code returns maps to the contract here, once each.
+
+impl From<UnknownReferralCode> for ApiError {
+    fn from(error: UnknownReferralCode) -> Self {
+        ApiError::refused(Refusal::ReferralInvalid, error.to_string())
+    }
+}
 
 /// A client-chosen id in the path or body that is not in API.md's alphabet.
 impl From<InvalidIdentifier> for ApiError {

@@ -17,6 +17,7 @@ use super::items::{
     EventItem, IdempotencyItem, LedgerItem, MemberItem, PartnerIssueItem, PartnerItem,
     PurchaseItem, RedemptionItem,
 };
+use super::referrals::{ReferralAwardItem, ReferralLinkItem};
 use super::{Item, Store, StoreError, from_item, key, keys, to_item};
 use crate::domain::metrics::Movement;
 use crate::domain::operation::{Change, Record};
@@ -213,6 +214,37 @@ impl Transaction {
             Record::PartnerIssued(issue) => {
                 let item = to_item(&PartnerIssueItem::from(issue))?;
                 self.put(store, item, "attribute_not_exists(PK)", &[], Role::Other)
+            }
+            Record::ReferralLink(link) => {
+                // A withdrawal replaces the link its purchase wrote.
+                let condition = if link.withdrawn {
+                    "attribute_exists(PK)"
+                } else {
+                    "attribute_not_exists(PK)"
+                };
+                let item = to_item(&ReferralLinkItem::from(link))?;
+                self.put(store, item, condition, &[], Role::Other)
+            }
+            Record::ReferralAward {
+                award,
+                new,
+                rewarded,
+                points,
+            } => {
+                // Created once per referred member: a redelivered stream record that got
+                // past the read fails here and is decided again.
+                let condition = if *new {
+                    "attribute_not_exists(PK)"
+                } else {
+                    "attribute_exists(PK)"
+                };
+                let item = to_item(&ReferralAwardItem::from(award))?;
+                self.put(store, item, condition, &[], Role::Other)?;
+                if *rewarded != 0 || *points != 0 {
+                    let update = store.stats_update(&award.referrer, 0, *rewarded, *points)?;
+                    self.push(update, Role::Other);
+                }
+                Ok(())
             }
             Record::ReturnReward(reward_id) => {
                 let update = Update::builder()

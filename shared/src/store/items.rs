@@ -25,6 +25,8 @@ use crate::domain::program::Program;
 use crate::domain::purchase::{Purchase, PurchaseRef};
 use crate::domain::qualifying::Qualifying;
 use crate::domain::redemption::{Redemption, RedemptionStatus};
+use crate::domain::referral::Referral;
+use crate::domain::referral_code::ReferralCode;
 use crate::domain::reward::Reward;
 use crate::domain::stamps::{CardProgress, Stamp};
 use crate::domain::voucher_code::VoucherCode;
@@ -53,7 +55,9 @@ pub struct MemberItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub referred_by: Option<String>,
+    pub referral_code: Option<ReferralCode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral: Option<Referral>,
     #[serde(with = "crate::domain::rfc3339")]
     pub enrolled_at: OffsetDateTime,
     pub balance: Points,
@@ -161,7 +165,8 @@ impl From<&Member> for MemberItem {
             entity: "member".to_string(),
             member_id: m.id.clone(),
             display_name: m.display_name.clone(),
-            referred_by: m.referred_by.clone(),
+            referral_code: m.referral_code.clone(),
+            referral: m.referral.clone(),
             enrolled_at: m.enrolled_at,
             balance: m.balance,
             lifetime_points: m.lifetime_points,
@@ -225,7 +230,8 @@ impl TryFrom<MemberItem> for Member {
         Ok(Member {
             id: item.member_id,
             display_name: item.display_name,
-            referred_by: item.referred_by,
+            referral_code: item.referral_code,
+            referral: item.referral,
             enrolled_at: item.enrolled_at,
             balance: item.balance,
             lifetime_points: item.lifetime_points,

@@ -164,6 +164,21 @@ pub fn metrics_day(sk: &str) -> Option<time::Date> {
     time::Date::parse(sk.strip_prefix(METRICS_DAY_PREFIX)?, DAY_FORMAT).ok()
 }
 
+/// A referral code, to find the member whose code it is.
+pub fn referral_code_pk(code: &str) -> String {
+    format!("REFCODE#{code}")
+}
+pub const REFERRAL_CODE_SK: &str = "REFCODE";
+/// Under a referred member: its qualifying purchase, for the referrer's side.
+pub const REFERRAL_SK: &str = "REFERRAL";
+/// Under a referrer: its figures.
+pub const REFERRALS_SK: &str = "REFERRALS";
+
+/// Under a referrer: what it had for one referred member.
+pub fn referred_sk(referee: &str) -> String {
+    format!("REFERRED#{referee}")
+}
+
 pub fn event_sk(event_id: &str) -> String {
     format!("EVENT#{event_id}")
 }

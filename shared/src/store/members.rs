@@ -17,6 +17,16 @@ use crate::domain::metrics::Movement;
 /// Attempts at an enrolment that meets other transactions on its figures shard.
 const ENROL_ATTEMPTS: u32 = 8;
 
+/// How one attempt at an enrolment ended.
+enum Enrolment {
+    /// The member as stored, and whether this attempt created it.
+    Done(Box<Member>, bool),
+    /// It met another transaction: try again.
+    Contended,
+    /// Another member has the code drawn: draw another.
+    CodeTaken,
+}
+
 #[derive(Debug)]
 pub struct ActivityPage {
     pub entries: Vec<LedgerEntry>,
@@ -29,6 +39,7 @@ impl Store {
     /// same transaction, on the day it enrolled. Returns the member as stored and whether
     /// this call created it.
     pub async fn enrol(&self, member: &Member) -> Result<(Member, bool), StoreError> {
+        let mut member = member.clone();
         // A conflict is another transaction on the same figures shard (or the same member's
         // enrolment): each attempt draws a shard again.
         for attempt in 0..ENROL_ATTEMPTS {
@@ -36,16 +47,17 @@ impl Store {
                 let wait = rand::rng().random_range(0..=4_u64 << attempt);
                 tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
             }
-            match self.try_enrol(member).await? {
-                Some(outcome) => return Ok(outcome),
-                None => continue,
+            match self.try_enrol(&member).await? {
+                Enrolment::Done(member, created) => return Ok((*member, created)),
+                Enrolment::Contended => continue,
+                Enrolment::CodeTaken => member.draw_referral_code(),
             }
         }
         Err(StoreError::Busy)
     }
 
-    /// One attempt; `None` when it met another transaction.
-    async fn try_enrol(&self, member: &Member) -> Result<Option<(Member, bool)>, StoreError> {
+    /// One attempt.
+    async fn try_enrol(&self, member: &Member) -> Result<Enrolment, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&MemberItem::from(member))?))
@@ -54,6 +66,8 @@ impl Store {
             .build()
             .map_err(|_| StoreError::Internal)?;
         let mut items = vec![TransactWriteItem::builder().put(put).build()];
+        // The member's code is the second item, if it has one.
+        items.extend(self.enrolment_referral_items(member)?);
         items.extend(self.metrics_updates(&Movement::of(
             None,
             Some(member),
@@ -67,7 +81,7 @@ impl Store {
             .send()
             .await
         {
-            Ok(_) => return Ok(Some((member.clone(), true))),
+            Ok(_) => return Ok(Enrolment::Done(Box::new(member.clone()), true)),
             Err(error) => error,
         };
         let reasons = match &error {
@@ -93,10 +107,17 @@ impl Store {
                     .await?
                     .ok_or(StoreError::Internal)?,
             };
-            return Ok(Some((existing, false)));
+            return Ok(Enrolment::Done(Box::new(existing), false));
+        }
+        if member.referral_code().is_some()
+            && reasons
+                .get(1)
+                .is_some_and(|r| code(r) == "ConditionalCheckFailed")
+        {
+            return Ok(Enrolment::CodeTaken);
         }
         if reasons.iter().any(|r| code(r) == "TransactionConflict") {
-            return Ok(None);
+            return Ok(Enrolment::Contended);
         }
         if reasons.iter().any(|r| {
             matches!(

@@ -12,6 +12,7 @@ mod metrics;
 mod partners;
 mod program;
 mod reconcile;
+mod referrals;
 mod rewards;
 mod snapshot;
 pub mod stream;

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use super::items::{
     IdempotencyItem, MemberItem, PartnerItem, PurchaseItem, RedemptionItem, RewardItem,
 };
+use super::referrals::{self, ReferralAwardItem, ReferralStatsItem};
 use super::{Item, Store, StoreError, from_item, key, keys};
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use crate::domain::partner::Partner;
 use crate::domain::program::Program;
 use crate::domain::purchase::{Purchase, PurchaseRef};
 use crate::domain::redemption::Redemption;
+use crate::domain::referral::{ReferralAward, ReferralStats};
 use crate::domain::reward::Reward;
 use crate::domain::stamps::Completion;
 use crate::domain::voucher_code::VoucherCode;
@@ -45,6 +47,8 @@ pub struct SnapshotRequest<'a> {
     pub partner: Option<&'a PartnerId>,
     pub voucher: Option<&'a VoucherCode>,
     pub idempotency: Option<&'a IdempotencyScope>,
+    /// With `member` (a referrer): its award for this referred member, and its figures.
+    pub referred: Option<&'a MemberId>,
 }
 
 impl<'a> SnapshotRequest<'a> {
@@ -84,6 +88,9 @@ pub struct Snapshot {
     pub partner: Option<Partner>,
     pub voucher: Option<Redemption>,
     pub idempotency: Option<IdempotencyRecord>,
+    pub referral_award: Option<ReferralAward>,
+    /// All zero when the member has none (or they were not asked for).
+    pub referral_stats: ReferralStats,
 }
 
 /// Something a decision needs that the table does not hold.
@@ -151,6 +158,10 @@ impl Store {
             }
             if let Some(redemption) = request.redemption {
                 wanted.push(key(pk(), &keys::redemption_sk(redemption.as_str())));
+            }
+            if let Some(referee) = request.referred {
+                wanted.push(key(pk(), &keys::referred_sk(referee.as_str())));
+                wanted.push(key(pk(), keys::REFERRALS_SK));
             }
         }
         if let Some(reward) = request.reward {
@@ -312,6 +323,12 @@ impl Snapshot {
             "redemption" => self.redemption = Some(from_item::<RedemptionItem>(item)?.into()),
             "voucher" => self.voucher = Some(from_item::<RedemptionItem>(item)?.into()),
             "partner" => self.partner = Some(from_item::<PartnerItem>(item)?.into()),
+            referrals::AWARD_ENTITY => {
+                self.referral_award = Some(from_item::<ReferralAwardItem>(item)?.award);
+            }
+            referrals::STATS_ENTITY => {
+                self.referral_stats = from_item::<ReferralStatsItem>(item)?.stats;
+            }
             "idempotency" => {
                 let stored: IdempotencyItem = from_item(item)?;
                 // DynamoDB deletes expired items lazily; an expired key is as good as gone.

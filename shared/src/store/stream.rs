@@ -1,9 +1,11 @@
 //! Reading the table's change stream: which records matter to the tier function.
 
 use super::items::EventItem;
+use super::referrals::ReferralLinkItem;
 use super::{StoreError, keys};
 use crate::domain::event::DomainEvent;
 use crate::domain::identifier::MemberId;
+use crate::domain::referral::ReferralLink;
 
 /// What a stream record is about, as far as tiers and notifications go.
 #[derive(Debug)]
@@ -12,6 +14,8 @@ pub enum StreamChange {
     Member(MemberId),
     /// An outbox event was written: it is to be published.
     Event(Box<DomainEvent>),
+    /// A referred member's purchase qualified (or was withdrawn): the referrer's part.
+    Referral(Box<ReferralLink>),
     /// Anything else (ledger entries, purchases, rewards, ...).
     Other,
 }
@@ -34,6 +38,14 @@ pub fn classify(
         return MemberId::try_from(member)
             .map(StreamChange::Member)
             .map_err(StoreError::corrupt);
+    }
+    if sk == keys::REFERRAL_SK && pk.starts_with("MEMBER#") {
+        let Some(image) = new_image else {
+            return Ok(StreamChange::Other);
+        };
+        let item: ReferralLinkItem =
+            serde_dynamo::from_item(image.clone()).map_err(StoreError::corrupt)?;
+        return Ok(StreamChange::Referral(Box::new(item.link)));
     }
     if sk.starts_with("EVENT#") {
         let Some(image) = new_image else {

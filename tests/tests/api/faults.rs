@@ -105,14 +105,15 @@ async fn transaction_conflicts_are_retried_a_bounded_number_of_times_then_409() 
             .send()
             .await
             .unwrap();
-        // The member and the programme (enrolment's figures are not read by an earn).
+        // The member and the programme (enrolment's figures and the member's referral code
+        // are not read by an earn).
         scan.items
             .unwrap_or_default()
             .into_iter()
             .filter(|item| {
                 item["PK"]
                     .as_s()
-                    .is_ok_and(|pk| !pk.starts_with("METRICS#"))
+                    .is_ok_and(|pk| pk.starts_with("MEMBER#") || pk == "PROGRAM")
             })
             .partition(|item: &std::collections::HashMap<String, AttributeValue>| {
                 item["PK"].as_s().is_ok_and(|pk| pk == "PROGRAM")

@@ -229,7 +229,9 @@ impl Recorded {
             Function::PartnerOffers => "partner-offers",
         };
         let context = self.context(binary);
-        let response = invoke(&context, function, call.clone()).await;
+        // Boxed: every handler's future inlined into the one run would overflow a test
+        // thread's stack.
+        let response = Box::pin(invoke(&context, function, call.clone())).await;
         assert_eq!(
             response.status, expected,
             "{} {}: {}",
@@ -264,12 +266,16 @@ async fn run_every_route() -> Recorded {
 
     // member-api
     let enrol = Call::new("POST", "/v1/members").bearer(&member);
-    run.call(MemberApi, enrol, S::CREATED).await;
+    let code = run.call(MemberApi, enrol, S::CREATED).await.body["referralCode"].clone();
     let friend = Call::new("POST", "/v1/members")
         .bearer(&env.member_token("joe"))
-        .json(&json!({"referralCode": "ida"}));
+        .json(&json!({ "referralCode": code }));
     run.call(MemberApi, friend, S::CREATED).await;
-    for path in ["/v1/members/me", "/v1/members/me/activity"] {
+    for path in [
+        "/v1/members/me",
+        "/v1/members/me/activity",
+        "/v1/members/me/referrals",
+    ] {
         run.call(MemberApi, Call::new("GET", path).bearer(&member), S::OK)
             .await;
     }
@@ -308,6 +314,11 @@ async fn run_every_route() -> Recorded {
         .bearer(&till)
         .json(&purchase("t-1", 250_000, Some("coffee")));
     run.call(EarnPoints, earn, S::CREATED).await;
+    // joe's first purchase qualifies: ida's part comes from the stream below.
+    let first = Call::new("POST", "/v1/members/joe/earn")
+        .bearer(&till)
+        .json(&purchase("j-1", 5_000, None));
+    run.call(EarnPoints, first, S::CREATED).await;
     let reverse = Call::new("POST", "/v1/members/ida/earn/t-1/reverse")
         .bearer(&till)
         .header("idempotency-key", "rev-1")
@@ -379,8 +390,7 @@ async fn run_every_route() -> Recorded {
     let list = Call::new("GET", "/v1/members/me/redemptions").bearer(&member);
     run.call(RedeemReward, list, S::OK).await;
 
-    // Boxed: the whole run as one future would overflow a test thread's stack.
-    Box::pin(stamp_cards(&run, &program, &unlimited.0, &stocked.0)).await;
+    stamp_cards(&run, &program, &unlimited.0, &stocked.0).await;
 
     // partner-offers
     let created = Call::new("PUT", "/v1/partners/bikes")
@@ -540,6 +550,11 @@ fn written_as(kind: RecordKind) -> Vec<(&'static str, &'static str, &'static str
         RecordKind::NewPartner | RecordKind::Partner => vec![(PUT, "PARTNER#", "PROFILE")],
         RecordKind::PartnerIssued => vec![(PUT, "PARTNER#", "ISSUED")],
         RecordKind::Event => vec![(PUT, "MEMBER#", "EVENT")],
+        RecordKind::ReferralLink => vec![(PUT, "MEMBER#", "REFERRAL")],
+        RecordKind::ReferralAward => vec![
+            (PUT, "MEMBER#", "REFERRED"),
+            (UPDATE, "MEMBER#", "REFERRALS"),
+        ],
     }
 }
 
@@ -559,6 +574,7 @@ fn read_as(read: SnapshotRequest<'_>) -> Vec<(&'static str, &'static str)> {
         partner,
         voucher,
         idempotency,
+        referred,
     } = read;
     [
         member.map(|_| (GET, "MEMBER#")),
@@ -574,6 +590,7 @@ fn read_as(read: SnapshotRequest<'_>) -> Vec<(&'static str, &'static str)> {
         partner.map(|_| (GET, "PARTNER#")),
         voucher.map(|_| (GET, "VOUCHER#")),
         idempotency.map(|_| (GET, "IDEMPOTENCY#")),
+        referred.map(|_| (GET, "MEMBER#")),
     ]
     .into_iter()
     .flatten()
@@ -623,6 +640,7 @@ async fn the_run_writes_every_kind_of_record_and_reads_every_kind_of_item() {
         partner: Some(&partner),
         voucher: Some(&code),
         idempotency: Some(&scope),
+        referred: Some(&member),
     };
     for (action, partition) in read_as(everything) {
         if !seen

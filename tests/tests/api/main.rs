@@ -20,6 +20,7 @@ mod pending;
 mod program;
 mod properties;
 mod redeem;
+mod referrals;
 mod reverse;
 mod review_findings;
 mod shared_items;

@@ -63,7 +63,7 @@ fn local_routes() -> Routes {
 #[test]
 fn the_sam_template_and_the_cargo_lambda_router_route_alike() {
     let aws = template_routes();
-    assert_eq!(aws.len(), 29, "{aws:?}");
+    assert_eq!(aws.len(), 30, "{aws:?}");
     assert_eq!(aws, local_routes());
 }
 
@@ -377,4 +377,62 @@ fn the_deploy_targets_use_the_projects_sam_config_not_the_build_folders() {
         !template.contains("RoleName:"),
         "a named role would need CAPABILITY_NAMED_IAM"
     );
+}
+
+/// One stream filter's key pattern: `{"PK": {"S": [...]}, "SK": {"S": [...]}}`, each list of
+/// exact strings or `{"prefix": ...}`, as Lambda's event filtering matches them.
+fn filter_matches(pattern: &serde_json::Value, pk: &str, sk: &str) -> bool {
+    let keys = &pattern["dynamodb"]["Keys"];
+    let admits = |name: &str, value: &str| match keys[name]["S"].as_array() {
+        None => true,
+        Some(options) => options.iter().any(|option| match option {
+            serde_json::Value::String(exact) => exact == value,
+            other => other["prefix"]
+                .as_str()
+                .is_some_and(|prefix| value.starts_with(prefix)),
+        }),
+    };
+    admits("PK", pk) && admits("SK", sk)
+}
+
+#[test]
+fn the_stream_filters_let_through_exactly_the_items_the_tier_function_acts_on() {
+    let template: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(loyalty_tests::template_path()).unwrap())
+            .unwrap();
+    let filters = template["Resources"]["EvaluateTierFunction"]["Properties"]["Events"]
+        ["TableStream"]["Properties"]["FilterCriteria"]["Filters"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|filter| serde_json::from_str(filter["Pattern"].as_str().unwrap()).unwrap())
+        .collect::<Vec<serde_json::Value>>();
+    // What `store::stream::classify` acts on (member profiles, outbox events, referral links),
+    // and items written next to them that it ignores.
+    let acted_on = [
+        ("MEMBER#ida", "PROFILE"),
+        ("MEMBER#ida", "EVENT#01JDXYZ"),
+        ("MEMBER#ida", "REFERRAL"),
+    ];
+    let ignored = [
+        ("MEMBER#ida", "LEDGER#00000000000000000001"),
+        ("MEMBER#ida", "PURCHASE#t-1"),
+        ("MEMBER#ida", "REFERRED#joe"),
+        ("MEMBER#ida", "REFERRALS"),
+        ("REFCODE#7KQ2MXPA", "REFCODE"),
+        ("METRICS#07", "TOTAL"),
+        ("PROGRAM", "CURRENT"),
+    ];
+    for (pk, sk) in acted_on {
+        assert!(
+            filters.iter().any(|f| filter_matches(f, pk, sk)),
+            "{pk} {sk} is filtered out"
+        );
+    }
+    for (pk, sk) in ignored {
+        assert!(
+            !filters.iter().any(|f| filter_matches(f, pk, sk)),
+            "{pk} {sk} is let through"
+        );
+    }
 }

@@ -15,14 +15,15 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-struct Tiers {
-    context: TierContext,
+/// The tier function as AWS drives it: the table's stream and the daily event.
+pub(crate) struct Tiers {
+    pub(crate) context: TierContext,
     published: RecordingPublisher,
-    stream: StreamReader,
+    pub(crate) stream: StreamReader,
 }
 
 impl Tiers {
-    async fn new(env: &TestEnv) -> Self {
+    pub(crate) async fn new(env: &TestEnv) -> Self {
         let published = RecordingPublisher::default();
         let context = TierContext::new(env.context.clone(), Arc::new(published.clone()));
         let stream = StreamReader::start(&env.client, &env.table).await;
@@ -35,7 +36,7 @@ impl Tiers {
 
     /// Feeds everything written since the last call to the function, as Lambda would, until
     /// the stream is quiet (an upgrade writes an event, whose record is then published).
-    async fn drain_stream(&mut self) {
+    pub(crate) async fn drain_stream(&mut self) {
         for _ in 0..5 {
             let event = self.stream.next_event().await;
             if event["Records"].as_array().is_none_or(Vec::is_empty) {
@@ -57,7 +58,7 @@ impl Tiers {
         summary
     }
 
-    fn published(&self, kind: EventKind) -> Vec<Value> {
+    pub(crate) fn published(&self, kind: EventKind) -> Vec<Value> {
         self.published
             .events()
             .into_iter()

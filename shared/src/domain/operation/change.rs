@@ -9,6 +9,7 @@ use crate::domain::member::Member;
 use crate::domain::partner::{Partner, PartnerIssue};
 use crate::domain::purchase::Purchase;
 use crate::domain::redemption::Redemption;
+use crate::domain::referral::{ReferralAward, ReferralLink};
 use crate::domain::reward::Reward;
 
 /// A record written with a change, each guarded by what the decision relied on.
@@ -35,6 +36,17 @@ pub enum Record {
     PartnerIssued(PartnerIssue),
     /// An event for the notification service, published from the stream (an outbox).
     Event(DomainEvent),
+    /// A referred member's qualifying purchase, for the referrer's side (new), or its
+    /// withdrawal (replacing it).
+    ReferralLink(ReferralLink),
+    /// What a referrer had for one referred member (`new`, or an award being withdrawn), and
+    /// what that adds to the referrer's figures.
+    ReferralAward {
+        award: ReferralAward,
+        new: bool,
+        rewarded: i64,
+        points: i64,
+    },
 }
 
 /// Each shape a record is written in, for code that must account for every one (the IAM
@@ -55,6 +67,9 @@ pub enum RecordKind {
     Partner,
     PartnerIssued,
     Event,
+    ReferralLink,
+    /// The award, and the referrer's figures when they move.
+    ReferralAward,
 }
 
 impl Record {
@@ -71,6 +86,8 @@ impl Record {
             Record::Partner(_) => RecordKind::Partner,
             Record::PartnerIssued(_) => RecordKind::PartnerIssued,
             Record::Event(_) => RecordKind::Event,
+            Record::ReferralLink(_) => RecordKind::ReferralLink,
+            Record::ReferralAward { .. } => RecordKind::ReferralAward,
         }
     }
 }

@@ -3,7 +3,7 @@
 use time::OffsetDateTime;
 
 use super::stamps::stamp;
-use super::{Change, OperationError, Record};
+use super::{Change, OperationError, Record, referral};
 use crate::domain::earn_rules::Purchase as PricedPurchase;
 use crate::domain::identifier::{RuleId, TransactionId};
 use crate::domain::ledger::{LedgerEntry, Posting};
@@ -77,11 +77,15 @@ pub fn earn(
     entries.push(entry.clone());
     let stamping = stamp(&mut member, program, catalogue, report, actor, now)?;
     entries.extend(stamping.entries);
-    let mut records = vec![Record::NewPurchase(Purchase {
+    let purchase = Purchase {
         stamps: stamping.stamps,
         ..purchase
-    })];
+    };
+    let referral = referral::on_purchase(&mut member, program, &purchase, actor, now)?;
+    entries.extend(referral.entries);
+    let mut records = vec![Record::NewPurchase(purchase)];
     records.extend(stamping.records);
+    records.extend(referral.records);
     Ok(Earned {
         balance: member.balance(),
         change: Change::member(member, entries, records),

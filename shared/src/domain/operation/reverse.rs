@@ -4,7 +4,7 @@
 use time::OffsetDateTime;
 
 use super::stamps::{StampVouchers, unstamp};
-use super::{Change, OperationError, Record};
+use super::{Change, OperationError, Record, referral};
 use crate::domain::ledger::{LedgerEntry, Posting};
 use crate::domain::member::{BalanceError, Member};
 use crate::domain::money::Money;
@@ -60,6 +60,9 @@ pub fn reverse(
         let completed_any = purchase.stamps.iter().any(|s| s.completed.is_some());
         stamp_reward_kept = completed_any.then_some(undone.reward_kept);
     }
+    let referral = referral::on_reversal(&mut member, program, &purchase, actor, now)?;
+    entries.extend(referral.entries);
+    records.extend(referral.records);
     Ok(Reversed {
         balance: member.balance(),
         change: Change::member(member, entries, records),
