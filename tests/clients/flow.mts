@@ -353,6 +353,22 @@ async function main(): Promise<void> {
     cursor = page.nextCursor;
   }
 
+  // member: everything held about it, then its erasure (an operator's retry answers the same)
+  const exported = await ok(member.GET("/v1/members/me/export"), 200, "exportMe");
+  check(exported.ledger.length === activity.items.length, `exportMe: ${exported.ledger.length} ledger entries`);
+  check(exported.profile.balance === me.balance, `exportMe: profile ${JSON.stringify(exported.profile)}`);
+  const theirs = await ok(admin.GET("/v1/members/{memberId}/export", { params: { path: { memberId } } }), 200, "exportMember");
+  check(theirs.profile.memberId === memberId, "exportMember: another member's export");
+  const erased = await ok(member.DELETE("/v1/members/me"), 200, "eraseMe");
+  check(erased.pointsForfeited === held, `eraseMe: ${JSON.stringify(erased)}, the member held ${held}`);
+  const again = await ok(
+    admin.DELETE("/v1/members/{memberId}", { params: { path: { memberId } }, body: { reason: "client flow: the operator's retry" } }),
+    200,
+    "eraseMember",
+  );
+  check(again.pointsForfeited === erased.pointsForfeited, `eraseMember: ${JSON.stringify(again)}`);
+  await refused(member.GET("/v1/members/me"), 404, "getMe after the erasure");
+
   writeFileSync(env("CLIENT_FLOW_CALLED"), [...called].sort().map((name) => `${name}\n`).join(""));
   console.log(`typescript flow: OK (${called.size} operations; member ${memberId}, balance ${me.balance})`);
 }

@@ -45,6 +45,7 @@ from loyalty_client.api.partners import (
     put_partner,
     retire_partner_secret,
 )
+from loyalty_client.api.privacy import erase_me, erase_member, export_me, export_member
 from loyalty_client.api.program import get_program, put_program
 from loyalty_client.api.redemptions import cancel_redemption, list_my_redemptions, redeem_reward
 from loyalty_client.api.rewards import list_rewards, put_reward
@@ -59,8 +60,11 @@ from loyalty_client.models import (
     EarnResult,
     EnrolRequest,
     EntryWithBalance,
+    Erased,
+    ErasureRequest,
     Error,
     Member,
+    MemberExport,
     MetricsReport,
     Money,
     OfferBonus,
@@ -406,6 +410,25 @@ def main() -> None:
         check(isinstance(cursor, str) and pages < 1_000, f"getMetricsReconciliation: no cursor after {pages} pages")
     check(page.members_checked == page.members, f"reconciliation: {page.to_dict()}")
     check(page.difference == 0 and page.changed_during_run == 0, f"reconciliation: {page.to_dict()}")
+
+    # --- member: everything held about it, then its erasure (an operator's retry answers the same)
+    exported = call(export_me, HTTPStatus.OK, MemberExport, client=member)
+    check(len(exported.ledger) == len(activity.items), f"exportMe: {len(exported.ledger)} ledger entries")
+    check(exported.profile.balance == me.balance, f"exportMe: profile {exported.profile.to_dict()}")
+    theirs = call(export_member, HTTPStatus.OK, MemberExport, client=admin, member_id=member_id)
+    check(theirs.profile.member_id == member_id, "exportMember: another member's export")
+    erased = call(erase_me, HTTPStatus.OK, Erased, client=member)
+    check(erased.points_forfeited == held, f"eraseMe: {erased.to_dict()}, the member held {held}")
+    again = call(
+        erase_member,
+        HTTPStatus.OK,
+        Erased,
+        client=admin,
+        member_id=member_id,
+        body=ErasureRequest(reason="client flow: the operator's retry"),
+    )
+    check(again.to_dict() == erased.to_dict(), f"eraseMember: {again.to_dict()} after {erased.to_dict()}")
+    call(get_me, HTTPStatus.NOT_FOUND, Error, client=member)
 
     with open(os.environ["CLIENT_FLOW_CALLED"], "w") as out:
         out.write("".join(f"{name}\n" for name in sorted(called)))

@@ -22,6 +22,9 @@ pub enum EntryType {
     ReferralBonus,
     BirthdayBonus,
     StampReward,
+    /// The points a member held when it was erased, leaving the liability. Counted in the
+    /// figures only: the erased member's ledger goes with it.
+    Erase,
 }
 
 /// One movement of a member's points, as the store keeps it and the API shows it.

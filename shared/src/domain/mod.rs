@@ -6,6 +6,7 @@ pub mod clock;
 pub mod currency;
 pub mod earn_rules;
 pub mod entry_id;
+pub mod erasure;
 pub mod event;
 pub mod identifier;
 pub mod ledger;

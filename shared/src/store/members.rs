@@ -68,6 +68,8 @@ impl Store {
         let mut items = vec![TransactWriteItem::builder().put(put).build()];
         // The member's code is the second item, if it has one.
         items.extend(self.enrolment_referral_items(member)?);
+        // Not while an erasure of the same id is still sweeping (it would take the items).
+        items.push(super::erasure::no_erasure_running(self, member.id())?);
         items.extend(self.metrics_updates(&Movement::of(
             None,
             Some(member),

@@ -389,6 +389,12 @@ async fn run_every_route() -> Recorded {
     }
     let list = Call::new("GET", "/v1/members/me/redemptions").bearer(&member);
     run.call(RedeemReward, list, S::OK).await;
+    // One voucher left unused, for the erasure below to cancel (its stock goes back).
+    let kept = Call::new("POST", "/v1/members/me/redemptions")
+        .bearer(&member)
+        .header("idempotency-key", "kept")
+        .json(&json!({"rewardId": stocked.0}));
+    run.call(RedeemReward, kept, S::CREATED).await;
 
     stamp_cards(&run, &program, &unlimited.0, &stocked.0).await;
 
@@ -462,7 +468,30 @@ async fn run_every_route() -> Recorded {
             assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
         }
     }
+    privacy(&run).await;
     run
+}
+
+/// Export and erasure: joe (whom ida referred) by an operator, then ida herself, with an
+/// unused voucher, used ones, a partner's purchase and remembered answers; her retry is
+/// answered from the erasure's record.
+async fn privacy(run: &Recorded) {
+    use Function::*;
+    use StatusCode as S;
+    let env = &run.env;
+    let (admin, member) = (env.admin_token(), env.member_token("ida"));
+    let mine = Call::new("GET", "/v1/members/me/export").bearer(&member);
+    run.call(MemberApi, mine, S::OK).await;
+    let hers = Call::new("GET", "/v1/members/ida/export").bearer(&admin);
+    run.call(MemberApi, hers, S::OK).await;
+    let joe = Call::new("DELETE", "/v1/members/joe")
+        .bearer(&admin)
+        .json(&json!({"reason": "asked by email"}));
+    run.call(MemberApi, joe, S::OK).await;
+    for _ in 0..2 {
+        let erase = Call::new("DELETE", "/v1/members/me").bearer(&member);
+        run.call(MemberApi, erase, S::OK).await;
+    }
 }
 
 /// Stamp cards: two of 2 stamps, one giving the unlimited reward and one the stocked one; the

@@ -17,6 +17,7 @@ mod openapi;
 mod outage;
 mod partners;
 mod pending;
+mod privacy;
 mod program;
 mod properties;
 mod redeem;
