@@ -4,12 +4,13 @@
 //! birthday), `GET /v1/members/me/activity`, `GET /v1/members/me/stamps`,
 //! birthday), `GET /v1/members/me/activity`, `GET /v1/members/me/referrals`,
 //! and for operators (or the member itself) `GET /v1/members/{memberId}` and
-//! `GET /v1/members/{memberId}/activity`.
+//! `GET /v1/members/{memberId}/activity`; for operators `POST /v1/imports/members`.
 
 mod activity;
 mod cursor;
 mod display_name;
 mod enrol;
+mod import;
 mod profile;
 mod referrals;
 mod stamps;
@@ -48,6 +49,9 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         }
         (Method::GET, ["v1", "members", "me", "referrals"]) => {
             referrals::referrals(context, &request.member()?.id).await
+        }
+        (Method::POST, ["v1", "imports", "members"]) => {
+            import::import(context, &request, request.operator()?).await
         }
         (Method::GET, ["v1", "members", member]) => {
             profile::profile(context, &request.reader_of(member)?).await

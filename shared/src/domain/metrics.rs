@@ -454,6 +454,7 @@ mod tests {
             EntryType::ReferralBonus,
             EntryType::BirthdayBonus,
             EntryType::StampReward,
+            EntryType::Import,
         ];
         let mut names = BTreeSet::new();
         for kind in kinds {

@@ -8,6 +8,7 @@ pub mod earn_rules;
 pub mod entry_id;
 pub mod event;
 pub mod identifier;
+pub mod import;
 pub mod ledger;
 pub mod lots;
 pub mod member;
