@@ -62,8 +62,10 @@ pub struct LedgerEntry {
     pub available_at: Option<OffsetDateTime>,
     /// On an `import` entry of spendable points: when the imported lot expires, as the
     /// other engine said (the member's lot, kept by month, ends at the end of that month).
+    /// Stored as `lotExpiresAt`: `expiresAt` is the table's TTL attribute.
     #[serde(
         default,
+        rename = "lotExpiresAt",
         skip_serializing_if = "Option::is_none",
         with = "crate::domain::rfc3339::option"
     )]

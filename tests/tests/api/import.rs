@@ -117,6 +117,13 @@ async fn imported_members_hold_their_lots_pending_points_tier_and_ledger() {
         ]
     );
 
+    // Stored under `lotExpiresAt`: `expiresAt` is the table's TTL attribute, which must
+    // never delete a ledger entry.
+    let stored = env.table_snapshot().await;
+    let lot_entry = &stored[&("MEMBER#ada".to_string(), format!("LEDGER#{:020}", 1))];
+    assert_eq!(lot_entry["lotExpiresAt"], "2027-06-01T00:00:00.000Z");
+    assert!(lot_entry.get("expiresAt").is_none(), "{lot_entry}");
+
     // Pending points become spendable at their time, with no job.
     env.clock.set(START + Duration::days(10));
     let later = env.me("ada").await.body;
