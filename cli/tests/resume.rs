@@ -2,6 +2,9 @@
 //! behind it, as in `make test`): killed mid-run, then run again with `--resume`, every member
 //! is imported exactly once and the checkpoint says the file is complete.
 
+// Test code: a failed setup step should fail the test where it happens.
+#![allow(clippy::unwrap_used)]
+
 use std::convert::Infallible;
 use std::path::Path;
 use std::process::{Command, Stdio};
