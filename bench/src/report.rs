@@ -2191,9 +2191,15 @@ mod tests {
             assert!(text.contains(expected), "missing: {expected}");
         }
         // One summary line per target, then one per warm operation, per cached operation
-        // and per priced request.
+        // and per priced request, the figures' two and the import's.
         let summary = &rendered.summary;
-        assert_eq!(summary.len(), 32 + 8 + 2 + 4 + 2);
+        assert_eq!(summary.len(), 32 + 8 + 2 + 4 + 2 + 1);
+        assert_eq!(
+            summary.last().map(String::as_str),
+            Some(
+                "bench: import: 10000 members in 40.0 s, 250 members/s (batches of 100, 4 in flight)"
+            )
+        );
         assert_eq!(
             summary.iter().filter(|l| l.ends_with("[missed]")).count(),
             9
@@ -2203,7 +2209,7 @@ mod tests {
         assert!(summary[32..40].iter().all(|l| l.starts_with("warm ")));
         assert!(summary[40..42].iter().all(|l| l.starts_with("cached ")));
         assert!(summary[42..46].iter().all(|l| l.starts_with("cost ")));
-        assert!(summary[46..].iter().all(|l| l.starts_with("figures ")));
+        assert!(summary[46..48].iter().all(|l| l.starts_with("figures ")));
     }
 
     #[test]
