@@ -31,6 +31,7 @@ from loyalty_client.api.members import (
     get_me,
     get_member,
     get_my_referrals,
+    import_members,
     list_member_activity,
     list_my_activity,
     list_my_stamps,
@@ -63,6 +64,11 @@ from loyalty_client.models import (
     Erased,
     ErasureRequest,
     Error,
+    ImportedLot,
+    ImportedMember,
+    ImportedPending,
+    ImportMembersReply,
+    ImportMembersRequest,
     Member,
     MemberExport,
     MetricsReport,
@@ -264,6 +270,35 @@ def main() -> None:
     check(floor.tier == tier_names[-1], f"setTierFloor: tier {floor.tier}")
     call(get_member, HTTPStatus.OK, Member, client=admin, member_id=member_id)
     call(list_member_activity, HTTPStatus.OK, ActivityPage, client=admin, member_id=member_id)
+
+    # --- operator: a member brought from another engine; sent again, it is skipped ---------
+    imported_id = f"py-import-{run}"
+    batch = ImportMembersRequest(
+        members=[
+            ImportedMember(
+                member_id=imported_id,
+                display_name="Imported",
+                enrolled_at="2024-01-01T00:00:00Z",
+                tier=tier_names[-1],
+                lots=[ImportedLot(points=300, expires_at=(now + datetime.timedelta(days=200)).isoformat())],
+                pending_points=[
+                    ImportedPending(points=20, available_at=(now + datetime.timedelta(days=5)).isoformat())
+                ],
+            )
+        ]
+    )
+    first_import = call(import_members, HTTPStatus.OK, ImportMembersReply, client=admin, body=batch)
+    check(
+        first_import.imported == 1 and first_import.skipped == 0 and not first_import.errors,
+        f"importMembers: {first_import.to_dict()}",
+    )
+    rerun = call(import_members, HTTPStatus.OK, ImportMembersReply, client=admin, body=batch)
+    check(rerun.imported == 0 and rerun.skipped == 1, f"importMembers again: {rerun.to_dict()}")
+    imported = call(get_member, HTTPStatus.OK, Member, client=admin, member_id=imported_id)
+    check(
+        imported.balance == 300 and imported.pending_points == 20 and imported.tier.name == tier_names[-1],
+        f"getMember of the imported member: {imported.to_dict()}",
+    )
 
     # --- partner: an offer and a purchase, signed --------------------------------------------
     partner = Client(base_url=base_url, httpx_args={"event_hooks": {"request": [signing_hook(created.secret)]}})

@@ -5,7 +5,7 @@
 //! `GET /v1/members/me/stamps`, `GET /v1/members/me/referrals`, `GET /v1/members/me/export`;
 //! for operators (or the member itself) `GET /v1/members/{memberId}`,
 //! `GET /v1/members/{memberId}/activity` and `GET /v1/members/{memberId}/export`; for
-//! operators `DELETE /v1/members/{memberId}`.
+//! operators `DELETE /v1/members/{memberId}` and `POST /v1/imports/members`.
 
 mod activity;
 mod cursor;
@@ -13,6 +13,7 @@ mod display_name;
 mod enrol;
 mod erase;
 mod export;
+mod import;
 mod profile;
 mod referrals;
 mod stamps;
@@ -57,6 +58,9 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         }
         (Method::GET, ["v1", "members", "me", "referrals"]) => {
             referrals::referrals(context, &request.member()?.id).await
+        }
+        (Method::POST, ["v1", "imports", "members"]) => {
+            import::import(context, &request, request.operator()?).await
         }
         (Method::GET, ["v1", "members", member]) => {
             profile::profile(context, &request.reader_of(member)?).await

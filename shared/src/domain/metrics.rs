@@ -492,6 +492,7 @@ mod tests {
             EntryType::BirthdayBonus,
             EntryType::StampReward,
             EntryType::Erase,
+            EntryType::Import,
         ];
         let mut names = BTreeSet::new();
         for kind in kinds {

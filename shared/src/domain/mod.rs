@@ -9,6 +9,7 @@ pub mod entry_id;
 pub mod erasure;
 pub mod event;
 pub mod identifier;
+pub mod import;
 pub mod ledger;
 pub mod lots;
 pub mod member;

@@ -289,6 +289,17 @@ async fn run_every_route() -> Recorded {
         run.call(MemberApi, Call::new("GET", path).bearer(&admin), S::OK)
             .await;
     }
+    // An import: the member, its code, its `import` entries and the figures in one transaction.
+    let import = Call::new("POST", "/v1/imports/members")
+        .bearer(&admin)
+        .json(&json!({"members": [{
+            "memberId": "imported-1",
+            "enrolledAt": "2025-01-01T00:00:00Z",
+            "lots": [{"points": 10, "expiresAt": "2027-06-01T00:00:00Z"}],
+            "pendingPoints": [{"points": 5, "availableAt": "2026-12-01T00:00:00Z"}]
+        }]}));
+    let imported = run.call(MemberApi, import, S::OK).await;
+    assert_eq!(imported.body["imported"], 1, "{}", imported.body);
 
     // earn-points
     let program: Value = loyalty_tests::demo_program();

@@ -10,6 +10,7 @@ mod earn;
 mod faults;
 mod iam;
 mod identity;
+mod import;
 mod logs;
 mod members;
 mod metrics;
