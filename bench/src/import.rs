@@ -50,7 +50,27 @@ pub struct ImportResult {
     pub seconds: f64,
     pub members_per_second: f64,
     pub requests: usize,
+    /// The export of one member with `export_entries` ledger entries.
+    #[serde(default)]
+    pub export: Option<ExportResult>,
 }
+
+/// `GET /v1/members/{memberId}/export` of a member with many ledger entries, then its
+/// erasure (the sweep deletes every one of them).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExportResult {
+    pub entries: usize,
+    pub runs: usize,
+    pub p50_ms: f64,
+    pub max_ms: f64,
+    pub bytes: usize,
+    pub erase_ms: f64,
+}
+
+/// Ledger entries of the exported member (issue 17: at least 5,000).
+const EXPORT_ENTRIES: u64 = 5_000;
+/// Exports timed, one after the other.
+const EXPORT_RUNS: usize = 10;
 
 pub async fn run(
     client: Client,
@@ -75,7 +95,7 @@ pub async fn run(
     let program = Program::from_json(loyalty_tests::demo_program_json().as_bytes())
         .map_err(|e| anyhow!("demo programme: {e}"))?;
     context.store.put_program(&program, now, "bench").await?;
-    let url = serve(context).await?;
+    let url = serve(context.clone()).await?;
     let token = mint(
         &DevClaims::client("bench-operator", "loyalty/admin"),
         SECRET.as_bytes(),
@@ -130,7 +150,9 @@ pub async fn run(
     if done["imported"] != json!(members) || done["complete"] != json!(true) {
         bail!("the import did not import every member once: {done}");
     }
+    let export = export_and_erase(&context, &client, table, &token).await?;
     Ok(ImportResult {
+        export: Some(export),
         members,
         entries_per_member: 3,
         items_per_member: ITEMS_PER_MEMBER,
@@ -139,6 +161,90 @@ pub async fn run(
         seconds,
         members_per_second: members as f64 / seconds,
         requests: members.div_ceil(BATCH_SIZE),
+    })
+}
+
+/// One imported member's ledger grown to `EXPORT_ENTRIES` (copies of its first entry, written
+/// straight to the table: through the API that would take minutes), exported `EXPORT_RUNS`
+/// times through the handler as API Gateway calls it, then erased.
+async fn export_and_erase(
+    context: &Context,
+    client: &Client,
+    table: &str,
+    token: &str,
+) -> Result<ExportResult> {
+    use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+    let member = "import-000001";
+    let pk = AttributeValue::S(format!("MEMBER#{member}"));
+    let first = client
+        .get_item()
+        .table_name(table)
+        .key("PK", pk.clone())
+        .key("SK", AttributeValue::S(format!("LEDGER#{:020}", 1)))
+        .send()
+        .await?
+        .item
+        .ok_or_else(|| anyhow!("the imported member has no first entry"))?;
+    let copies: Vec<u64> = (4..=EXPORT_ENTRIES).collect();
+    for chunk in copies.chunks(25) {
+        let mut requests = Vec::with_capacity(chunk.len());
+        for seq in chunk {
+            let mut item = first.clone();
+            item.insert("SK".into(), AttributeValue::S(format!("LEDGER#{seq:020}")));
+            item.insert("seq".into(), AttributeValue::N(seq.to_string()));
+            item.insert("entryId".into(), AttributeValue::S(format!("bench-{seq}")));
+            let put = PutRequest::builder().set_item(Some(item)).build()?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        while !requests.is_empty() {
+            requests = client
+                .batch_write_item()
+                .request_items(table, requests)
+                .send()
+                .await?
+                .unprocessed_items
+                .and_then(|mut left| left.remove(table))
+                .unwrap_or_default();
+        }
+    }
+    let path = format!("/v1/members/{member}/export");
+    let mut times = Vec::with_capacity(EXPORT_RUNS);
+    let mut bytes = 0;
+    for _ in 0..EXPORT_RUNS {
+        let started = Instant::now();
+        let response = invoke(
+            context,
+            Function::MemberApi,
+            Call::new("GET", path.clone()).bearer(token),
+        )
+        .await;
+        times.push(started.elapsed().as_secs_f64() * 1_000.0);
+        let entries = response.body["ledger"].as_array().map_or(0, Vec::len);
+        if response.status != 200 || entries != EXPORT_ENTRIES as usize {
+            bail!(
+                "the export answered {} with {entries} entries",
+                response.status
+            );
+        }
+        bytes = response.body.to_string().len();
+    }
+    times.sort_by(f64::total_cmp);
+    let started = Instant::now();
+    let erase = Call::new("DELETE", format!("/v1/members/{member}"))
+        .bearer(token)
+        .json(&json!({"reason": "bench"}));
+    let erased = invoke(context, Function::MemberApi, erase).await;
+    let erase_ms = started.elapsed().as_secs_f64() * 1_000.0;
+    if erased.status != 200 {
+        bail!("the erasure answered {}: {}", erased.status, erased.body);
+    }
+    Ok(ExportResult {
+        entries: EXPORT_ENTRIES as usize,
+        runs: EXPORT_RUNS,
+        p50_ms: times[times.len() / 2],
+        max_ms: times[times.len() - 1],
+        bytes,
+        erase_ms,
     })
 }
 

@@ -1718,6 +1718,12 @@ fn figures_units(results: &Results, member: &str) -> Option<(f64, f64)> {
 /// The import's figure as a progress line.
 pub fn print_import(r: &crate::import::ImportResult) {
     eprintln!("{}", import_line(r));
+    if let Some(e) = &r.export {
+        eprintln!(
+            "bench: export of {} entries: p50 {:.0} ms (max {:.0} ms), {} bytes; erasure {:.0} ms",
+            e.entries, e.p50_ms, e.max_ms, e.bytes, e.erase_ms
+        );
+    }
 }
 
 fn import_line(r: &crate::import::ImportResult) -> String {
@@ -1764,7 +1770,38 @@ fn import_throughput(
          the function's concurrency and DynamoDB's transaction throughput, not the table size; \
          the CLI's `--concurrency` raises it until the API's throttling (429, retried) answers."
     );
-    vec![import_line(r)]
+    let mut summary = vec![import_line(r)];
+    if let Some(e) = &r.export {
+        let _ = writeln!(
+            out,
+            "\nThe export of one member with {} ledger entries (`GET /v1/members/{{memberId}}/export`, \
+             the handler called in-process as API Gateway calls it, {} runs one after the other), and \
+             then its erasure (`DELETE /v1/members/{{memberId}}`: the sweep deletes every item):\n",
+            e.entries, e.runs
+        );
+        let _ = writeln!(
+            out,
+            "| ledger entries | export p50 | export max | answer size | erasure |"
+        );
+        let _ = writeln!(out, "|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} ms | {:.0} ms | {:.2} MB | {:.0} ms |",
+            e.entries,
+            e.p50_ms,
+            e.max_ms,
+            e.bytes as f64 / 1_000_000.0,
+            e.erase_ms
+        );
+        summary.push(format!(
+            "bench: export of {} entries: p50 {:.0} ms, {:.2} MB; erasure {:.0} ms",
+            e.entries,
+            e.p50_ms,
+            e.bytes as f64 / 1_000_000.0,
+            e.erase_ms
+        ));
+    }
+    summary
 }
 
 /// `## Programme figures: a year's read, and what they add to an earn`. Returns the summary

@@ -29,6 +29,8 @@ const ERASURE_ENTITY: &str = "erasure";
 const BATCH: usize = 25;
 /// Rounds of BatchWriteItem retrying what DynamoDB left unprocessed, before giving up.
 const BATCH_ROUNDS: u32 = 8;
+/// BatchWriteItem calls of one sweep at once.
+const DELETES_IN_FLIGHT: usize = 8;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -409,43 +411,54 @@ impl Store {
         self.delete_all(doomed).await
     }
 
-    /// Deletes the items at `keys`, 25 a call, retrying what DynamoDB leaves unprocessed.
+    /// Deletes the items at `keys`, 25 a call and `DELETES_IN_FLIGHT` calls at once (a member
+    /// with a long ledger must go within one invocation), retrying what DynamoDB leaves
+    /// unprocessed.
     async fn delete_all(&self, keys: Vec<Item>) -> Result<(), StoreError> {
-        for chunk in keys.chunks(BATCH) {
-            let mut requests: Vec<WriteRequest> = chunk
-                .iter()
-                .map(|key| {
-                    DeleteRequest::builder()
-                        .set_key(Some(key.clone()))
-                        .build()
-                        .map(|delete| WriteRequest::builder().delete_request(delete).build())
-                })
-                .collect::<Result<_, _>>()
-                .map_err(|_| StoreError::Internal)?;
-            for round in 0..BATCH_ROUNDS {
-                if requests.is_empty() {
-                    break;
-                }
-                if round > 0 {
-                    tokio::time::sleep(std::time::Duration::from_millis(20 << round)).await;
-                }
-                let output = self
-                    .client
-                    .batch_write_item()
-                    .request_items(&self.table, requests)
-                    .send()
-                    .await
-                    .map_err(StoreError::from_sdk)?;
-                requests = output
-                    .unprocessed_items
-                    .and_then(|mut left| left.remove(&self.table))
-                    .unwrap_or_default();
-            }
-            if !requests.is_empty() {
-                return Err(StoreError::Throttled);
-            }
+        for group in keys.chunks(BATCH * DELETES_IN_FLIGHT) {
+            let batches = group
+                .chunks(BATCH)
+                .map(|batch| self.delete_batch(batch.to_vec()));
+            futures::future::try_join_all(batches).await?;
         }
         Ok(())
+    }
+
+    async fn delete_batch(&self, keys: Vec<Item>) -> Result<(), StoreError> {
+        let mut requests: Vec<WriteRequest> = keys
+            .iter()
+            .map(|key| {
+                DeleteRequest::builder()
+                    .set_key(Some(key.clone()))
+                    .build()
+                    .map(|delete| WriteRequest::builder().delete_request(delete).build())
+            })
+            .collect::<Result<_, _>>()
+            .map_err(|_| StoreError::Internal)?;
+        for round in 0..BATCH_ROUNDS {
+            if requests.is_empty() {
+                return Ok(());
+            }
+            if round > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(20 << round)).await;
+            }
+            let output = self
+                .client
+                .batch_write_item()
+                .request_items(&self.table, requests)
+                .send()
+                .await
+                .map_err(StoreError::from_sdk)?;
+            requests = output
+                .unprocessed_items
+                .and_then(|mut left| left.remove(&self.table))
+                .unwrap_or_default();
+        }
+        if requests.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::Throttled)
+        }
     }
 }
 
