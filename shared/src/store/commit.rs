@@ -372,6 +372,16 @@ fn classify<R: std::fmt::Debug>(
             TransactWriteItemsError::TransactionCanceledException(cancelled) => {
                 cancelled.cancellation_reasons()
             }
+            // The outcome is not known: the SDK's retry met the first attempt still running,
+            // or DynamoDB failed inside it. Decide again from a fresh read: the idempotency
+            // record (a replay) or the member's revision shows an attempt that did land.
+            TransactWriteItemsError::TransactionInProgressException(_)
+            | TransactWriteItemsError::InternalServerError(_) => {
+                tracing::warn!("transaction outcome unknown; deciding again from a fresh read");
+                return CommitError::Contention {
+                    key_in_flight: false,
+                };
+            }
             _ => return StoreError::from_sdk(error).into(),
         },
         _ => return StoreError::from_sdk(error).into(),
