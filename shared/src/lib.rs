@@ -4,7 +4,6 @@
 
 mod context;
 pub mod domain;
-pub mod erasure;
 pub mod http;
 pub mod idempotency;
 pub mod identity;

@@ -4,9 +4,7 @@
 mod client;
 mod commit;
 mod due;
-mod erasure;
 mod error;
-mod export;
 mod items;
 pub mod keys;
 mod members;
@@ -24,7 +22,6 @@ pub use client::client_from_env;
 pub use commit::CommitError;
 pub use due::DuePage;
 pub use error::StoreError;
-pub use export::MemberRecords;
 pub use members::ActivityPage;
 pub use reconcile::BalancePage;
 pub use rewards::RedemptionPage;
