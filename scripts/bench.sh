@@ -17,7 +17,8 @@
 # BENCH_DAILY_FLOOR (of those, how many the floor repeats, default 10000),
 # BENCH_CAPACITY_DAYS (days of purchases before the year-old member's capacity, default 365; 0
 # skips capacity and cost), BENCH_FIGURES=0 (skips the programme figures' year read and their
-# share of an earn), BENCH_OPS, BENCH_SKIP_ZIP=1, BENCH_TIMEOUT (seconds the harness may
+# share of an earn), BENCH_IMPORT (members loyalty-cli imports for the import throughput,
+# default 10000; 0 skips it), BENCH_OPS, BENCH_SKIP_ZIP=1, BENCH_TIMEOUT (seconds the harness may
 # run, default 5400), DYNAMODB_JAVA_OPTS. Builds go to CARGO_TARGET_DIR when it is set.
 set -euo pipefail
 
@@ -73,13 +74,13 @@ else
   bash scripts/tools.sh --arm64
 fi
 
-step "release builds: ${functions[*]}, the harness, floor-echo, floor-sdk and the rule-engine bench"
+step "release builds: ${functions[*]}, the harness, floor-echo, floor-sdk, loyalty-cli and the rule-engine bench"
 # One invocation, so the whole graph is built once with one set of features (the harness's
 # and criterion's add a few unused ones to the functions' dependencies; LTO drops the code;
 # the zips below are built from the functions alone).
 pkgs=()
 for f in "${functions[@]}"; do pkgs+=(-p "$f"); done
-cargo build --release --locked "${pkgs[@]}" -p loyalty-bench --bins --bench earn_rules
+cargo build --release --locked "${pkgs[@]}" -p loyalty-bench -p loyalty-cli --bins --bench earn_rules
 
 step "earn-rule engine (criterion)"
 # The release profile rather than cargo bench's own `bench` profile: it reuses the build above.

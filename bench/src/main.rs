@@ -22,6 +22,7 @@ mod chart;
 mod daily;
 mod figures;
 mod growth;
+mod import;
 mod item_size;
 mod projection;
 mod proxy;
@@ -77,6 +78,9 @@ pub struct Config {
     /// Whether the programme figures are measured (a year's read, their share of an earn).
     #[serde(default)]
     pub figures: bool,
+    /// Members `loyalty-cli import` sends for the import throughput (0 skips it).
+    #[serde(default)]
+    pub import_members: usize,
     pub ops: Vec<Op>,
     #[serde(default)]
     pub bin_dir: PathBuf,
@@ -163,6 +167,7 @@ impl Config {
             daily_floor: env_usize("BENCH_DAILY_FLOOR", if quick { 400 } else { 10_000 })?,
             capacity_days: env_usize("BENCH_CAPACITY_DAYS", 365)?,
             figures: env_usize("BENCH_FIGURES", 1)? != 0,
+            import_members: env_usize("BENCH_IMPORT", if quick { 2_000 } else { 10_000 })?,
             ops,
             bin_dir: env_path("BENCH_BIN_DIR", "target/release"),
             upstream,
@@ -306,6 +311,9 @@ pub struct Results {
     /// The programme figures: a year's read, and what they add to an earn.
     #[serde(default)]
     pub figures: Option<figures::FiguresResult>,
+    /// Members imported per second through loyalty-cli.
+    #[serde(default)]
+    pub import: Option<import::ImportResult>,
     pub total_s: f64,
 }
 
@@ -1169,6 +1177,7 @@ async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         None => run().await,
+        Some("--import") => import_only().await,
         Some("--render") => {
             let path = args
                 .get(1)
@@ -1176,7 +1185,7 @@ async fn main() -> Result<()> {
             render(path)
         }
         Some(_) => Err(anyhow!(
-            "usage: loyalty-bench            run the benchmark (scripts/bench.sh sets it up)\n       loyalty-bench --render [results.json]   write BENCHMARKS.md and the chart again from a run's raw samples"
+            "usage: loyalty-bench            run the benchmark (scripts/bench.sh sets it up)\n       loyalty-bench --render [results.json]   write BENCHMARKS.md and the chart again from a run's raw samples\n       loyalty-bench --import   only the import throughput (BENCH_IMPORT members), printed and kept in .local/bench/import.json"
         )),
     }
 }
@@ -1215,6 +1224,51 @@ fn write_outputs(
         chart_path.display()
     );
     Ok(())
+}
+
+/// The import section alone (`loyalty-bench --import`): printed and written to
+/// `<log dir>/import.json`; BENCHMARKS.md is left as it is.
+async fn import_only() -> Result<()> {
+    let config = Config::from_env()?;
+    std::fs::create_dir_all(&config.log_dir)?;
+    let result = import_section(&config)
+        .await?
+        .ok_or_else(|| anyhow!("BENCH_IMPORT=0: nothing to measure"))?;
+    std::fs::write(
+        config.log_dir.join("import.json"),
+        serde_json::to_vec_pretty(&result)?,
+    )?;
+    Ok(())
+}
+
+/// Import throughput, unless `BENCH_IMPORT=0`; on a table of its own, dropped afterwards.
+async fn import_section(config: &Config) -> Result<Option<import::ImportResult>> {
+    if config.import_members == 0 {
+        return Ok(None);
+    }
+    let t = Instant::now();
+    let cli = config.bin_dir.join("loyalty-cli");
+    if !cli.exists() {
+        bail!(
+            "{} is missing: build it first (scripts/bench.sh does)",
+            cli.display()
+        );
+    }
+    let direct = loyalty_tests::local_client().await;
+    let table = format!("bench-import-{:08x}", rand::random::<u32>());
+    let log_dir = std::fs::canonicalize(&config.log_dir)?;
+    let result = import::run(
+        direct.clone(),
+        &table,
+        config.import_members,
+        &cli,
+        &log_dir,
+    )
+    .await?;
+    direct.delete_table().table_name(&table).send().await?;
+    report::print_import(&result);
+    eprintln!("bench: import done in {:.0}s", t.elapsed().as_secs_f64());
+    Ok(Some(result))
 }
 
 async fn run() -> Result<()> {
@@ -1383,6 +1437,8 @@ async fn run() -> Result<()> {
         None
     };
 
+    let import = import_section(&config).await?;
+
     let growth = if config.growth_sizes.is_empty() {
         Vec::new()
     } else {
@@ -1445,6 +1501,7 @@ async fn run() -> Result<()> {
         capacity,
         cache,
         figures,
+        import,
         total_s: started.elapsed().as_secs_f64(),
     };
     std::fs::write(

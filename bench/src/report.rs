@@ -186,6 +186,7 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
     capacity(&mut out, results.capacity.as_ref());
     let cost_summary = cost(&mut out, results);
     let figures_summary = figures(&mut out, results);
+    let import_summary = import_throughput(&mut out, results.import.as_ref());
     how_to_read(&mut out, results.proxy_hop.as_ref());
 
     let mut summary = targets.summary;
@@ -193,6 +194,7 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
     summary.extend(cache_summary);
     summary.extend(cost_summary);
     summary.extend(figures_summary);
+    summary.extend(import_summary);
     Markdown { text: out, summary }
 }
 
@@ -1713,6 +1715,95 @@ fn figures_units(results: &Results, member: &str) -> Option<(f64, f64)> {
     Some((figures, row.write_units()))
 }
 
+/// The import's figure as a progress line.
+pub fn print_import(r: &crate::import::ImportResult) {
+    eprintln!("{}", import_line(r));
+    if let Some(e) = &r.export {
+        eprintln!(
+            "bench: export of {} entries: p50 {:.0} ms (max {:.0} ms), {} bytes; erasure {:.0} ms",
+            e.entries, e.p50_ms, e.max_ms, e.bytes, e.erase_ms
+        );
+    }
+}
+
+fn import_line(r: &crate::import::ImportResult) -> String {
+    format!(
+        "bench: import: {} members in {:.1} s, {:.0} members/s (batches of {}, {} in flight)",
+        r.members, r.seconds, r.members_per_second, r.batch_size, r.concurrency
+    )
+}
+
+/// `## Import throughput`: members a second through `loyalty-cli import`. Returns the
+/// summary lines.
+fn import_throughput(
+    out: &mut String,
+    import: Option<&crate::import::ImportResult>,
+) -> Vec<String> {
+    let _ = writeln!(out, "\n## Import throughput\n");
+    let Some(r) = import else {
+        let _ = writeln!(out, "Not measured in this run (BENCH_IMPORT=0).");
+        return Vec::new();
+    };
+    let _ = writeln!(
+        out,
+        "`loyalty-cli import` (release) sending {} members as JSON Lines to `POST /v1/imports/members` \
+         on the local stack: the member-api handler served on a loopback port over DynamoDB Local, \
+         as `make dev` serves it. Each member has two lots and a pending group: {} `import` entries, \
+         one TransactWriteItems of {} items. Batches of {}, {} in flight ({} requests).\n",
+        r.members,
+        r.entries_per_member,
+        r.items_per_member,
+        r.batch_size,
+        r.concurrency,
+        r.requests
+    );
+    let _ = writeln!(out, "| members | wall time | members per second |");
+    let _ = writeln!(out, "|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "| {} | {:.1} s | {:.0} |",
+        r.members, r.seconds, r.members_per_second
+    );
+    let _ = writeln!(
+        out,
+        "\nEvery member is one transaction (a member cannot be split), so on AWS the rate follows \
+         the function's concurrency and DynamoDB's transaction throughput, not the table size; \
+         the CLI's `--concurrency` raises it until the API's throttling (429, retried) answers."
+    );
+    let mut summary = vec![import_line(r)];
+    if let Some(e) = &r.export {
+        let _ = writeln!(
+            out,
+            "\nThe export of one member with {} ledger entries (`GET /v1/members/{{memberId}}/export`, \
+             the handler called in-process as API Gateway calls it, {} runs one after the other), and \
+             then its erasure (`DELETE /v1/members/{{memberId}}`: the sweep deletes every item):\n",
+            e.entries, e.runs
+        );
+        let _ = writeln!(
+            out,
+            "| ledger entries | export p50 | export max | answer size | erasure |"
+        );
+        let _ = writeln!(out, "|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "| {} | {:.0} ms | {:.0} ms | {:.2} MB | {:.0} ms |",
+            e.entries,
+            e.p50_ms,
+            e.max_ms,
+            e.bytes as f64 / 1_000_000.0,
+            e.erase_ms
+        );
+        summary.push(format!(
+            "bench: export of {} entries: p50 {:.0} ms, {:.2} MB; erasure {:.0} ms",
+            e.entries,
+            e.p50_ms,
+            e.bytes as f64 / 1_000_000.0,
+            e.erase_ms
+        ));
+    }
+    summary
+}
+
 /// `## Programme figures: a year's read, and what they add to an earn`. Returns the summary
 /// lines.
 fn figures(out: &mut String, results: &Results) -> Vec<String> {
@@ -1897,7 +1988,7 @@ fn how_to_read(out: &mut String, proxy_hop: Option<&ProxyHop>) {
          - The proxy adds a loopback hop to every DynamoDB call, for the functions and the floors alike; the hop's send and receive count as time outside DynamoDB.{}\n\
          - The x86_64 binaries measured here (functions and floors) are built in one cargo invocation with the harness, so the dependency graph is compiled once; that unifies a few dependency features the functions do not use (hyper's server side, regex-automata's meta engine, zerocopy's derive macros), whose code LTO drops. The zips are built by cargo lambda from the functions alone, as for a deployment.\n\
          - Raw samples of this run: `.local/bench/results.json`; the functions' logs: `.local/bench/*.log`.\n\
-         - Knobs (environment): `BENCH_QUICK=1` (fewer iterations, 10,000 members for growth, 2,000 due for the daily run; not for the record), `BENCH_COLD_RUNS`, `BENCH_REQUESTS`, `BENCH_SERIAL_REQUESTS`, `BENCH_CONCURRENCY`, `BENCH_STREAM_BATCH`, `BENCH_MEMBERS` (largest growth size; 0 skips growth), `BENCH_DUE`, `BENCH_DAILY_DUE` (members due on one day for the daily run at scale; 0 skips it), `BENCH_DAILY_FLOOR` (how many of them the floor repeats), `BENCH_CAPACITY_DAYS` (days of purchases before the year-old member is measured; 0 skips capacity and cost), `BENCH_FIGURES=0` (skips the programme figures), `BENCH_OPS`, `BENCH_SKIP_ZIP=1`; builds go to `CARGO_TARGET_DIR` when set.",
+         - Knobs (environment): `BENCH_QUICK=1` (fewer iterations, 10,000 members for growth, 2,000 due for the daily run; not for the record), `BENCH_COLD_RUNS`, `BENCH_REQUESTS`, `BENCH_SERIAL_REQUESTS`, `BENCH_CONCURRENCY`, `BENCH_STREAM_BATCH`, `BENCH_MEMBERS` (largest growth size; 0 skips growth), `BENCH_DUE`, `BENCH_DAILY_DUE` (members due on one day for the daily run at scale; 0 skips it), `BENCH_DAILY_FLOOR` (how many of them the floor repeats), `BENCH_CAPACITY_DAYS` (days of purchases before the year-old member is measured; 0 skips capacity and cost), `BENCH_FIGURES=0` (skips the programme figures), `BENCH_IMPORT` (members for the import throughput, default 10,000; 0 skips it; `loyalty-bench --import` measures only it), `BENCH_OPS`, `BENCH_SKIP_ZIP=1`; builds go to `CARGO_TARGET_DIR` when set.",
         proxy_hop.map_or(String::new(), calibration)
     );
 }
@@ -1992,7 +2083,7 @@ mod tests {
         markdown(results, Path::new("docs/bench/latency.svg"))
     }
 
-    const HEADINGS: [&str; 15] = [
+    const HEADINGS: [&str; 16] = [
         "# Benchmarks",
         "## Targets",
         "### Targets missed, and what limits them",
@@ -2007,6 +2098,7 @@ mod tests {
         "## Capacity per earn and per redeem",
         "## Cost per million on AWS",
         "## Programme figures: a year's read, and what they add to an earn",
+        "## Import throughput",
         "## How to read these numbers",
     ];
 
@@ -2136,9 +2228,15 @@ mod tests {
             assert!(text.contains(expected), "missing: {expected}");
         }
         // One summary line per target, then one per warm operation, per cached operation
-        // and per priced request.
+        // and per priced request, the figures' two and the import's.
         let summary = &rendered.summary;
-        assert_eq!(summary.len(), 32 + 8 + 2 + 4 + 2);
+        assert_eq!(summary.len(), 32 + 8 + 2 + 4 + 2 + 1);
+        assert_eq!(
+            summary.last().map(String::as_str),
+            Some(
+                "bench: import: 10000 members in 40.0 s, 250 members/s (batches of 100, 4 in flight)"
+            )
+        );
         assert_eq!(
             summary.iter().filter(|l| l.ends_with("[missed]")).count(),
             9
@@ -2148,7 +2246,7 @@ mod tests {
         assert!(summary[32..40].iter().all(|l| l.starts_with("warm ")));
         assert!(summary[40..42].iter().all(|l| l.starts_with("cached ")));
         assert!(summary[42..46].iter().all(|l| l.starts_with("cost ")));
-        assert!(summary[46..].iter().all(|l| l.starts_with("figures ")));
+        assert!(summary[46..48].iter().all(|l| l.starts_with("figures ")));
     }
 
     #[test]
@@ -2184,6 +2282,7 @@ mod tests {
         results.capacity = None;
         results.cache.clear();
         results.figures = None;
+        results.import = None;
         if let Some(size) = results.sizes.iter_mut().find(|s| s.binary == "member-api") {
             size.zip_bytes = None;
         }
@@ -2201,6 +2300,7 @@ mod tests {
             "## Capacity per earn and per redeem\n\nNot measured in this run (BENCH_CAPACITY_DAYS=0).\n",
             "## Cost per million on AWS\n\nNot measured in this run (BENCH_CAPACITY_DAYS=0).\n",
             "## Programme figures: a year's read, and what they add to an earn\n\nNot measured in this run (BENCH_FIGURES=0).\n",
+            "## Import throughput\n\nNot measured in this run (BENCH_IMPORT=0).\n",
         ] {
             assert!(text.contains(expected), "missing: {expected}");
         }

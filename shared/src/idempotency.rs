@@ -2,6 +2,8 @@
 //! remembers the response so a retry gets it back instead of doing the write again.
 
 use sha2::{Digest, Sha256};
+
+use crate::domain::identifier::MemberId;
 use time::OffsetDateTime;
 
 /// How long a key is remembered. API.md promises at least 24 hours.
@@ -122,14 +124,21 @@ impl Idempotency {
         )
     }
 
-    /// The record that remembers `reply` as this write's answer.
-    pub fn record(&self, reply: &StoredReply, now: OffsetDateTime) -> IdempotencyRecord {
+    /// The record that remembers `reply` as this write's answer, filed under `person`, the
+    /// member the write was for (so that an erasure finds it).
+    pub fn record(
+        &self,
+        reply: &StoredReply,
+        person: Option<&MemberId>,
+        now: OffsetDateTime,
+    ) -> IdempotencyRecord {
         IdempotencyRecord {
             scope: self.scope.clone(),
             fingerprint: self.fingerprint.clone(),
             status: reply.status,
             body: reply.body.clone(),
             created_at: now,
+            person: person.cloned(),
         }
     }
 
@@ -152,6 +161,9 @@ pub struct IdempotencyRecord {
     pub status: u16,
     pub body: String,
     pub created_at: OffsetDateTime,
+    /// The member the write was for; `None` as read back (only erasure needs it, from the
+    /// index).
+    pub person: Option<MemberId>,
 }
 
 impl IdempotencyRecord {

@@ -4,6 +4,7 @@
 
 mod context;
 pub mod domain;
+pub mod erasure;
 pub mod http;
 pub mod idempotency;
 pub mod identity;

@@ -12,6 +12,7 @@ use rand::Rng;
 use time::OffsetDateTime;
 
 use crate::Context;
+use crate::domain::identifier::MemberId;
 use crate::domain::metrics::{Before, Movement};
 use crate::domain::operation::Change;
 use crate::idempotency::{Idempotency, IdempotencyRecord, StoredReply};
@@ -78,7 +79,7 @@ pub async fn execute<R, E>(
 where
     E: From<WriteError>,
 {
-    match run(context, read, None, decide, |_| None).await? {
+    match run(context, read, None, decide, |_, _, _| None).await? {
         Executed::Fresh(reply) => Ok(reply),
         // Without an idempotency record nothing can be replayed.
         Executed::Replayed(_) => Err(WriteError::KeyReused.into()),
@@ -96,8 +97,8 @@ pub async fn execute_idempotent<E>(
 where
     E: From<WriteError>,
 {
-    run(context, read, idempotency, decide, |(reply, now)| {
-        idempotency.map(|i| i.record(reply, now))
+    run(context, read, idempotency, decide, |reply, person, now| {
+        idempotency.map(|i| i.record(reply, person, now))
     })
     .await
 }
@@ -107,7 +108,7 @@ async fn run<R, E>(
     read: SnapshotRequest<'_>,
     idempotency: Option<&Idempotency>,
     mut decide: impl FnMut(Snapshot, OffsetDateTime) -> Result<Decision<R>, E>,
-    remember: impl Fn((&R, OffsetDateTime)) -> Option<IdempotencyRecord>,
+    remember: impl Fn(&R, Option<&MemberId>, OffsetDateTime) -> Option<IdempotencyRecord>,
 ) -> Result<Executed<R>, E>
 where
     E: From<WriteError>,
@@ -137,7 +138,7 @@ where
             Decision::Commit(change, reply) => (change, reply),
             Decision::Answer(reply) => return Ok(Executed::Fresh(reply)),
         };
-        let record = remember((&reply, now));
+        let record = remember(&reply, change.person(), now);
         // The programme's figures move in the same transaction as what they count.
         let movement = Movement::of(before, change.member.as_deref(), &change.entries, now);
         match context
@@ -182,7 +183,7 @@ fn replayed<R>(record: IdempotencyRecord, wanted: &Idempotency) -> Result<Execut
     }
 }
 
-async fn backoff(attempt: u32) {
+pub(crate) async fn backoff(attempt: u32) {
     let ceiling = BACKOFF_BASE_MS << attempt.min(BACKOFF_MAX_EXPONENT);
     // Drawn before the await: the thread's RNG must not live across it (not Send).
     let wait = rand::rng().random_range(0..=ceiling);

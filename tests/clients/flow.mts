@@ -225,6 +225,33 @@ async function main(): Promise<void> {
   await ok(admin.GET("/v1/members/{memberId}", { params: memberPath }), 200, "getMember");
   await ok(admin.GET("/v1/members/{memberId}/activity", { params: memberPath }), 200, "listMemberActivity");
 
+  // operator: a member brought from another engine; sent again, it is skipped
+  const importedId = `ts-import-${run}`;
+  const batch = {
+    members: [
+      {
+        memberId: importedId,
+        displayName: "Imported",
+        enrolledAt: "2024-01-01T00:00:00Z",
+        tier: topTier,
+        lots: [{ points: 300, expiresAt: at(200) }],
+        pendingPoints: [{ points: 20, availableAt: at(5) }],
+      },
+    ],
+  };
+  const firstImport = await ok(admin.POST("/v1/imports/members", { body: batch }), 200, "importMembers");
+  check(
+    firstImport.imported === 1 && firstImport.skipped === 0 && firstImport.errors.length === 0,
+    `importMembers: ${JSON.stringify(firstImport)}`,
+  );
+  const rerun = await ok(admin.POST("/v1/imports/members", { body: batch }), 200, "importMembers");
+  check(rerun.imported === 0 && rerun.skipped === 1, `importMembers again: ${JSON.stringify(rerun)}`);
+  const importedMember = await ok(admin.GET("/v1/members/{memberId}", { params: { path: { memberId: importedId } } }), 200, "getMember");
+  check(
+    importedMember.balance === 300 && importedMember.pendingPoints === 20 && importedMember.tier.name === topTier,
+    `getMember of the imported member: ${JSON.stringify(importedMember)}`,
+  );
+
   // partner: an offer and a purchase, signed
   const partner = client({}, signing(created.secret));
   const offerId = `offer-${run}`;
@@ -352,6 +379,22 @@ async function main(): Promise<void> {
     check(typeof page.nextCursor === "string" && pages < 1000, `getMetricsReconciliation: no cursor after ${pages} pages`);
     cursor = page.nextCursor;
   }
+
+  // member: everything held about it, then its erasure (an operator's retry answers the same)
+  const exported = await ok(member.GET("/v1/members/me/export"), 200, "exportMe");
+  check(exported.ledger.length === activity.items.length, `exportMe: ${exported.ledger.length} ledger entries`);
+  check(exported.profile.balance === me.balance, `exportMe: profile ${JSON.stringify(exported.profile)}`);
+  const theirs = await ok(admin.GET("/v1/members/{memberId}/export", { params: { path: { memberId } } }), 200, "exportMember");
+  check(theirs.profile.memberId === memberId, "exportMember: another member's export");
+  const erased = await ok(member.DELETE("/v1/members/me"), 200, "eraseMe");
+  check(erased.pointsForfeited === held, `eraseMe: ${JSON.stringify(erased)}, the member held ${held}`);
+  const again = await ok(
+    admin.DELETE("/v1/members/{memberId}", { params: { path: { memberId } }, body: { reason: "client flow: the operator's retry" } }),
+    200,
+    "eraseMember",
+  );
+  check(again.pointsForfeited === erased.pointsForfeited, `eraseMember: ${JSON.stringify(again)}`);
+  await refused(member.GET("/v1/members/me"), 404, "getMe after the erasure");
 
   writeFileSync(env("CLIENT_FLOW_CALLED"), [...called].sort().map((name) => `${name}\n`).join(""));
   console.log(`typescript flow: OK (${called.size} operations; member ${memberId}, balance ${me.balance})`);

@@ -31,6 +31,7 @@ from loyalty_client.api.members import (
     get_me,
     get_member,
     get_my_referrals,
+    import_members,
     list_member_activity,
     list_my_activity,
     list_my_stamps,
@@ -45,6 +46,7 @@ from loyalty_client.api.partners import (
     put_partner,
     retire_partner_secret,
 )
+from loyalty_client.api.privacy import erase_me, erase_member, export_me, export_member
 from loyalty_client.api.program import get_program, put_program
 from loyalty_client.api.redemptions import cancel_redemption, list_my_redemptions, redeem_reward
 from loyalty_client.api.rewards import list_rewards, put_reward
@@ -59,8 +61,16 @@ from loyalty_client.models import (
     EarnResult,
     EnrolRequest,
     EntryWithBalance,
+    Erased,
+    ErasureRequest,
     Error,
+    ImportedLot,
+    ImportedMember,
+    ImportedPending,
+    ImportMembersReply,
+    ImportMembersRequest,
     Member,
+    MemberExport,
     MetricsReport,
     Money,
     OfferBonus,
@@ -261,6 +271,35 @@ def main() -> None:
     call(get_member, HTTPStatus.OK, Member, client=admin, member_id=member_id)
     call(list_member_activity, HTTPStatus.OK, ActivityPage, client=admin, member_id=member_id)
 
+    # --- operator: a member brought from another engine; sent again, it is skipped ---------
+    imported_id = f"py-import-{run}"
+    batch = ImportMembersRequest(
+        members=[
+            ImportedMember(
+                member_id=imported_id,
+                display_name="Imported",
+                enrolled_at="2024-01-01T00:00:00Z",
+                tier=tier_names[-1],
+                lots=[ImportedLot(points=300, expires_at=(now + datetime.timedelta(days=200)).isoformat())],
+                pending_points=[
+                    ImportedPending(points=20, available_at=(now + datetime.timedelta(days=5)).isoformat())
+                ],
+            )
+        ]
+    )
+    first_import = call(import_members, HTTPStatus.OK, ImportMembersReply, client=admin, body=batch)
+    check(
+        first_import.imported == 1 and first_import.skipped == 0 and not first_import.errors,
+        f"importMembers: {first_import.to_dict()}",
+    )
+    rerun = call(import_members, HTTPStatus.OK, ImportMembersReply, client=admin, body=batch)
+    check(rerun.imported == 0 and rerun.skipped == 1, f"importMembers again: {rerun.to_dict()}")
+    imported = call(get_member, HTTPStatus.OK, Member, client=admin, member_id=imported_id)
+    check(
+        imported.balance == 300 and imported.pending_points == 20 and imported.tier.name == tier_names[-1],
+        f"getMember of the imported member: {imported.to_dict()}",
+    )
+
     # --- partner: an offer and a purchase, signed --------------------------------------------
     partner = Client(base_url=base_url, httpx_args={"event_hooks": {"request": [signing_hook(created.secret)]}})
     offer_id = f"offer-{run}"
@@ -406,6 +445,25 @@ def main() -> None:
         check(isinstance(cursor, str) and pages < 1_000, f"getMetricsReconciliation: no cursor after {pages} pages")
     check(page.members_checked == page.members, f"reconciliation: {page.to_dict()}")
     check(page.difference == 0 and page.changed_during_run == 0, f"reconciliation: {page.to_dict()}")
+
+    # --- member: everything held about it, then its erasure (an operator's retry answers the same)
+    exported = call(export_me, HTTPStatus.OK, MemberExport, client=member)
+    check(len(exported.ledger) == len(activity.items), f"exportMe: {len(exported.ledger)} ledger entries")
+    check(exported.profile.balance == me.balance, f"exportMe: profile {exported.profile.to_dict()}")
+    theirs = call(export_member, HTTPStatus.OK, MemberExport, client=admin, member_id=member_id)
+    check(theirs.profile.member_id == member_id, "exportMember: another member's export")
+    erased = call(erase_me, HTTPStatus.OK, Erased, client=member)
+    check(erased.points_forfeited == held, f"eraseMe: {erased.to_dict()}, the member held {held}")
+    again = call(
+        erase_member,
+        HTTPStatus.OK,
+        Erased,
+        client=admin,
+        member_id=member_id,
+        body=ErasureRequest(reason="client flow: the operator's retry"),
+    )
+    check(again.to_dict() == erased.to_dict(), f"eraseMember: {again.to_dict()} after {erased.to_dict()}")
+    call(get_me, HTTPStatus.NOT_FOUND, Error, client=member)
 
     with open(os.environ["CLIENT_FLOW_CALLED"], "w") as out:
         out.write("".join(f"{name}\n" for name in sorted(called)))

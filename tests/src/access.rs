@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemInput;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemInput;
 use aws_sdk_dynamodb::operation::get_item::GetItemInput;
 use aws_sdk_dynamodb::operation::put_item::PutItemInput;
@@ -120,6 +121,22 @@ fn accesses_of(
     }
     if let Some(i) = input.downcast_ref::<QueryInput>() {
         return vec![query_access(i)];
+    }
+    if let Some(i) = input.downcast_ref::<BatchWriteItemInput>() {
+        return i
+            .request_items()
+            .into_iter()
+            .flat_map(|requests| requests.values().flatten())
+            .flat_map(|r| {
+                [
+                    r.delete_request()
+                        .map(|d| table_access("BatchWriteItem", Some(d.key()))),
+                    r.put_request()
+                        .map(|p| table_access("BatchWriteItem", Some(p.item()))),
+                ]
+            })
+            .flatten()
+            .collect();
     }
     if let Some(i) = input.downcast_ref::<TransactGetItemsInput>() {
         return i

@@ -111,6 +111,11 @@ async fn reward_referrer(context: &TierContext, link: &ReferralLink) -> Result<(
             return Ok(Decision::Answer(()));
         };
         let award = snapshot.referral_award.take();
+        // The referred member was erased before its link came through: nothing is owed for
+        // a member the table no longer knows (and its id must not be written again).
+        if award.is_none() && !snapshot.referee_linked {
+            return Ok(Decision::Answer(()));
+        }
         let change = operation::reward_referrer(
             referrer,
             &snapshot.program()?,

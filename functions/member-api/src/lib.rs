@@ -1,15 +1,19 @@
 //! The member-api function: what the mobile app needs about the member it signs in as.
 //!
 //! Routes: `POST /v1/members` (enrol), `GET /v1/members/me`, `PATCH /v1/members/me` (name and
-//! birthday), `GET /v1/members/me/activity`, `GET /v1/members/me/stamps`,
-//! birthday), `GET /v1/members/me/activity`, `GET /v1/members/me/referrals`,
-//! and for operators (or the member itself) `GET /v1/members/{memberId}` and
-//! `GET /v1/members/{memberId}/activity`.
+//! birthday), `DELETE /v1/members/me` (erasure), `GET /v1/members/me/activity`,
+//! `GET /v1/members/me/stamps`, `GET /v1/members/me/referrals`, `GET /v1/members/me/export`;
+//! for operators (or the member itself) `GET /v1/members/{memberId}`,
+//! `GET /v1/members/{memberId}/activity` and `GET /v1/members/{memberId}/export`; for
+//! operators `DELETE /v1/members/{memberId}` and `POST /v1/imports/members`.
 
 mod activity;
 mod cursor;
 mod display_name;
 mod enrol;
+mod erase;
+mod export;
+mod import;
 mod profile;
 mod referrals;
 mod stamps;
@@ -40,6 +44,12 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         (Method::PATCH, ["v1", "members", "me"]) => {
             update::update(context, &request, request.member()?).await
         }
+        (Method::DELETE, ["v1", "members", "me"]) => {
+            Box::pin(erase::erase_self(context, &request, request.member()?)).await
+        }
+        (Method::GET, ["v1", "members", "me", "export"]) => {
+            Box::pin(export::export(context, &request.member()?.id)).await
+        }
         (Method::GET, ["v1", "members", "me", "activity"]) => {
             activity::activity(context, &request, &request.member()?.id).await
         }
@@ -49,8 +59,23 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         (Method::GET, ["v1", "members", "me", "referrals"]) => {
             referrals::referrals(context, &request.member()?.id).await
         }
+        (Method::POST, ["v1", "imports", "members"]) => {
+            import::import(context, &request, request.operator()?).await
+        }
         (Method::GET, ["v1", "members", member]) => {
             profile::profile(context, &request.reader_of(member)?).await
+        }
+        (Method::DELETE, ["v1", "members", member]) => {
+            Box::pin(erase::erase_member(
+                context,
+                &request,
+                request.operator()?,
+                member,
+            ))
+            .await
+        }
+        (Method::GET, ["v1", "members", member, "export"]) => {
+            Box::pin(export::export(context, &request.reader_of(member)?)).await
         }
         (Method::GET, ["v1", "members", member, "activity"]) => {
             activity::activity(context, &request, &request.reader_of(member)?).await

@@ -22,6 +22,12 @@ pub enum EntryType {
     ReferralBonus,
     BirthdayBonus,
     StampReward,
+    /// The points a member held when it was erased, leaving the liability. Counted in the
+    /// figures only: the erased member's ledger goes with it.
+    Erase,
+    /// Points brought from another engine (`POST /v1/imports/members`): one entry per lot
+    /// (with its `expiresAt`) and per group of pending points (with its `availableAt`).
+    Import,
 }
 
 /// One movement of a member's points, as the store keeps it and the API shows it.
@@ -57,6 +63,16 @@ pub struct LedgerEntry {
         with = "crate::domain::rfc3339::option"
     )]
     pub available_at: Option<OffsetDateTime>,
+    /// On an `import` entry of spendable points: when the imported lot expires, as the
+    /// other engine said (the member's lot, kept by month, ends at the end of that month).
+    /// Stored as `lotExpiresAt`: `expiresAt` is the table's TTL attribute.
+    #[serde(
+        default,
+        rename = "lotExpiresAt",
+        skip_serializing_if = "Option::is_none",
+        with = "crate::domain::rfc3339::option"
+    )]
+    pub expires_at: Option<OffsetDateTime>,
     /// The `sub` of whoever caused the entry (till, operator, member), for audit.
     pub actor: String,
 }
@@ -72,6 +88,7 @@ pub struct Posting {
     pub amount: Option<Money>,
     pub reason: Option<String>,
     pub available_at: Option<OffsetDateTime>,
+    pub expires_at: Option<OffsetDateTime>,
     pub actor: String,
 }
 
@@ -89,6 +106,7 @@ impl Posting {
             amount: None,
             reason: None,
             available_at: None,
+            expires_at: None,
             actor: actor.into(),
         }
     }
@@ -137,6 +155,7 @@ impl LedgerEntry {
             amount: posting.amount,
             reason: posting.reason,
             available_at: posting.available_at,
+            expires_at: posting.expires_at,
             actor: posting.actor,
         }
     }

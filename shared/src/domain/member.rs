@@ -269,7 +269,7 @@ impl Member {
 
     /// Moves the ledger on by one entry for a change the caller has just made to the
     /// balance: the one place an entry gets its sequence number and balance after.
-    fn post(
+    pub(crate) fn post(
         &mut self,
         kind: EntryType,
         points: Points,
@@ -634,7 +634,10 @@ impl Member {
 
     /// Makes points spendable in the lots given, and says how many: like any new points,
     /// they pay a debt left by a reversal first.
-    fn credit_lots(&mut self, lots: &[(ExpiryMonth, Points)]) -> Result<Points, BalanceError> {
+    pub(crate) fn credit_lots(
+        &mut self,
+        lots: &[(ExpiryMonth, Points)],
+    ) -> Result<Points, BalanceError> {
         let mut total = Points::ZERO;
         for (month, points) in lots {
             self.lots

@@ -143,6 +143,40 @@ impl Movement {
         movement
     }
 
+    /// The movement of erasing `member` at `now`: the points it held leave the liability (an
+    /// `erase` debit), it stops counting as a member, and its active spell ends today.
+    pub fn erasure(member: &Member, held: i64, now: OffsetDateTime) -> Self {
+        let mut movement = Movement {
+            liability: -held,
+            members: -1,
+            ..Movement::default()
+        };
+        let today = utc_day(now);
+        movement.add(today, Counter::Debit(EntryType::Erase), -held);
+        if let Some(last) = member.last_activity_at().map(utc_day) {
+            let quiet = last + Duration::days(INACTIVE_AFTER_DAYS);
+            // Its -1 moves from the day it would have gone quiet to today: not active at the
+            // end of today, nor after.
+            if quiet > today {
+                movement.add(quiet, Counter::Active, 1);
+                movement.add(today, Counter::Active, -1);
+            }
+        }
+        movement
+    }
+
+    /// Both movements, as one.
+    pub fn and(mut self, other: Movement) -> Self {
+        for (day, counters) in other.days {
+            for (counter, value) in counters {
+                self.add(day, counter, value);
+            }
+        }
+        self.liability += other.liability;
+        self.members += other.members;
+        self
+    }
+
     fn add(&mut self, day: Date, counter: Counter, value: i64) {
         if value != 0 {
             *self
@@ -237,6 +271,8 @@ pub struct DayFigures {
     pub redeemed: i64,
     pub expired: i64,
     pub reversed: i64,
+    /// Points forfeited by erased members.
+    pub erased: i64,
     pub liability: i64,
     pub new_members: i64,
     pub active_members: i64,
@@ -366,6 +402,7 @@ fn figures(
         redeemed: spent(EntryType::Redeem) - count(Counter::Credit(EntryType::Refund)),
         expired: spent(EntryType::Expire),
         reversed: spent(EntryType::Reverse),
+        erased: spent(EntryType::Erase),
         liability,
         new_members: count(Counter::NewMembers),
         active_members: -active_after,
@@ -454,6 +491,8 @@ mod tests {
             EntryType::ReferralBonus,
             EntryType::BirthdayBonus,
             EntryType::StampReward,
+            EntryType::Erase,
+            EntryType::Import,
         ];
         let mut names = BTreeSet::new();
         for kind in kinds {

@@ -240,6 +240,23 @@ impl Transaction {
                 };
                 let item = to_item(&ReferralAwardItem::from(award))?;
                 self.put(store, item, condition, &[], Role::Other)?;
+                if *new {
+                    // Only while the referred member's link is there: an erasure that took
+                    // it since the read must not see the member's id written again.
+                    let check = ConditionCheck::builder()
+                        .table_name(&store.table)
+                        .set_key(Some(key(
+                            keys::member_pk(award.referee.as_str()),
+                            keys::REFERRAL_SK,
+                        )))
+                        .condition_expression("attribute_exists(PK)")
+                        .build()
+                        .map_err(|_| StoreError::Internal)?;
+                    self.push(
+                        TransactWriteItem::builder().condition_check(check).build(),
+                        Role::Other,
+                    );
+                }
                 if *rewarded != 0 || *points != 0 {
                     let update = store.stats_update(&award.referrer, 0, *rewarded, *points)?;
                     self.push(update, Role::Other);
@@ -354,6 +371,16 @@ fn classify<R: std::fmt::Debug>(
         SdkError::ServiceError(service) => match service.err() {
             TransactWriteItemsError::TransactionCanceledException(cancelled) => {
                 cancelled.cancellation_reasons()
+            }
+            // The outcome is not known: the SDK's retry met the first attempt still running,
+            // or DynamoDB failed inside it. Decide again from a fresh read: the idempotency
+            // record (a replay) or the member's revision shows an attempt that did land.
+            TransactWriteItemsError::TransactionInProgressException(_)
+            | TransactWriteItemsError::InternalServerError(_) => {
+                tracing::warn!("transaction outcome unknown; deciding again from a fresh read");
+                return CommitError::Contention {
+                    key_in_flight: false,
+                };
             }
             _ => return StoreError::from_sdk(error).into(),
         },

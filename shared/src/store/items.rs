@@ -428,6 +428,9 @@ pub struct IdempotencyItem {
     pub created_at: OffsetDateTime,
     /// Epoch seconds; the table's TTL attribute, so DynamoDB deletes old keys by itself.
     pub expires_at: i64,
+    /// `PERSON#<memberId>` when the write was for a member: the erasure index.
+    #[serde(rename = "GSI3PK", default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
 }
 
 impl From<&IdempotencyRecord> for IdempotencyItem {
@@ -442,6 +445,7 @@ impl From<&IdempotencyRecord> for IdempotencyItem {
             body: r.body.clone(),
             created_at: r.created_at,
             expires_at: r.expires_at().unix_timestamp(),
+            person: r.person.as_ref().map(|m| keys::person_pk(m.as_str())),
         }
     }
 }
@@ -454,6 +458,7 @@ impl IdempotencyItem {
             status: self.status,
             body: self.body,
             created_at: self.created_at,
+            person: None,
         }
     }
 }

@@ -187,6 +187,21 @@ pub fn idempotency_pk(scope: &str) -> String {
     format!("IDEMPOTENCY#{scope}")
 }
 
+/// The index of idempotency records by the member they were written for (see
+/// infra/template.yaml): an erasure finds them there.
+pub const PERSON_INDEX: &str = "GSI3";
+pub const GSI3PK: &str = "GSI3PK";
+
+pub fn person_pk(member: &str) -> String {
+    format!("PERSON#{member}")
+}
+
+/// What stays of an erased member: its pseudonym and what the erasure answered.
+pub fn erased_pk(pseudonym: &str) -> String {
+    format!("ERASED#{pseudonym}")
+}
+pub const ERASED_SK: &str = "ERASED";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@ use crate::domain::identifier::MemberId;
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::member::Member;
 use crate::domain::metrics::Movement;
+use time::OffsetDateTime;
 
 /// Attempts at an enrolment that meets other transactions on its figures shard.
 const ENROL_ATTEMPTS: u32 = 8;
@@ -39,6 +40,30 @@ impl Store {
     /// same transaction, on the day it enrolled. Returns the member as stored and whether
     /// this call created it.
     pub async fn enrol(&self, member: &Member) -> Result<(Member, bool), StoreError> {
+        self.create(member, &[], member.enrolled_at()).await
+    }
+
+    /// Creates an imported member with its `import` ledger entries unless the member exists
+    /// (then nothing is written and `false` comes back), in one TransactWriteItems: the
+    /// member, its referral code, the entries and what they add to the figures, all or
+    /// nothing. The caller keeps the entries within one transaction's items
+    /// ([`crate::domain::import::MAX_IMPORT_ENTRIES`]).
+    pub async fn import_member(
+        &self,
+        member: &Member,
+        entries: &[LedgerEntry],
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        Ok(self.create(member, entries, now).await?.1)
+    }
+
+    /// A new member (and its entries, if any), counted in the figures of `now`'s day.
+    async fn create(
+        &self,
+        member: &Member,
+        entries: &[LedgerEntry],
+        now: OffsetDateTime,
+    ) -> Result<(Member, bool), StoreError> {
         let mut member = member.clone();
         // A conflict is another transaction on the same figures shard (or the same member's
         // enrolment): each attempt draws a shard again.
@@ -47,7 +72,7 @@ impl Store {
                 let wait = rand::rng().random_range(0..=4_u64 << attempt);
                 tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
             }
-            match self.try_enrol(&member).await? {
+            match self.try_create(&member, entries, now).await? {
                 Enrolment::Done(member, created) => return Ok((*member, created)),
                 Enrolment::Contended => continue,
                 Enrolment::CodeTaken => member.draw_referral_code(),
@@ -57,7 +82,12 @@ impl Store {
     }
 
     /// One attempt.
-    async fn try_enrol(&self, member: &Member) -> Result<Enrolment, StoreError> {
+    async fn try_create(
+        &self,
+        member: &Member,
+        entries: &[LedgerEntry],
+        now: OffsetDateTime,
+    ) -> Result<Enrolment, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&MemberItem::from(member))?))
@@ -68,12 +98,18 @@ impl Store {
         let mut items = vec![TransactWriteItem::builder().put(put).build()];
         // The member's code is the second item, if it has one.
         items.extend(self.enrolment_referral_items(member)?);
-        items.extend(self.metrics_updates(&Movement::of(
-            None,
-            Some(member),
-            &[],
-            member.enrolled_at(),
-        ))?);
+        // Not while an erasure of the same id is still sweeping (it would take the items).
+        items.push(super::erasure::no_erasure_running(self, member.id())?);
+        for entry in entries {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(to_item(&LedgerItem::new(member.id(), entry))?))
+                .condition_expression("attribute_not_exists(PK)")
+                .build()
+                .map_err(|_| StoreError::Internal)?;
+            items.push(TransactWriteItem::builder().put(put).build());
+        }
+        items.extend(self.metrics_updates(&Movement::of(None, Some(member), entries, now))?);
         let error = match self
             .client
             .transact_write_items()

@@ -4,7 +4,9 @@
 mod client;
 mod commit;
 mod due;
+mod erasure;
 mod error;
+mod export;
 mod items;
 pub mod keys;
 mod members;
@@ -22,6 +24,7 @@ pub use client::client_from_env;
 pub use commit::CommitError;
 pub use due::DuePage;
 pub use error::StoreError;
+pub use export::MemberRecords;
 pub use members::ActivityPage;
 pub use reconcile::BalancePage;
 pub use rewards::RedemptionPage;

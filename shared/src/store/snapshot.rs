@@ -91,6 +91,9 @@ pub struct Snapshot {
     pub referral_award: Option<ReferralAward>,
     /// All zero when the member has none (or they were not asked for).
     pub referral_stats: ReferralStats,
+    /// With `referred`: whether the referred member's link is still there (an erasure takes
+    /// it, and then nothing is to be awarded for that member any more).
+    pub referee_linked: bool,
 }
 
 /// Something a decision needs that the table does not hold.
@@ -162,6 +165,7 @@ impl Store {
             if let Some(referee) = request.referred {
                 wanted.push(key(pk(), &keys::referred_sk(referee.as_str())));
                 wanted.push(key(pk(), keys::REFERRALS_SK));
+                wanted.push(key(keys::member_pk(referee.as_str()), keys::REFERRAL_SK));
             }
         }
         if let Some(reward) = request.reward {
@@ -326,6 +330,7 @@ impl Snapshot {
             referrals::AWARD_ENTITY => {
                 self.referral_award = Some(from_item::<ReferralAwardItem>(item)?.award);
             }
+            referrals::LINK_ENTITY => self.referee_linked = true,
             referrals::STATS_ENTITY => {
                 self.referral_stats = from_item::<ReferralStatsItem>(item)?.stats;
             }

@@ -1,6 +1,7 @@
 //! Faults DynamoDB Local cannot produce on demand, injected with a mocked client
-//! (throttling, transaction conflicts), and an unreachable endpoint. Each ends in the
-//! documented error with `retry-after` where a retry helps, and never a leaked SDK message.
+//! (throttling, transaction conflicts, a commit whose outcome is unknown), and an unreachable
+//! endpoint. Each ends in the documented error (or, for an unknown outcome, a fresh decision)
+//! with `retry-after` where a retry helps, and never a leaked SDK message.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,9 +12,12 @@ use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::operation::transact_get_items::{
     TransactGetItemsError, TransactGetItemsOutput,
 };
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::transact_write_items::{
+    TransactWriteItemsError, TransactWriteItemsOutput,
+};
 use aws_sdk_dynamodb::types::error::{
-    ProvisionedThroughputExceededException, TransactionCanceledException,
+    InternalServerError, ProvisionedThroughputExceededException, TransactionCanceledException,
+    TransactionInProgressException,
 };
 use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, ItemResponse};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
@@ -92,10 +96,9 @@ async fn throttling_is_429_with_retry_after() {
     assert_no_leak(&response.body);
 }
 
-#[tokio::test]
-async fn transaction_conflicts_are_retried_a_bounded_number_of_times_then_409() {
-    // Real items, read from DynamoDB Local, served by the mock; every commit then conflicts.
-    let env = TestEnv::new().await;
+/// Real items, read from DynamoDB Local (the member "mock" and the programme), served by mocks
+/// of the two reads an earn makes: the TransactGetItems and the programme's GetItem.
+async fn mocked_reads(env: &TestEnv) -> (aws_smithy_mocks::Rule, aws_smithy_mocks::Rule) {
     env.enrol("mock").await;
     let (program, items): (Vec<_>, Vec<_>) = {
         let scan = env
@@ -144,6 +147,14 @@ async fn transaction_conflicts_are_retried_a_bounded_number_of_times_then_409() 
         })
         .repeatedly()
         .build();
+    (reads, program_read)
+}
+
+#[tokio::test]
+async fn transaction_conflicts_are_retried_a_bounded_number_of_times_then_409() {
+    // Real items, read from DynamoDB Local, served by the mock; every commit then conflicts.
+    let env = TestEnv::new().await;
+    let (reads, program_read) = mocked_reads(&env).await;
     let conflicts = mock!(Client::transact_write_items)
         .sequence()
         .error(|| {
@@ -172,6 +183,42 @@ async fn transaction_conflicts_are_retried_a_bounded_number_of_times_then_409() 
     assert_no_leak(&response.body);
     assert_eq!(conflicts.num_calls(), 30, "bounded internal retries");
     assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_transaction_whose_outcome_is_unknown_is_decided_again_from_a_fresh_read() {
+    // The SDK's retry of a commit can meet the first attempt still running (or DynamoDB can
+    // fail inside it): neither says whether it landed, so the write reads again and decides
+    // again rather than answering 500; the read shows an attempt that did land.
+    let env = TestEnv::new().await;
+    let (reads, program_read) = mocked_reads(&env).await;
+    let writes = mock!(Client::transact_write_items)
+        .sequence()
+        .error(|| {
+            TransactWriteItemsError::TransactionInProgressException(
+                TransactionInProgressException::builder()
+                    .message("the transaction with this token is in progress")
+                    .build(),
+            )
+        })
+        .error(|| {
+            TransactWriteItemsError::InternalServerError(
+                InternalServerError::builder()
+                    .message("internal failure")
+                    .build(),
+            )
+        })
+        .output(|| TransactWriteItemsOutput::builder().build())
+        .build();
+    let context = context_with(mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::MatchAny,
+        &[&reads, &program_read, &writes]
+    ));
+    let response = earn_with(&context, &env).await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+    assert_eq!(writes.num_calls(), 3);
+    assert_eq!(reads.num_calls(), 3, "each attempt read afresh");
 }
 
 #[tokio::test]

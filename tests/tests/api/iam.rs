@@ -289,6 +289,17 @@ async fn run_every_route() -> Recorded {
         run.call(MemberApi, Call::new("GET", path).bearer(&admin), S::OK)
             .await;
     }
+    // An import: the member, its code, its `import` entries and the figures in one transaction.
+    let import = Call::new("POST", "/v1/imports/members")
+        .bearer(&admin)
+        .json(&json!({"members": [{
+            "memberId": "imported-1",
+            "enrolledAt": "2025-01-01T00:00:00Z",
+            "lots": [{"points": 10, "expiresAt": "2027-06-01T00:00:00Z"}],
+            "pendingPoints": [{"points": 5, "availableAt": "2026-12-01T00:00:00Z"}]
+        }]}));
+    let imported = run.call(MemberApi, import, S::OK).await;
+    assert_eq!(imported.body["imported"], 1, "{}", imported.body);
 
     // earn-points
     let program: Value = loyalty_tests::demo_program();
@@ -389,6 +400,12 @@ async fn run_every_route() -> Recorded {
     }
     let list = Call::new("GET", "/v1/members/me/redemptions").bearer(&member);
     run.call(RedeemReward, list, S::OK).await;
+    // One voucher left unused, for the erasure below to cancel (its stock goes back).
+    let kept = Call::new("POST", "/v1/members/me/redemptions")
+        .bearer(&member)
+        .header("idempotency-key", "kept")
+        .json(&json!({"rewardId": stocked.0}));
+    run.call(RedeemReward, kept, S::CREATED).await;
 
     stamp_cards(&run, &program, &unlimited.0, &stocked.0).await;
 
@@ -462,7 +479,30 @@ async fn run_every_route() -> Recorded {
             assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
         }
     }
+    privacy(&run).await;
     run
+}
+
+/// Export and erasure: joe (whom ida referred) by an operator, then ida herself, with an
+/// unused voucher, used ones, a partner's purchase and remembered answers; her retry is
+/// answered from the erasure's record.
+async fn privacy(run: &Recorded) {
+    use Function::*;
+    use StatusCode as S;
+    let env = &run.env;
+    let (admin, member) = (env.admin_token(), env.member_token("ida"));
+    let mine = Call::new("GET", "/v1/members/me/export").bearer(&member);
+    run.call(MemberApi, mine, S::OK).await;
+    let hers = Call::new("GET", "/v1/members/ida/export").bearer(&admin);
+    run.call(MemberApi, hers, S::OK).await;
+    let joe = Call::new("DELETE", "/v1/members/joe")
+        .bearer(&admin)
+        .json(&json!({"reason": "asked by email"}));
+    run.call(MemberApi, joe, S::OK).await;
+    for _ in 0..2 {
+        let erase = Call::new("DELETE", "/v1/members/me").bearer(&member);
+        run.call(MemberApi, erase, S::OK).await;
+    }
 }
 
 /// Stamp cards: two of 2 stamps, one giving the unlimited reward and one the stocked one; the

@@ -193,7 +193,7 @@ async fn a_path_no_route_matches_gets_the_apis_own_404() {
     for (method, path) in [
         ("GET", "/"),
         ("GET", "/v2/members/me"),
-        ("DELETE", "/v1/members/me"),
+        ("PUT", "/v1/members/me"),
         ("POST", "/v1/no/such/thing"),
     ] {
         let response = env

@@ -1,7 +1,7 @@
 //! The SAM template and the local router must offer the same routes, sent to the same
 //! functions, so that `make dev` answers exactly as API Gateway will.
 
-use loyalty::store::keys::{DUE_INDEX, MEMBERS_INDEX};
+use loyalty::store::keys::{DUE_INDEX, MEMBERS_INDEX, PERSON_INDEX};
 use std::collections::BTreeSet;
 
 type Routes = BTreeSet<(String, String, String)>;
@@ -63,7 +63,7 @@ fn local_routes() -> Routes {
 #[test]
 fn the_sam_template_and_the_cargo_lambda_router_route_alike() {
     let aws = template_routes();
-    assert_eq!(aws.len(), 30, "{aws:?}");
+    assert_eq!(aws.len(), 35, "{aws:?}");
     assert_eq!(aws, local_routes());
 }
 
@@ -215,16 +215,20 @@ fn the_tier_function_reads_only_its_tables_stream_and_its_own_queues() {
 }
 
 #[test]
-fn the_due_date_and_members_indexes_hold_only_keys() {
+fn the_due_date_members_and_erasure_indexes_hold_only_keys() {
     // Keys only: a member write then rewrites a small index entry (or, for the members index,
-    // whose keys never change, nothing), never a copy of the member.
+    // whose keys never change, nothing), never a copy of the member; an idempotency record's
+    // erasure entry is its keys, not a copy of the answer it keeps.
     let template = template();
     let indexes = resource(&template, "LoyaltyTable")["Properties"]["GlobalSecondaryIndexes"]
         .as_sequence()
         .unwrap()
         .clone();
     let names: Vec<_> = indexes.iter().map(|i| i["IndexName"].as_str()).collect();
-    assert_eq!(names, [Some(DUE_INDEX), Some(MEMBERS_INDEX)]);
+    assert_eq!(
+        names,
+        [Some(DUE_INDEX), Some(MEMBERS_INDEX), Some(PERSON_INDEX)]
+    );
     for index in &indexes {
         assert_eq!(
             index["Projection"]["ProjectionType"].as_str(),

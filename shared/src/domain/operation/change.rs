@@ -3,7 +3,7 @@
 //! one transaction, each part guarded by what the decision read, so all of it lands or none.
 
 use crate::domain::event::DomainEvent;
-use crate::domain::identifier::RewardId;
+use crate::domain::identifier::{MemberId, RewardId};
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::member::Member;
 use crate::domain::partner::{Partner, PartnerIssue};
@@ -109,6 +109,17 @@ impl Change {
             entries,
             records,
         }
+    }
+
+    /// The member whose data the change holds: its member, or the owner of the voucher it
+    /// closes. A guarded write's idempotency record is filed under it, for erasure.
+    pub fn person(&self) -> Option<&MemberId> {
+        self.member.as_deref().map(Member::id).or_else(|| {
+            self.records.iter().find_map(|record| match record {
+                Record::CloseRedemption(r) | Record::NewRedemption(r) => Some(&r.member_id),
+                _ => None,
+            })
+        })
     }
 
     /// A change of records only (a partner, a voucher), no balance.

@@ -32,6 +32,9 @@ pub struct EntryView {
     /// Earned points that stay pending until then (the purchase's return window).
     #[serde(skip_serializing_if = "Option::is_none", with = "timestamp::option")]
     pub available_at: Option<OffsetDateTime>,
+    /// An imported lot's expiry, as the engine it came from said.
+    #[serde(skip_serializing_if = "Option::is_none", with = "timestamp::option")]
+    pub expires_at: Option<OffsetDateTime>,
 }
 
 impl From<&LedgerEntry> for EntryView {
@@ -47,6 +50,7 @@ impl From<&LedgerEntry> for EntryView {
             amount: entry.amount.clone(),
             reason: entry.reason.clone(),
             available_at: entry.available_at,
+            expires_at: entry.expires_at,
         }
     }
 }
