@@ -33,6 +33,13 @@ impl StoreError {
     {
         let classified = match &error {
             SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => StoreError::Unavailable,
+            // DynamoDB's own failure, still there after the SDK's retries: transient by its
+            // documentation, so the caller is told to retry (503), not that the request is bad.
+            SdkError::ServiceError(service)
+                if service.err().code() == Some("InternalServerError") =>
+            {
+                StoreError::Unavailable
+            }
             SdkError::ServiceError(service)
                 if THROTTLING_CODES.contains(&service.err().code().unwrap_or_default()) =>
             {

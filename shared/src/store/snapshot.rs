@@ -293,11 +293,15 @@ impl Store {
                 .into_iter()
                 .filter_map(|r| r.item)
                 .collect()),
-            // A transaction on these items is committing right now: read again shortly.
+            // A transaction on these items is committing right now: read again shortly. An
+            // InternalServerError left after the SDK's own retries is read again too: DynamoDB
+            // documents it as transient, and DynamoDB Local answers with it a read that waited
+            // too long for the lock of a committing transaction.
             Err(SdkError::ServiceError(service))
                 if matches!(
                     service.err(),
                     TransactGetItemsError::TransactionCanceledException(_)
+                        | TransactGetItemsError::InternalServerError(_)
                 ) =>
             {
                 Err(StoreError::Busy)

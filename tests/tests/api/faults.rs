@@ -1,6 +1,6 @@
 //! Faults DynamoDB Local cannot produce on demand, injected with a mocked client
-//! (throttling, transaction conflicts, a commit whose outcome is unknown), and an unreachable
-//! endpoint. Each ends in the documented error (or, for an unknown outcome, a fresh decision)
+//! (throttling, transaction conflicts, a commit whose outcome is unknown, DynamoDB's internal
+//! errors), and an unreachable endpoint. Each ends in the documented error (or, for an unknown outcome, a fresh decision)
 //! with `retry-after` where a retry helps, and never a leaked SDK message.
 
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ErrorMetadata;
-use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
+use aws_sdk_dynamodb::operation::get_item::{GetItemError, GetItemOutput};
 use aws_sdk_dynamodb::operation::transact_get_items::{
     TransactGetItemsError, TransactGetItemsOutput,
 };
@@ -219,6 +219,71 @@ async fn a_transaction_whose_outcome_is_unknown_is_decided_again_from_a_fresh_re
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
     assert_eq!(writes.num_calls(), 3);
     assert_eq!(reads.num_calls(), 3, "each attempt read afresh");
+}
+
+#[tokio::test]
+async fn a_read_that_dynamodb_fails_is_read_again_and_the_write_goes_on() {
+    // DynamoDB Local fails a read that waited too long for a committing transaction's lock
+    // with InternalServerError (DynamoDB documents it as transient): the write reads again.
+    let env = TestEnv::new().await;
+    let (reads, program_read) = mocked_reads(&env).await;
+    let failed_read = mock!(Client::transact_get_items)
+        .sequence()
+        .error(|| {
+            TransactGetItemsError::InternalServerError(
+                InternalServerError::builder()
+                    .message("This action timed out because it too long waiting for a lock")
+                    .build(),
+            )
+        })
+        .build();
+    let writes = mock!(Client::transact_write_items)
+        .sequence()
+        .output(|| TransactWriteItemsOutput::builder().build())
+        .build();
+    let context = context_with(mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::MatchAny,
+        &[&failed_read, &reads, &program_read, &writes]
+    ));
+    let response = earn_with(&context, &env).await;
+    assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
+    assert_eq!(failed_read.num_calls(), 1);
+    assert_eq!(reads.num_calls(), 1, "read again after the failure");
+    assert_eq!(writes.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn an_internal_error_of_dynamodb_is_503_with_retry_after_never_500() {
+    let env = TestEnv::new().await;
+    let (reads, _) = mocked_reads(&env).await;
+    let program_fails = mock!(Client::get_item)
+        .sequence()
+        .error(|| {
+            GetItemError::InternalServerError(
+                InternalServerError::builder()
+                    .message("Internal server error")
+                    .meta(ErrorMetadata::builder().code("InternalServerError").build())
+                    .build(),
+            )
+        })
+        .repeatedly()
+        .build();
+    let context = context_with(mock_client!(
+        aws_sdk_dynamodb,
+        RuleMode::MatchAny,
+        &[&reads, &program_fails]
+    ));
+    let response = earn_with(&context, &env).await;
+    assert_eq!(
+        response.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        response.body
+    );
+    assert_eq!(response.error_code(), "unavailable");
+    assert!(response.headers.contains_key("retry-after"));
+    assert_no_leak(&response.body);
 }
 
 #[tokio::test]
