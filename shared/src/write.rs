@@ -12,9 +12,10 @@ use rand::Rng;
 use time::OffsetDateTime;
 
 use crate::Context;
+use crate::domain::engagement::reactivation;
 use crate::domain::identifier::MemberId;
 use crate::domain::metrics::{Before, Movement};
-use crate::domain::operation::Change;
+use crate::domain::operation::{Change, Record};
 use crate::idempotency::{Idempotency, IdempotencyRecord, StoredReply};
 use crate::store::{CommitError, Snapshot, SnapshotRequest, StoreError};
 
@@ -134,10 +135,14 @@ where
             return replayed(record, wanted).map_err(E::from);
         }
         let before = snapshot.member.as_ref().map(Before::from);
-        let (change, reply) = match decide(snapshot, now)? {
+        let (mut change, reply) = match decide(snapshot, now)? {
             Decision::Commit(change, reply) => (change, reply),
             Decision::Answer(reply) => return Ok(Executed::Fresh(reply)),
         };
+        // Any change that ends an announced quiet spell announces its end with it.
+        if let Some(event) = reactivation(before, change.member.as_deref(), now) {
+            change.records.push(Record::Event(event));
+        }
         let record = remember(&reply, change.person(), now);
         // The programme's figures move in the same transaction as what they count.
         let movement = Movement::of(before, change.member.as_deref(), &change.entries, now);

@@ -184,6 +184,18 @@ async function main(): Promise<void> {
     "updateMe",
   );
   check(updated.birthday === "02-29", `updateMe answered birthday ${JSON.stringify(updated.birthday)}`);
+  const consented = await ok(
+    member.PUT("/v1/members/me/consents", {
+      params: { header: { "idempotency-key": `ts-flow-consents-${run}` } },
+      body: { marketing: true },
+    }),
+    200,
+    "setMyConsents",
+  );
+  check(
+    consented.consents.marketing === true && consented.status === "active",
+    `setMyConsents: ${JSON.stringify([consented.consents, consented.status])}`,
+  );
   const reread = await ok(member.GET("/v1/members/me"), 200, "getMe");
   check(
     reread.birthday === "02-29" && reread.displayName === "Flow Birthday",
@@ -224,6 +236,12 @@ async function main(): Promise<void> {
   check(floor.tier === topTier, `setTierFloor: tier ${floor.tier}`);
   await ok(admin.GET("/v1/members/{memberId}", { params: memberPath }), 200, "getMember");
   await ok(admin.GET("/v1/members/{memberId}/activity", { params: memberPath }), 200, "listMemberActivity");
+  // The floor raised the member's tier: its TierChanged carries the consent given above.
+  const events = await ok(admin.GET("/v1/members/{memberId}/events", { params: memberPath }), 200, "listMemberEvents");
+  check(
+    events.items.some((e) => e.type === "TierChanged" && e.detail.marketingConsent === true),
+    `listMemberEvents: no TierChanged with the consent: ${JSON.stringify(events)}`,
+  );
 
   // operator: a member brought from another engine; sent again, it is skipped
   const importedId = `ts-import-${run}`;

@@ -33,8 +33,10 @@ from loyalty_client.api.members import (
     get_my_referrals,
     import_members,
     list_member_activity,
+    list_member_events,
     list_my_activity,
     list_my_stamps,
+    set_my_consents,
     set_tier_floor,
     update_me,
 )
@@ -56,6 +58,7 @@ from loyalty_client.models import (
     ActivityPage,
     AdjustmentRequest,
     CancellationResult,
+    Consents,
     EarnRequest,
     EarnRequestAmount,
     EarnResult,
@@ -64,6 +67,7 @@ from loyalty_client.models import (
     Erased,
     ErasureRequest,
     Error,
+    EventsPage,
     ImportedLot,
     ImportedMember,
     ImportedPending,
@@ -226,6 +230,18 @@ def main() -> None:
         idempotency_key=f"py-flow-profile-{run}",
     )
     check(updated.birthday == "02-29", f"updateMe answered birthday {updated.birthday!r}")
+    consented = call(
+        set_my_consents,
+        HTTPStatus.OK,
+        Member,
+        client=member,
+        body=Consents(marketing=True),
+        idempotency_key=f"py-flow-consents-{run}",
+    )
+    check(
+        consented.consents.marketing and consented.status.value == "active",
+        f"setMyConsents: {consented.consents.to_dict()}, {consented.status!r}",
+    )
     again = call(get_me, HTTPStatus.OK, Member, client=member)
     check(
         again.birthday == "02-29" and again.display_name == "Flow Birthday",
@@ -270,6 +286,12 @@ def main() -> None:
     check(floor.tier == tier_names[-1], f"setTierFloor: tier {floor.tier}")
     call(get_member, HTTPStatus.OK, Member, client=admin, member_id=member_id)
     call(list_member_activity, HTTPStatus.OK, ActivityPage, client=admin, member_id=member_id)
+    # The floor raised the member's tier: its TierChanged carries the consent given above.
+    events = call(list_member_events, HTTPStatus.OK, EventsPage, client=admin, member_id=member_id)
+    check(
+        any(e.type_.value == "TierChanged" and e.detail.marketing_consent for e in events.items),
+        f"listMemberEvents: no TierChanged with the consent: {events.to_dict()}",
+    )
 
     # --- operator: a member brought from another engine; sent again, it is skipped ---------
     imported_id = f"py-import-{run}"

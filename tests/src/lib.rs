@@ -272,11 +272,25 @@ impl TestEnv {
         Self::new_on(local_client().await).await
     }
 
+    /// A test environment with the demo programme whose members count as active for ten years
+    /// after their last earn: for tests of the daily run that start it months after the
+    /// members' first writes, which a quiet spell (filed for 60 days on, before the run's
+    /// first day) would otherwise keep from the run.
+    pub async fn patient() -> Self {
+        let document = program_with(|p| {
+            p["engagement"] = serde_json::json!({"inactiveAfterDays": 3650});
+        });
+        Self::with_program(local_client().await, &document.to_string()).await
+    }
+
     /// A test environment on the DynamoDB that `client` talks to.
     pub async fn new_on(client: Client) -> Self {
+        Self::with_program(client, demo_program_json()).await
+    }
+
+    async fn with_program(client: Client, document: &str) -> Self {
         let env = Self::without_program_on(client).await;
-        let program =
-            Program::from_json(demo_program_json().as_bytes()).expect("demo programme is valid");
+        let program = Program::from_json(document.as_bytes()).expect("the programme is valid");
         env.context
             .store
             .put_program(&program, START, OPERATOR)

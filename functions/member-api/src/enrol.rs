@@ -51,6 +51,9 @@ pub async fn enrol(
     if let Some(birthday) = body.birthday {
         candidate.set_birthday(birthday, &program, now);
     }
+    // Filed for the daily run from the start: a member who never comes back is announced
+    // as quiet like one who stopped.
+    candidate.reschedule(&program, now);
     let (member, created) = context.store.enrol(&candidate).await?;
     let status = if created {
         StatusCode::CREATED

@@ -2,16 +2,19 @@
 //!
 //! Routes: `POST /v1/members` (enrol), `GET /v1/members/me`, `PATCH /v1/members/me` (name and
 //! birthday), `DELETE /v1/members/me` (erasure), `GET /v1/members/me/activity`,
-//! `GET /v1/members/me/stamps`, `GET /v1/members/me/referrals`, `GET /v1/members/me/export`;
-//! for operators (or the member itself) `GET /v1/members/{memberId}`,
-//! `GET /v1/members/{memberId}/activity` and `GET /v1/members/{memberId}/export`; for
-//! operators `DELETE /v1/members/{memberId}` and `POST /v1/imports/members`.
+//! `GET /v1/members/me/stamps`, `GET /v1/members/me/referrals`, `GET /v1/members/me/export`,
+//! `PUT /v1/members/me/consents`; for operators (or the member itself)
+//! `GET /v1/members/{memberId}`, `GET /v1/members/{memberId}/activity` and
+//! `GET /v1/members/{memberId}/export`; for operators `DELETE /v1/members/{memberId}`,
+//! `GET /v1/members/{memberId}/events` and `POST /v1/imports/members`.
 
 mod activity;
+mod consents;
 mod cursor;
 mod display_name;
 mod enrol;
 mod erase;
+mod events;
 mod export;
 mod import;
 mod profile;
@@ -25,6 +28,7 @@ use std::convert::Infallible;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use loyalty::Context;
+use loyalty::domain::identifier::MemberId;
 use loyalty::http::{ApiError, ApiRequest, serve};
 
 pub async fn handle(context: &Context, request: Request) -> Result<Response<Body>, Infallible> {
@@ -56,6 +60,9 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         (Method::GET, ["v1", "members", "me", "stamps"]) => {
             stamps::stamps(context, &request.member()?.id).await
         }
+        (Method::PUT, ["v1", "members", "me", "consents"]) => {
+            consents::set_consents(context, &request, request.member()?).await
+        }
         (Method::GET, ["v1", "members", "me", "referrals"]) => {
             referrals::referrals(context, &request.member()?.id).await
         }
@@ -76,6 +83,10 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         }
         (Method::GET, ["v1", "members", member, "export"]) => {
             Box::pin(export::export(context, &request.reader_of(member)?)).await
+        }
+        (Method::GET, ["v1", "members", member, "events"]) => {
+            request.operator()?;
+            events::events(context, &request, &MemberId::try_from(*member)?).await
         }
         (Method::GET, ["v1", "members", member, "activity"]) => {
             activity::activity(context, &request, &request.reader_of(member)?).await

@@ -1,7 +1,8 @@
 //! The member as the app shows it: balance, pending points, tier and progress, points about
-//! to expire.
+//! to expire, consents, and whether it is active.
 
 use loyalty::domain::birthday::Birthday;
+use loyalty::domain::engagement::Status;
 use loyalty::domain::identifier::MemberId;
 use loyalty::domain::member::Member;
 use loyalty::domain::points::Points;
@@ -33,6 +34,16 @@ pub struct MemberView {
     lifetime_points: Points,
     tier: TierView,
     expiring_points: Vec<ExpiringView>,
+    consents: ConsentsView,
+    /// The last earn or redemption.
+    #[serde(with = "timestamp::option")]
+    last_activity_at: Option<OffsetDateTime>,
+    status: Status,
+}
+
+#[derive(Debug, Serialize)]
+struct ConsentsView {
+    marketing: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -132,6 +143,11 @@ impl MemberView {
                 .into_iter()
                 .map(|(points, expires_at)| ExpiringView { points, expires_at })
                 .collect(),
+            consents: ConsentsView {
+                marketing: member.marketing_consent(),
+            },
+            last_activity_at: member.last_activity_at(),
+            status: member.status(program.map(Program::engagement).unwrap_or_default(), now),
         }
     }
 }

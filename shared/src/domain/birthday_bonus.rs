@@ -66,7 +66,7 @@ impl Member {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::operation::fixtures::{member, program};
+    use crate::domain::operation::fixtures::{member, patient_program, program};
     use time::macros::{date, datetime};
 
     fn birthday(raw: &str) -> Birthday {
@@ -75,7 +75,7 @@ mod tests {
 
     #[test]
     fn the_next_birthday_is_after_the_day_it_was_set_and_is_the_members_due_date() {
-        let program = program();
+        let program = patient_program();
         let mut m = member(&program);
         m.set_birthday(birthday("11-23"), &program, datetime!(2026-11-23 12:00 UTC));
         assert_eq!(m.birthday_due(), Some(date!(2027 - 11 - 23)));

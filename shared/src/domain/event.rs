@@ -1,6 +1,9 @@
-//! Events for a notification service (`TierChanged`, `PointsExpiring`, `StampCardCompleted`), written to the
-//! table in the same transaction as the change they announce (an outbox), and published
-//! from the table's stream, so none is lost or announced for a change that did not happen.
+//! Events for a notification service (`TierChanged`, `PointsExpiring`, `StampCardCompleted`,
+//! `ReferralRewarded` and the engagement signals), written to the table in the same
+//! transaction as the change they announce (an outbox), and published from the table's
+//! stream, so none is lost or announced for a change that did not happen. Every event's
+//! detail carries the member's `marketingConsent`, so a notification service can tell a
+//! service message from marketing without a lookup.
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -18,6 +21,9 @@ pub enum EventKind {
     PointsExpiring,
     StampCardCompleted,
     ReferralRewarded,
+    MemberInactive,
+    MemberReactivated,
+    TierAtRisk,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,24 +46,68 @@ impl EventKind {
             EventKind::PointsExpiring => "PointsExpiring",
             EventKind::StampCardCompleted => "StampCardCompleted",
             EventKind::ReferralRewarded => "ReferralRewarded",
+            EventKind::MemberInactive => "MemberInactive",
+            EventKind::MemberReactivated => "MemberReactivated",
+            EventKind::TierAtRisk => "TierAtRisk",
         }
     }
 }
 
 impl DomainEvent {
     fn new(
-        member: &MemberId,
+        member: &Member,
         kind: EventKind,
-        detail: serde_json::Value,
+        mut detail: serde_json::Value,
         at: OffsetDateTime,
     ) -> Self {
+        if let Some(fields) = detail.as_object_mut() {
+            fields.insert("marketingConsent".into(), member.marketing_consent().into());
+        }
         Self {
             event_id: super::entry_id::new_entry_id(at, &mut rand::rng()),
             kind,
-            member_id: member.clone(),
+            member_id: member.id().clone(),
             occurred_at: at,
             detail,
         }
+    }
+
+    /// A quiet spell began (announced once per spell).
+    pub fn member_inactive(
+        member: &Member,
+        last_activity_at: Option<OffsetDateTime>,
+        now: OffsetDateTime,
+    ) -> Self {
+        let detail = serde_json::json!({
+            "lastActivityAt": last_activity_at.map(super::rfc3339::format),
+        });
+        Self::new(member, EventKind::MemberInactive, detail, now)
+    }
+
+    /// The first earn or redemption after an announced quiet spell.
+    pub fn member_reactivated(member: &Member, now: OffsetDateTime) -> Self {
+        Self::new(
+            member,
+            EventKind::MemberReactivated,
+            serde_json::json!({}),
+            now,
+        )
+    }
+
+    /// The coming review would lower the tier unless `points_needed` more are earned.
+    pub fn tier_at_risk(
+        member: &Member,
+        tier: &str,
+        review_at: OffsetDateTime,
+        points_needed: Points,
+        now: OffsetDateTime,
+    ) -> Self {
+        let detail = serde_json::json!({
+            "tier": tier,
+            "reviewAt": super::rfc3339::format(review_at),
+            "pointsNeeded": points_needed,
+        });
+        Self::new(member, EventKind::TierAtRisk, detail, now)
     }
 
     /// A member moved up or down the ladder.
@@ -69,7 +119,7 @@ impl DomainEvent {
             "direction": if change.upgrade { "up" } else { "down" },
             "reviewAt": review_at,
         });
-        Self::new(member.id(), EventKind::TierChanged, detail, change.at)
+        Self::new(member, EventKind::TierChanged, detail, change.at)
     }
 
     /// A member completed a stamp card: its reward, a voucher's redemption or the points.
@@ -93,13 +143,13 @@ impl DomainEvent {
             "completed": completed,
             "reward": reward,
         });
-        Self::new(member.id(), EventKind::StampCardCompleted, detail, at)
+        Self::new(member, EventKind::StampCardCompleted, detail, at)
     }
 
     /// A member had a referral bonus: as the referrer (`referrer`) or as the member who was
     /// referred (`referee`). Names no other member: a notification says "a friend".
     pub fn referral_rewarded(
-        member: &MemberId,
+        member: &Member,
         role: &str,
         points: Points,
         available_at: Option<OffsetDateTime>,
@@ -121,6 +171,6 @@ impl DomainEvent {
             "lot": warning.lot.to_string(),
             "balance": member.balance(),
         });
-        Self::new(member.id(), EventKind::PointsExpiring, detail, now)
+        Self::new(member, EventKind::PointsExpiring, detail, now)
     }
 }

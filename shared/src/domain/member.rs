@@ -96,6 +96,16 @@ pub struct Member {
     pub(crate) partner_points_that_day: Points,
     /// The last earn or redemption (partner purchases included), for active members.
     pub(crate) last_activity_at: Option<OffsetDateTime>,
+    /// When the engine began to see the member's activity, when later than its enrolment (an
+    /// imported member: the import), so a migration does not announce everyone as quiet.
+    pub(crate) activity_seen_since: Option<OffsetDateTime>,
+    /// Whether the member agreed to marketing; every event carries it.
+    pub(crate) marketing_consent: bool,
+    /// Whether the current quiet spell was announced (`MemberInactive`); the next earn or
+    /// redemption ends the spell.
+    pub(crate) quiet_announced: bool,
+    /// The review date whose risk the daily run has checked (`TierAtRisk`, once per review).
+    pub(crate) at_risk_checked: Option<OffsetDateTime>,
     pub(crate) birthday: Option<Birthday>,
     /// The next birthday the daily run must pay (or pass over, without a bonus).
     pub(crate) birthday_due: Option<Date>,
@@ -173,6 +183,10 @@ impl Member {
             partner_points_on: now.date(),
             partner_points_that_day: Points::ZERO,
             last_activity_at: None,
+            activity_seen_since: None,
+            marketing_consent: false,
+            quiet_announced: false,
+            at_risk_checked: None,
             birthday: None,
             birthday_due: None,
             birthday_paid_year: None,
@@ -281,7 +295,7 @@ impl Member {
             kind,
             EntryType::Earn | EntryType::PartnerBonus | EntryType::Redeem
         ) {
-            self.last_activity_at = Some(now);
+            self.mark_active(now);
         }
         let held = self.held().unwrap_or(self.balance);
         LedgerEntry::new(kind, points, self.version, held, posting, now)

@@ -86,12 +86,15 @@ pub type Counters = BTreeMap<Counter, i64>;
 #[derive(Debug, Clone, Copy)]
 pub struct Before {
     pub last_activity_at: Option<OffsetDateTime>,
+    /// Whether a quiet spell had been announced (a change that ends it announces that too).
+    pub quiet_announced: bool,
 }
 
 impl From<&Member> for Before {
     fn from(member: &Member) -> Self {
         Self {
             last_activity_at: member.last_activity_at(),
+            quiet_announced: member.quiet_announced(),
         }
     }
 }
@@ -524,6 +527,7 @@ mod tests {
     fn entries_count_on_the_day_written_credits_and_debits_apart() {
         let before = Some(Before {
             last_activity_at: Some(NOW),
+            quiet_announced: false,
         });
         let entries = [
             entry(EntryType::Expire, -30),
@@ -549,6 +553,7 @@ mod tests {
     fn a_stamp_cards_points_are_issued_and_its_free_voucher_is_a_redemption_of_nothing() {
         let before = Some(Before {
             last_activity_at: Some(NOW),
+            quiet_announced: false,
         });
         let entries = [
             entry(EntryType::Earn, 10),
@@ -574,6 +579,7 @@ mod tests {
         let spell = |last: Option<OffsetDateTime>| {
             let before = Some(Before {
                 last_activity_at: last,
+                quiet_announced: false,
             });
             Movement::of(before, Some(&active_at(Some(NOW))), &[], NOW).days
         };
@@ -614,6 +620,7 @@ mod tests {
                 let at = start + days(day);
                 let before = Some(Before {
                     last_activity_at: last,
+                    quiet_announced: false,
                 });
                 let movement = Movement::of(
                     if last.is_none() && day == i {

@@ -5,6 +5,7 @@ pub mod birthday_bonus;
 pub mod clock;
 pub mod currency;
 pub mod earn_rules;
+pub mod engagement;
 pub mod entry_id;
 pub mod erasure;
 pub mod event;

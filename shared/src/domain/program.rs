@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, UtcOffset};
 
 use super::currency::{Currency, UnknownCurrency};
+use super::engagement::{Engagement, EngagementDocument, InvalidEngagement};
 use super::identifier::{CardId, InvalidIdentifier, RewardId, RuleId};
 use super::money::MAX_MINOR_AMOUNT;
 use super::multiplier::Multiplier;
@@ -127,6 +128,8 @@ pub enum ProgramError {
     PartnerLimits(#[from] InvalidPartnerLimit),
     #[error(transparent)]
     Referral(#[from] InvalidReferral),
+    #[error(transparent)]
+    Engagement(#[from] InvalidEngagement),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -158,6 +161,8 @@ pub struct ProgramDocument {
     pub stamp_cards: Vec<StampCardDocument>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referral: Option<ReferralDocument>,
+    #[serde(default)]
+    pub engagement: EngagementDocument,
 }
 
 /// What the daily run credits on a member's birthday.
@@ -400,6 +405,7 @@ pub struct Program {
     birthday_bonus: Option<Points>,
     stamp_cards: Vec<StampCard>,
     referral: Option<ReferralTerms>,
+    engagement: Engagement,
 }
 
 impl Program {
@@ -520,6 +526,11 @@ impl Program {
     }
 
     /// The referral terms; `None`: nobody earns referral bonuses.
+    /// When members count as gone quiet, and when a tier is at risk (defaults when unset).
+    pub fn engagement(&self) -> Engagement {
+        self.engagement
+    }
+
     pub fn referral(&self) -> Option<&ReferralTerms> {
         self.referral.as_ref()
     }
@@ -768,6 +779,7 @@ impl TryFrom<ProgramDocument> for Program {
             .referral
             .map(|referral| ReferralTerms::parse(referral, &currencies))
             .transpose()?;
+        let engagement = Engagement::try_from(document.engagement)?;
         Ok(Program {
             earn_rules,
             lowest_tier,
@@ -780,6 +792,7 @@ impl TryFrom<ProgramDocument> for Program {
             birthday_bonus,
             stamp_cards,
             referral,
+            engagement,
         })
     }
 }
@@ -840,6 +853,7 @@ impl From<Program> for ProgramDocument {
                 .map(StampCardDocument::from)
                 .collect(),
             referral: program.referral.map(ReferralDocument::from),
+            engagement: program.engagement.into(),
         }
     }
 }
@@ -875,7 +889,8 @@ mod tests {
             "qualifyingWindowDays": 365,
             "tierPolicy": {"reviewAfterDays": 365, "graceDays": 30, "downgrade": "oneStep", "expiryWarningDays": 30},
             "partnerLimits": {"perPurchase": 5000, "perMemberPerDay": 20000},
-            "pendingDays": 14
+            "pendingDays": 14,
+            "engagement": {"inactiveAfterDays": 45, "tierAtRiskDays": 21}
         })
     }
 
@@ -988,7 +1003,8 @@ mod tests {
                 "qualifyingWindowDays": 365,
                 "tierPolicy": {"reviewAfterDays": 365, "graceDays": 30, "downgrade": "oneStep", "expiryWarningDays": 30},
                 "partnerLimits": {"perPurchase": 10000, "perMemberPerDay": 50000},
-                "pendingDays": 0
+                "pendingDays": 0,
+                "engagement": {"inactiveAfterDays": 60, "tierAtRiskDays": 30}
             })
         );
     }
@@ -1366,6 +1382,38 @@ mod tests {
         assert_eq!(next("Silver").as_deref(), Some("Gold"));
         assert_eq!(next("Gold"), None);
         assert_eq!(next("Platinum"), None);
+    }
+
+    #[test]
+    fn engagement_periods_are_checked_and_default_when_absent() {
+        let message = |document: Value| error(&document).to_string();
+        let program = parse(&example()).unwrap();
+        assert_eq!(
+            EngagementDocument::from(program.engagement()),
+            EngagementDocument {
+                inactive_after_days: 45,
+                tier_at_risk_days: 21
+            }
+        );
+        let mut absent = example();
+        absent.as_object_mut().unwrap().remove("engagement");
+        assert_eq!(parse(&absent).unwrap().engagement(), Engagement::default());
+        for (field, value, shown) in [
+            ("inactiveAfterDays", json!(0), "0"),
+            ("inactiveAfterDays", json!(-1), "-1"),
+            ("tierAtRiskDays", json!(3651), "3651"),
+        ] {
+            assert_eq!(
+                message(with(&format!("/engagement/{field}"), value)),
+                format!(
+                    "engagement.{field} must be a whole number of days from 1 to 3650, got {shown}"
+                )
+            );
+        }
+        assert!(
+            message(with("/engagement/inactiveAfterDays", json!(1.5))).contains("invalid type")
+        );
+        assert!(message(with("/engagement/weeks", json!(1))).contains("unknown field"));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use time::OffsetDateTime;
 
+use super::engagement::Signal;
 use super::ledger::LedgerEntry;
 use super::lots::ExpiryMonth;
 use super::member::{BalanceError, Member, TierFloor};
@@ -36,6 +37,8 @@ pub struct DailyOutcome {
     pub tier_change: Option<TierChange>,
     /// The `birthday_bonus` entry, on or after the member's birthday.
     pub birthday_bonus: Option<LedgerEntry>,
+    /// A quiet spell that began, a review that would lower the tier.
+    pub signals: Vec<Signal>,
 }
 
 impl Member {
@@ -151,6 +154,7 @@ impl Member {
         if self.floor.as_ref().is_some_and(|f| f.until <= now) {
             self.floor = None;
         }
+        outcome.signals = self.engagement_signals(program, now);
         self.reschedule(program, now);
         Ok(outcome)
     }
@@ -193,7 +197,8 @@ impl Member {
     /// The next instant the daily run must look at this member: the first lot's expiry, the
     /// first unannounced lot's warning (pending points' lots included), the review date after
     /// grace, a floor's end, the next birthday to pay (whether or not the programme has a
-    /// bonus today, so one added later reaches every member without a scan); never
+    /// bonus today, so one added later reaches every member without a scan), the start of a
+    /// quiet spell and the day a review's risk is checked; never
     /// before `now` (a member filed under a day whose run is over would wait for nothing).
     pub fn reschedule(&mut self, program: &Program, now: OffsetDateTime) {
         let policy = program.tier_policy();
@@ -222,6 +227,9 @@ impl Member {
         }
         if let Some(birthday) = self.birthday_due {
             consider(birthday.midnight().assume_utc());
+        }
+        for at in self.engagement_due(program).into_iter().flatten() {
+            consider(at);
         }
         self.due_at = next.map(|at| at.max(now));
     }

@@ -118,6 +118,22 @@ pub struct MemberItem {
         with = "crate::domain::rfc3339::option"
     )]
     pub last_activity_at: Option<OffsetDateTime>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::domain::rfc3339::option"
+    )]
+    pub activity_seen_since: Option<OffsetDateTime>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub marketing_consent: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub quiet_announced: bool,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "crate::domain::rfc3339::option"
+    )]
+    pub at_risk_checked: Option<OffsetDateTime>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub birthday: Option<Birthday>,
     /// The next birthday to pay, `YYYY-MM-DD`; part of `dueAt`.
@@ -204,6 +220,10 @@ impl From<&Member> for MemberItem {
             gsi2pk: Some(keys::members_pk(m.id.as_str())),
             gsi2sk: Some(m.id.to_string()),
             last_activity_at: m.last_activity_at,
+            activity_seen_since: m.activity_seen_since,
+            marketing_consent: m.marketing_consent,
+            quiet_announced: m.quiet_announced,
+            at_risk_checked: m.at_risk_checked,
             birthday: m.birthday,
             birthday_due: m.birthday_due.map(format_day),
             birthday_paid_year: m.birthday_paid_year,
@@ -262,6 +282,10 @@ impl TryFrom<MemberItem> for Member {
             warned_lots: item.warned_lots,
             due_at: item.due_at,
             last_activity_at: item.last_activity_at,
+            activity_seen_since: item.activity_seen_since,
+            marketing_consent: item.marketing_consent,
+            quiet_announced: item.quiet_announced,
+            at_risk_checked: item.at_risk_checked,
             birthday: item.birthday,
             birthday_due: item.birthday_due.as_deref().map(parse_day).transpose()?,
             birthday_paid_year: item.birthday_paid_year,

@@ -92,7 +92,7 @@ async fn expired_points_are_neither_shown_nor_spent_before_any_daily_run() {
 
 #[tokio::test]
 async fn a_run_after_weeks_down_catches_up_from_its_checkpoint() {
-    let env = TestEnv::new().await;
+    let env = TestEnv::patient().await;
     let tiers = tiers(&env);
     members_with_a_lot(&env, "gap", 3).await;
     // The last run before the outage.
@@ -117,7 +117,7 @@ async fn a_run_after_weeks_down_catches_up_from_its_checkpoint() {
 
 #[tokio::test]
 async fn every_member_of_a_partition_larger_than_a_page_is_reviewed_once() {
-    let env = TestEnv::new().await;
+    let env = TestEnv::patient().await;
     let mut tiers = tiers(&env);
     tiers.daily = DailySettings {
         page_size: 3,
@@ -194,7 +194,7 @@ fn sqs_event(pieces: &[DueWork]) -> Value {
 
 #[tokio::test]
 async fn through_the_queue_the_run_reviews_every_due_member_and_a_broken_message_alone_fails() {
-    let env = TestEnv::new().await;
+    let env = TestEnv::patient().await;
     let queue = RecordingQueue::default();
     let mut tiers = tiers(&env);
     tiers.queue = Some(Arc::new(queue.clone()));

@@ -285,7 +285,16 @@ async fn run_every_route() -> Recorded {
         .header("idempotency-key", "profile-1")
         .json(&json!({"displayName": "Ida", "birthday": "02-29"}));
     run.call(MemberApi, profile, S::OK).await;
-    for path in ["/v1/members/ida", "/v1/members/ida/activity"] {
+    let consents = Call::new("PUT", "/v1/members/me/consents")
+        .bearer(&env.member_token("joe"))
+        .header("idempotency-key", "consents-1")
+        .json(&json!({"marketing": true}));
+    run.call(MemberApi, consents, S::OK).await;
+    for path in [
+        "/v1/members/ida",
+        "/v1/members/ida/activity",
+        "/v1/members/ida/events",
+    ] {
         run.call(MemberApi, Call::new("GET", path).bearer(&admin), S::OK)
             .await;
     }

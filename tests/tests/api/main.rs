@@ -7,6 +7,7 @@ mod bad_input;
 mod birthdays;
 mod daily_run;
 mod earn;
+mod engagement;
 mod faults;
 mod iam;
 mod identity;

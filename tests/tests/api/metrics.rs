@@ -74,7 +74,7 @@ async fn table(env: &TestEnv) -> (Vec<(String, Date, String, i64)>, BTreeMap<Str
 
 #[tokio::test]
 async fn the_figures_equal_the_ledger_after_a_concurrent_mixed_workload() {
-    let env = &TestEnv::new().await;
+    let env = &TestEnv::patient().await;
     let tiers = TierContext::new(env.context.clone(), Arc::new(RecordingPublisher::default()));
     let mut stream = StreamReader::start(&env.client, &env.table).await;
     let members: Vec<String> = (0..MEMBERS).map(member).collect();

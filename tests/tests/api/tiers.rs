@@ -1,6 +1,8 @@
 //! Tiers and expiry against DynamoDB Local, driven the way AWS drives the function: real
 //! stream records read from DynamoDB Local's stream, and the daily scheduled event, with
-//! the clock moved to expiry and review dates.
+//! the clock moved to expiry and review dates. On the demo programme with a ten-year quiet
+//! spell (`TestEnv::patient`): these runs start months after the members' first writes, and
+//! the engagement signals have tests of their own (`engagement`).
 
 use std::sync::Arc;
 
@@ -49,13 +51,22 @@ impl Tiers {
         }
     }
 
-    async fn daily(&mut self, env: &TestEnv, at: OffsetDateTime) -> Value {
+    pub(crate) async fn daily(&mut self, env: &TestEnv, at: OffsetDateTime) -> Value {
         env.clock.set(at);
         let summary = evaluate_tier::handle(&self.context, json!({"kind": "daily"}))
             .await
             .expect("daily run");
         self.drain_stream().await;
         summary
+    }
+
+    /// Every event published so far, in order, with its kind.
+    pub(crate) fn published_all(&self) -> Vec<(EventKind, Value)> {
+        self.published
+            .events()
+            .into_iter()
+            .map(|e| (e.kind, e.detail))
+            .collect()
     }
 
     pub(crate) fn published(&self, kind: EventKind) -> Vec<Value> {
@@ -84,7 +95,7 @@ async fn earn_points(env: &TestEnv, member: &str, points: i64, tag: &str) {
 
 #[tokio::test]
 async fn an_earn_that_crosses_a_threshold_upgrades_at_once_and_announces_it() {
-    let env = TestEnv::new().await;
+    let env = TestEnv::patient().await;
     env.enrol("up").await;
     let mut tiers = Tiers::new(&env).await;
     env.earn("up", purchase("small", 50_000, None)).await;
@@ -111,14 +122,16 @@ async fn an_earn_that_crosses_a_threshold_upgrades_at_once_and_announces_it() {
 
 #[tokio::test]
 async fn a_member_who_stops_earning_drops_one_tier_at_the_review_date_and_not_before() {
-    let env = TestEnv::new().await;
+    let env = TestEnv::patient().await;
     env.enrol("gold").await;
     let mut tiers = Tiers::new(&env).await;
     earn_points(&env, "gold", 5000, "g").await;
     tiers.drain_stream().await;
     assert_eq!(tier(&env, "gold").await["name"], "Gold");
 
-    // Warnings and expiry of the November 2026 lot come first.
+    // The review's risk is checked 30 days before it (TierAtRisk); then the warnings and
+    // expiry of the November 2026 lot.
+    tiers.daily(&env, datetime!(2027-10-24 12:00 UTC)).await;
     tiers.daily(&env, datetime!(2027-11-01 0:15 UTC)).await;
     tiers.daily(&env, datetime!(2027-12-01 0:15 UTC)).await;
     assert_eq!(env.me("gold").await.body["balance"], 0);
@@ -144,7 +157,7 @@ async fn a_member_who_stops_earning_drops_one_tier_at_the_review_date_and_not_be
 
 #[tokio::test]
 async fn a_floor_holds_at_the_review_until_it_ends() {
-    let env = TestEnv::new().await;
+    let env = TestEnv::patient().await;
     env.enrol("vip").await;
     let mut tiers = Tiers::new(&env).await;
     let floor = Call::new("PUT", "/v1/members/vip/tier-floor")
@@ -157,7 +170,10 @@ async fn a_floor_holds_at_the_review_until_it_ends() {
     assert_eq!(tier(&env, "vip").await["name"], "Gold");
     assert_eq!(tier(&env, "vip").await["floor"]["tier"], "Gold");
 
-    // Review 2027-11-23, grace to 2027-12-23: the floor holds.
+    // Review 2027-11-23 (no risk announced 30 days before: the floor outlasts it), grace to
+    // 2027-12-23: the floor holds.
+    tiers.daily(&env, datetime!(2027-10-24 12:00 UTC)).await;
+    assert_eq!(tiers.published(EventKind::TierAtRisk), Vec::<Value>::new());
     tiers.daily(&env, datetime!(2027-12-23 12:00 UTC)).await;
     assert_eq!(tier(&env, "vip").await["name"], "Gold");
     // The floor ends on 2028-04-01 and the review date has passed: down one step.
@@ -204,7 +220,7 @@ async fn two_lots(env: &TestEnv, member: &str) {
 
 #[tokio::test]
 async fn lots_expire_on_the_right_day_oldest_first_with_a_warning_before() {
-    let env = TestEnv::new().await;
+    let env = TestEnv::patient().await;
     two_lots(&env, "exp").await;
     let mut tiers = Tiers::new(&env).await;
 
@@ -241,7 +257,7 @@ async fn lots_expire_on_the_right_day_oldest_first_with_a_warning_before() {
 
 #[tokio::test]
 async fn a_redemption_before_expiry_spent_the_oldest_lot() {
-    let env = TestEnv::new().await;
+    let env = TestEnv::patient().await;
     two_lots(&env, "spender").await;
     let reward = Call::new("PUT", "/v1/rewards/mug")
         .bearer(&env.admin_token())
@@ -274,7 +290,7 @@ async fn a_redemption_before_expiry_spent_the_oldest_lot() {
 
 #[tokio::test]
 async fn a_member_due_is_processed_exactly_once_when_the_run_is_retried() {
-    let env = TestEnv::new().await;
+    let env = TestEnv::patient().await;
     two_lots(&env, "once").await;
     let mut tiers = Tiers::new(&env).await;
     tiers.daily(&env, datetime!(2027-09-01 0:15 UTC)).await; // the warning
@@ -306,7 +322,7 @@ async fn a_member_due_is_processed_exactly_once_when_the_run_is_retried() {
 #[tokio::test]
 async fn the_daily_runs_dynamodb_calls_grow_with_the_members_due_not_with_the_table() {
     async fn calls_for(bystanders: usize) -> (usize, std::collections::BTreeMap<String, usize>) {
-        let env = TestEnv::new().await;
+        let env = TestEnv::patient().await;
         for i in 0..4 {
             two_lots(&env, &format!("due-{i}")).await;
         }
@@ -337,7 +353,7 @@ async fn the_daily_runs_dynamodb_calls_grow_with_the_members_due_not_with_the_ta
 
 #[tokio::test]
 async fn a_poison_record_is_reported_and_the_others_are_processed() {
-    let env = TestEnv::new().await;
+    let env = TestEnv::patient().await;
     env.enrol("poison").await;
     let mut tiers = Tiers::new(&env).await;
     earn_points(&env, "poison", 1000, "p").await;

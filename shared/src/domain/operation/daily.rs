@@ -2,11 +2,13 @@
 //! expire, a birthday that has come is paid (once per calendar year), lots about to expire
 //! are announced, and at the review date the tier is kept,
 //! lowered or raised. The member's next due date moves in the same change, so a repeated
-//! run finds nothing left to do.
+//! run finds nothing left to do. A quiet spell that began and a review that would lower the
+//! tier are announced (once each) in the same change.
 
 use time::OffsetDateTime;
 
 use super::{Change, OperationError, Record};
+use crate::domain::engagement::Signal;
 use crate::domain::event::DomainEvent;
 use crate::domain::member::Member;
 use crate::domain::program::Program;
@@ -37,6 +39,18 @@ pub fn daily(
     if let Some(change) = &outcome.tier_change {
         records.push(Record::Event(DomainEvent::tier_changed(&member, change)));
     }
+    records.extend(outcome.signals.iter().map(|signal| {
+        Record::Event(match signal {
+            Signal::Inactive { last_activity_at } => {
+                DomainEvent::member_inactive(&member, *last_activity_at, now)
+            }
+            Signal::TierAtRisk {
+                tier,
+                review_at,
+                points_needed,
+            } => DomainEvent::tier_at_risk(&member, tier, *review_at, *points_needed, now),
+        })
+    }));
     let lots_expired = outcome.expired.len();
     let mut entries = outcome.expired;
     entries.extend(outcome.birthday_bonus);
@@ -55,13 +69,13 @@ mod tests {
     use crate::domain::event::EventKind;
     use crate::domain::ledger::{EntryType, Posting};
     use crate::domain::operation::fixtures::{
-        ACTOR, NOW, member, points, program, program_without_birthday_bonus,
+        ACTOR, NOW, member, patient_program, points, program, program_without_birthday_bonus,
     };
     use crate::domain::points::Points;
     use time::macros::{date, datetime};
 
     fn member_with_a_lot() -> Member {
-        let program = program();
+        let program = patient_program();
         let mut m = member(&program);
         m.credit_purchase(points(100), Posting::new("t", ACTOR, NOW), NOW, &program)
             .unwrap();
@@ -77,7 +91,7 @@ mod tests {
 
     #[test]
     fn warns_before_expiry_once_then_expires() {
-        let program = program();
+        let program = patient_program();
         // The lot 2027-11 ends on 2027-12-01; the warning comes 30 days before.
         let warned = daily(
             member_with_a_lot(),
@@ -105,7 +119,11 @@ mod tests {
         assert_eq!(expired.change.entries[0].points, points(-100));
         let after = *expired.change.member.unwrap();
         assert_eq!(after.balance(), points(0));
-        assert_eq!(after.due_at(), None);
+        assert_eq!(
+            after.due_at(),
+            Some(NOW + time::Duration::days(3650)),
+            "nothing left but the quiet spell, ten years after the earn"
+        );
     }
 
     /// A member whose birthday, 12-05, was set on NOW (2026-11-23).
@@ -229,7 +247,11 @@ mod tests {
         let after = *passed.change.member.unwrap();
         assert_eq!(after.balance(), points(0));
         assert_eq!(after.birthday_due(), Some(date!(2027 - 12 - 05)));
-        assert_eq!(after.due_at(), Some(datetime!(2027-12-05 0:00 UTC)));
+        assert_eq!(
+            after.due_at(),
+            Some(datetime!(2027-01-22 12:00 UTC)),
+            "next the quiet spell, 60 days after enrolment, then the birthday"
+        );
         // A bonus added later reaches the member on its next birthday.
         let with_bonus = program();
         let next = daily(after, &with_bonus, datetime!(2027-12-05 0:15 UTC))

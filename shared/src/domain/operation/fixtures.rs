@@ -43,6 +43,14 @@ fn demo_program_with(change: impl FnOnce(&mut serde_json::Value)) -> Program {
     Program::from_json(&serde_json::to_vec(&document).expect("JSON")).expect("a valid programme")
 }
 
+/// The demo programme with members counted active for ten years after their last earn: for
+/// tests of other due dates, which a quiet spell (60 days by default) would come before.
+pub fn patient_program() -> Program {
+    demo_program_with(|document| {
+        document["engagement"] = serde_json::json!({"inactiveAfterDays": 3650});
+    })
+}
+
 /// The demo programme with a return window of `days`.
 pub fn pending_program(days: u8) -> Program {
     demo_program_with(|document| document["pendingDays"] = days.into())

@@ -57,6 +57,8 @@ pub fn import_member(
     member.tier.review_at = (rank > 0).then(|| now + program.tier_policy().review_after());
     member.earned_on = now.date();
     member.partner_points_on = now.date();
+    // Its activity elsewhere is unknown: its quiet spell is counted from the import.
+    member.activity_seen_since = Some(now);
 
     let overflow = |_| ImportRefusal::Overflow;
     let mut entries = Vec::with_capacity(record.lots.len() + record.pending.len());

@@ -33,7 +33,7 @@ pub use error::OperationError;
 pub use import::{Imported, import_member};
 pub use partner::{PartnerChange, create_partner, update_partner};
 pub use partner_bonus::{PartnerBonus, PartnerPurchaseReport, credit_partner_purchase};
-pub use profile::{ProfileUpdated, update_profile};
+pub use profile::{ProfileUpdated, set_consents, update_profile};
 pub use redeem::{Redeemed, redeem};
 pub use referral::reward_referrer;
 pub use reverse::{Reversed, reverse};

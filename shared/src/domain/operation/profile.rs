@@ -1,5 +1,6 @@
-//! The member changes its own details: the name the app shows and its birthday. No points
-//! move; a birthday set here is first paid on its next occurrence after today.
+//! The member changes its own details: the name the app shows, its birthday and its consent
+//! to marketing. No points move; a birthday set here is first paid on its next occurrence
+//! after today; events written from now on carry the new consent.
 
 use time::OffsetDateTime;
 
@@ -35,6 +36,21 @@ pub fn update_profile(
     })
 }
 
+/// The member gives or withdraws its consent to marketing.
+pub fn set_consents(
+    mut member: Member,
+    program: &Program,
+    marketing: bool,
+    now: OffsetDateTime,
+) -> Result<ProfileUpdated, OperationError> {
+    let entries = member.catch_up(program, now)?;
+    member.set_marketing_consent(marketing);
+    Ok(ProfileUpdated {
+        change: Change::member(member.clone(), entries, Vec::new()),
+        member,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +73,20 @@ mod tests {
         // Set on its day: paid next year, not today.
         assert_eq!(updated.member.birthday_due(), Some(date!(2027 - 11 - 23)));
         assert_eq!(updated.change.member.as_deref(), Some(&updated.member));
+    }
+
+    #[test]
+    fn consent_is_given_and_withdrawn_without_moving_points() {
+        let program = program();
+        assert!(
+            !member(&program).marketing_consent(),
+            "no consent until given"
+        );
+        let given = set_consents(member(&program), &program, true, NOW).unwrap();
+        assert!(given.member.marketing_consent());
+        assert!(given.change.entries.is_empty());
+        let withdrawn = set_consents(given.member, &program, false, NOW).unwrap();
+        assert!(!withdrawn.member.marketing_consent());
+        assert_eq!(withdrawn.change.member.as_deref(), Some(&withdrawn.member));
     }
 }

@@ -65,7 +65,7 @@ pub(super) fn on_purchase(
         )?;
         side.records
             .push(Record::Event(DomainEvent::referral_rewarded(
-                member.id(),
+                member,
                 REFEREE,
                 terms.referee_points(),
                 pending_until,
@@ -213,7 +213,7 @@ pub fn reward_referrer(
                 program,
             )?;
             let event = DomainEvent::referral_rewarded(
-                referrer.id(),
+                &referrer,
                 REFERRER,
                 link.referrer_points,
                 pending_until,
