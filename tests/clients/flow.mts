@@ -237,10 +237,10 @@ async function main(): Promise<void> {
   await ok(admin.GET("/v1/members/{memberId}", { params: memberPath }), 200, "getMember");
   await ok(admin.GET("/v1/members/{memberId}/activity", { params: memberPath }), 200, "listMemberActivity");
   // The floor raised the member's tier: its TierChanged carries the consent given above.
-  const events = await ok(admin.GET("/v1/members/{memberId}/events", { params: memberPath }), 200, "listMemberEvents");
+  const memberEvents = await ok(admin.GET("/v1/members/{memberId}/events", { params: memberPath }), 200, "listMemberEvents");
   check(
-    events.items.some((e) => e.type === "TierChanged" && e.detail.marketingConsent === true),
-    `listMemberEvents: no TierChanged with the consent: ${JSON.stringify(events)}`,
+    memberEvents.items.some((e) => e.type === "TierChanged" && e.detail.marketingConsent === true),
+    `listMemberEvents: no TierChanged with the consent: ${JSON.stringify(memberEvents)}`,
   );
 
   // operator: a member brought from another engine; sent again, it is skipped

@@ -287,10 +287,10 @@ def main() -> None:
     call(get_member, HTTPStatus.OK, Member, client=admin, member_id=member_id)
     call(list_member_activity, HTTPStatus.OK, ActivityPage, client=admin, member_id=member_id)
     # The floor raised the member's tier: its TierChanged carries the consent given above.
-    events = call(list_member_events, HTTPStatus.OK, EventsPage, client=admin, member_id=member_id)
+    member_events = call(list_member_events, HTTPStatus.OK, EventsPage, client=admin, member_id=member_id)
     check(
-        any(e.type_.value == "TierChanged" and e.detail.marketing_consent for e in events.items),
-        f"listMemberEvents: no TierChanged with the consent: {events.to_dict()}",
+        any(e.type_.value == "TierChanged" and e.detail.marketing_consent for e in member_events.items),
+        f"listMemberEvents: no TierChanged with the consent: {member_events.to_dict()}",
     )
 
     # --- operator: a member brought from another engine; sent again, it is skipped ---------
