@@ -16,7 +16,7 @@ pub fn encode(seq: u64) -> String {
 }
 
 pub fn decode(cursor: &str) -> Result<u64, ApiError> {
-    unwrap(cursor, PREFIX)?
+    payload(cursor, PREFIX)?
         .parse()
         .ok()
         .filter(|seq| *seq > 0)
@@ -29,7 +29,7 @@ pub fn encode_event(event_id: &str) -> String {
 }
 
 pub fn decode_event(cursor: &str) -> Result<String, ApiError> {
-    Some(unwrap(cursor, EVENT_PREFIX)?)
+    Some(payload(cursor, EVENT_PREFIX)?)
         .filter(|id| {
             id.len() == EVENT_ID_CHARS
                 && id
@@ -43,7 +43,8 @@ fn invalid() -> ApiError {
     ApiError::invalid("cursor is not one this API returned")
 }
 
-fn unwrap(cursor: &str, prefix: &str) -> Result<String, ApiError> {
+/// What a cursor carries after `prefix`, if it is one of ours.
+fn payload(cursor: &str, prefix: &str) -> Result<String, ApiError> {
     let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     text.strip_prefix(prefix)
