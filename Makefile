@@ -9,7 +9,7 @@ TEMPLATE := infra/template.yaml
 LAMBDA_BINARIES := earn-points member-api redeem-reward partner-offers evaluate-tier
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: tools test contract-long clients dev daily-run fuzz sam-build deploy deploy-guided lint validate build-arm64 bench clean-local
+.PHONY: tools test contract-long clients dev console deploy-console daily-run fuzz sam-build deploy deploy-guided lint validate build-arm64 bench clean-local
 
 ## tools: install / check the dev tools (idempotent)
 tools:
@@ -30,6 +30,10 @@ clients: tools
 ## dev: DynamoDB Local + demo data + the API on http://127.0.0.1:9000 (cargo lambda watch)
 dev:
 	bash scripts/dev.sh
+
+## console: build the operator console into console/dist (`make dev` serves it on http://localhost:9001/console/)
+console: tools
+	bash scripts/console.sh build
 
 ## daily-run: evaluate-tier's daily run on the dev stack, now or as if at AT=<RFC 3339 time>
 daily-run:
@@ -57,6 +61,11 @@ deploy-guided: sam-build
 ## deploy: build, then deploy with the saved parameters
 deploy: sam-build
 	$(SAM_DEPLOY)
+
+## deploy-console: upload the operator console to the deployed stack (STACK=<name>, default from infra/samconfig.toml)
+deploy-console: console
+	$(VENV_BIN)/python scripts/console_deploy.py \
+		"$${STACK:-$$(sed -n 's/^stack_name *= *"\(.*\)"/\1/p' infra/samconfig.toml | head -n1)}"
 
 ## lint: rustfmt check, ruff on the Python, and clippy with warnings denied
 lint: tools

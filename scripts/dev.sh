@@ -6,6 +6,8 @@
 #   DynamoDB Local: port ${DYNAMODB_PORT:-8000}, unless DYNAMODB_ENDPOINT is already set (then that one is used)
 #   Tokens:         HS256, signed with LOYALTY_DEV_JWT_SECRET (default local-dev-secret-change-me);
 #                   the setup step prints ready-made curl commands.
+#   Console:        http://localhost:${CONSOLE_PORT:-9001}/console/ (scripts/console_serve.py, 127.0.0.1
+#                   only, /v1/* passed to the API); a sign-in link with an operator token is printed.
 #
 # Ctrl-C stops the functions and the DynamoDB Local this script started.
 set -euo pipefail
@@ -14,6 +16,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$(pwd)"
 
 bash scripts/tools.sh
+bash scripts/console.sh build
 
 export TABLE_NAME="${TABLE_NAME:-loyalty}"
 export LOYALTY_DEV_JWT_SECRET="${LOYALTY_DEV_JWT_SECRET:-local-dev-secret-change-me}"
@@ -30,11 +33,13 @@ dev_port="${DEV_PORT:-9000}"
 
 started_dynamodb=0
 pump_pid=""
+console_pid=""
 pidfile="$root/.local/dynamodb-dev.pid"
 # Stops what this script started: the stream pump, and DynamoDB Local if it started one.
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   if [[ -n "$pump_pid" ]]; then kill "$pump_pid" 2>/dev/null || true; fi
+  if [[ -n "$console_pid" ]]; then kill "$console_pid" 2>/dev/null || true; fi
   if [[ $started_dynamodb == 1 ]]; then bash "$root/scripts/dynamodb-local.sh" stop "$pidfile" || true; fi
 }
 trap cleanup EXIT
@@ -67,6 +72,19 @@ devstack="${CARGO_TARGET_DIR:-$root/target}/debug/devstack"
 "$devstack" pump >"$root/.local/stream-pump.log" 2>&1 &
 pump_pid=$!
 echo "dev: stream pump running (log: .local/stream-pump.log); daily run: make daily-run [AT=2027-12-01T00:15:00Z]"
+
+# The operator console on its own port, with /v1/* passed to the API (one origin, no CORS). The
+# sign-in link carries an operator token in the URL fragment, which no server ever receives; the
+# page moves it to sessionStorage and clears it from the address bar.
+console_port="${CONSOLE_PORT:-9001}"
+"$root/.local/venv/bin/python" "$root/scripts/console_serve.py" --port "$console_port" \
+  --api "http://127.0.0.1:${dev_port}" >"$root/.local/console-serve.log" 2>&1 &
+console_pid=$!
+console_token="$("$devstack" token console-operator loyalty/admin)"
+echo
+echo "dev: operator console (log: .local/console-serve.log); sign in with this link (an operator token):"
+echo "  http://localhost:${console_port}/console/#token=${console_token}"
+echo
 
 watch=(cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$dev_port")
 # --env-var splits its argument on commas (KEY=VALUE,OTHER=VALUE), so a value that contains a comma

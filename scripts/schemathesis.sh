@@ -8,7 +8,8 @@
 # invalid request that is not refused with a 4xx, a route that ignores a missing token.
 #
 # Before schemathesis, the clients generated from the document run their flows against the same
-# stack (scripts/clients.sh flows; CONTRACT_CLIENT_FLOWS=0 skips them).
+# stack (scripts/clients.sh flows; CONTRACT_CLIENT_FLOWS=0 skips them), then the operator
+# console's browser test (scripts/console.sh browser-test; CONTRACT_CONSOLE=0 skips it).
 #
 # Run by scripts/test-phase.sh inside `make test` with a bounded budget, and by
 # scripts/schemathesis-long.sh (`make contract-long`) with a long one.
@@ -69,7 +70,7 @@ for arg in "$@"; do
     --long) long=1 ;;
     --serve) serve=1 ;;
     -h | --help)
-      sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,39p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -260,6 +261,15 @@ fi
 if [[ "${CONTRACT_CLIENT_FLOWS:-1}" == 1 ]]; then
   [[ -f "$root/.local/clients/typescript/out/flow.mjs" ]] || bash "$root/scripts/clients.sh" generate
   bash "$root/scripts/clients.sh" flows "$base_url" || die "a generated client's flow failed (functions' log: ${watch_log#"$root"/})"
+fi
+
+# --- the operator console in a browser -----------------------------------------------------------
+# Headless Debian Chromium driven by Playwright (scripts/console.sh browser-test, bounded by
+# CONSOLE_TEST_TIMEOUT, default 180 s) on the same stack, through the console's own local server:
+# metrics charts, the demo member adjusted, the 401/403/API-down messages. CONTRACT_CONSOLE=0 skips it.
+if [[ "${CONTRACT_CONSOLE:-1}" == 1 ]]; then
+  bash "$root/scripts/console.sh" browser-test "$base_url" "$CONTRACT_ADMIN_TOKEN" "$CONTRACT_MEMBER_TOKEN" ||
+    die "the console's browser test failed (screenshots: .local/console/; functions' log: ${watch_log#"$root"/})"
 fi
 
 # --- schemathesis ------------------------------------------------------------------------------

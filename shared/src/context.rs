@@ -36,8 +36,8 @@ impl Context {
     }
 
     /// What a decision reads: the items it names in one consistent TransactGetItems, and the
-    /// programme (and the catalogue, when asked for and needed) from the shared items,
-    /// outside the transaction.
+    /// programme (and the catalogue and offers, when asked for and needed) from the shared
+    /// items, outside the transaction.
     pub async fn snapshot(
         &self,
         read: SnapshotRequest<'_>,
@@ -56,6 +56,9 @@ impl Context {
             // Boxed: the catalogue's Query is read rarely (kept for a while), and its future
             // would otherwise grow every snapshot's.
             snapshot.catalogue = Box::pin(self.shared.catalogue(&self.store, now)).await?;
+        }
+        if read.offers {
+            snapshot.offers = Box::pin(self.shared.offers(&self.store, now)).await?;
         }
         Ok(snapshot)
     }

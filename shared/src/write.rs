@@ -153,6 +153,7 @@ where
         {
             Ok(()) => {
                 crate::metrics::record_ledger(&change.entries);
+                context.shared.budget_returned(&change.records);
                 return Ok(Executed::Fresh(reply));
             }
             Err(CommitError::Replay(record)) => {
@@ -172,6 +173,11 @@ where
             // purchase that got there first.
             Err(CommitError::PurchaseExists) if read.purchase.is_some() => {}
             Err(CommitError::PurchaseExists) => return Err(WriteError::PurchaseExists.into()),
+            // An offer's budget shard ran low: decide again without it.
+            Err(CommitError::BudgetExhausted(shards)) => {
+                context.shared.budget_exhausted(shards, now);
+                continue;
+            }
             Err(CommitError::Store(store)) => return Err(WriteError::from(store).into()),
         }
         tracing::debug!(attempt, "write contended; deciding again from a fresh read");

@@ -202,6 +202,48 @@ async function main(): Promise<void> {
     `getMe after updateMe: ${JSON.stringify([reread.birthday, reread.displayName])}`,
   );
 
+  // operator: a targeted offer for everyone; member: sees it and activates it
+  const targetedOfferId = `ts-flow-${run}`;
+  const targetedPath = { params: { path: { offerId: targetedOfferId } } };
+  const targeted = await ok(
+    admin.PUT("/v1/offers/{offerId}", {
+      ...targetedPath,
+      body: {
+        title: "Flow welcome bonus",
+        bonus: { fixedPoints: 25 },
+        validFrom: at(-1),
+        validTo: at(30),
+        requiresActivation: true,
+        perMemberLimit: 3,
+        budgetPoints: 1000,
+      },
+    }),
+    201,
+    "putOffer",
+  );
+  check(targeted.budgetUsed === 0 && targeted.active && targeted.audience === undefined, `putOffer: ${JSON.stringify(targeted)}`);
+  const targetedOffers = await ok(admin.GET("/v1/offers"), 200, "listOffers");
+  check(targetedOffers.items.some((o) => o.offerId === targetedOfferId), "listOffers: the new offer is missing");
+  // The member function keeps the offer set for up to 30 s: a new offer shows within that.
+  let myOffers = await ok(member.GET("/v1/members/me/offers"), 200, "listMyOffers");
+  for (let i = 0; i < 40 && !myOffers.items.some((o) => o.offerId === targetedOfferId); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    myOffers = await ok(member.GET("/v1/members/me/offers"), 200, "listMyOffers");
+  }
+  const mine = myOffers.items.find((o) => o.offerId === targetedOfferId);
+  check(
+    mine !== undefined && mine.requiresActivation && !mine.activated && mine.usesLeft === 3,
+    `listMyOffers: ${JSON.stringify(myOffers)}`,
+  );
+  const activation = await ok(member.POST("/v1/members/me/offers/{offerId}/activate", targetedPath), 200, "activateMyOffer");
+  check(activation.offerId === targetedOfferId && activation.activated, `activateMyOffer: ${JSON.stringify(activation)}`);
+  const notMine = await refused(
+    member.POST("/v1/members/me/offers/{offerId}/activate", { params: { path: { offerId: `ts-flow-none-${run}` } } }),
+    404,
+    "activateMyOffer",
+  );
+  check(notMine.error.code === "not_found", `activateMyOffer of no offer: ${JSON.stringify(notMine)}`);
+
   // till: earn; operator: adjust, tier floor
   const transactionId = `ts-flow-${run}`;
   const memberPath = { path: { memberId } };
@@ -211,6 +253,15 @@ async function main(): Promise<void> {
     "earnPoints",
   );
   check(earned.points > 0 && earned.balance === earned.points, `earnPoints: ${JSON.stringify(earned)}`);
+  check(
+    earned.breakdown.some((line) => line.rule === `offer:${targetedOfferId}` && line.points === 25),
+    `earnPoints: no 25-point offer:${targetedOfferId} line: ${JSON.stringify(earned)}`,
+  );
+  const drawn = await ok(admin.GET("/v1/offers"), 200, "listOffers");
+  check(
+    JSON.stringify(drawn.items.filter((o) => o.offerId === targetedOfferId).map((o) => o.budgetUsed)) === "[25]",
+    `listOffers after the earn: ${JSON.stringify(drawn)}`,
+  );
   const cards = await ok(member.GET("/v1/members/me/stamps"), 200, "listMyStamps");
   check(
     JSON.stringify(cards.cards.map((c) => c.cardId)) === JSON.stringify((program.stampCards ?? []).map((c) => c.cardId)),

@@ -41,6 +41,7 @@ from loyalty_client.api.members import (
     update_me,
 )
 from loyalty_client.api.metrics import get_metrics, get_metrics_journal, get_metrics_reconciliation
+from loyalty_client.api.offers import activate_my_offer, list_my_offers, list_offers, put_offer
 from loyalty_client.api.partners import (
     add_partner_secret,
     get_partner,
@@ -75,8 +76,10 @@ from loyalty_client.models import (
     ImportMembersRequest,
     Member,
     MemberExport,
+    MemberOfferList,
     MetricsReport,
     Money,
+    OfferActivation,
     OfferBonus,
     OfferUpserted,
     OfferUpsertedEvent,
@@ -99,6 +102,9 @@ from loyalty_client.models import (
     RewardList,
     RewardRequest,
     StampCardList,
+    TargetedOffer,
+    TargetedOfferList,
+    TargetedOfferRequest,
     TierFloorRequest,
     TierFloorResult,
     UpdateMeRequest,
@@ -248,6 +254,46 @@ def main() -> None:
         f"getMe after updateMe: {again.birthday!r}, {again.display_name!r}",
     )
 
+    # --- operator: a targeted offer for everyone; member: sees it and activates it ------------
+    targeted_id = f"py-flow-{run}"
+    targeted = call(
+        put_offer,
+        HTTPStatus.CREATED,
+        TargetedOffer,
+        client=admin,
+        offer_id=targeted_id,
+        body=TargetedOfferRequest(
+            title="Flow welcome bonus",
+            bonus=OfferBonus(fixed_points=25),
+            valid_from=now - datetime.timedelta(days=1),
+            valid_to=now + datetime.timedelta(days=30),
+            requires_activation=True,
+            per_member_limit=3,
+            budget_points=1000,
+        ),
+    )
+    check(
+        targeted.budget_used == 0 and targeted.active and "audience" not in targeted.to_dict(),
+        f"putOffer: {targeted.to_dict()}",
+    )
+    targeted_offers = call(list_offers, HTTPStatus.OK, TargetedOfferList, client=admin)
+    check(targeted_id in [o.offer_id for o in targeted_offers.items], "listOffers: the new offer is missing")
+    # The member function keeps the offer set for up to 30 s: a new offer shows within that.
+    for _ in range(40):
+        my_offers = call(list_my_offers, HTTPStatus.OK, MemberOfferList, client=member)
+        mine = next((o for o in my_offers.items if o.offer_id == targeted_id), None)
+        if mine is not None:
+            break
+        time.sleep(1)
+    check(
+        mine is not None and mine.requires_activation and not mine.activated and mine.uses_left == 3,
+        f"listMyOffers: {my_offers.to_dict()}",
+    )
+    activation = call(activate_my_offer, HTTPStatus.OK, OfferActivation, client=member, offer_id=targeted_id)
+    check(activation.offer_id == targeted_id and activation.activated, f"activateMyOffer: {activation.to_dict()}")
+    not_mine = call(activate_my_offer, HTTPStatus.NOT_FOUND, Error, client=member, offer_id=f"py-flow-none-{run}")
+    check(not_mine.error.code == "not_found", f"activateMyOffer of no offer: {not_mine.to_dict()}")
+
     # --- till: earn; operator: adjust, tier floor --------------------------------------------
     transaction_id = f"py-flow-{run}"
     earned = call(
@@ -259,6 +305,15 @@ def main() -> None:
         body=EarnRequest(transaction_id=transaction_id, amount=EarnRequestAmount(amount=2500, currency="EUR")),
     )
     check(earned.points > 0 and earned.balance == earned.points, f"earnPoints: {earned.to_dict()}")
+    check(
+        any(line.rule == f"offer:{targeted_id}" and line.points == 25 for line in earned.breakdown),
+        f"earnPoints: no 25-point offer:{targeted_id} line: {earned.to_dict()}",
+    )
+    drawn = call(list_offers, HTTPStatus.OK, TargetedOfferList, client=admin)
+    check(
+        [o.budget_used for o in drawn.items if o.offer_id == targeted_id] == [25],
+        f"listOffers after the earn: {drawn.to_dict()}",
+    )
     cards = call(list_my_stamps, HTTPStatus.OK, StampCardList, client=member)
     check(
         [c.card_id for c in cards.cards] == [c.card_id for c in (program.stamp_cards or [])],

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemInput;
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemInput;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemInput;
 use aws_sdk_dynamodb::operation::get_item::GetItemInput;
@@ -136,6 +137,15 @@ fn accesses_of(
                 ]
             })
             .flatten()
+            .collect();
+    }
+    if let Some(i) = input.downcast_ref::<BatchGetItemInput>() {
+        return i
+            .request_items()
+            .into_iter()
+            .flat_map(|requests| requests.values())
+            .flat_map(|r| r.keys())
+            .map(|k| table_access("BatchGetItem", Some(k)))
             .collect();
     }
     if let Some(i) = input.downcast_ref::<TransactGetItemsInput>() {

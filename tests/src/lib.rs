@@ -372,6 +372,16 @@ impl TestEnv {
         response
     }
 
+    /// Reads the targeted offers into the shared items, as a warm function has them (tests
+    /// that count an earn's DynamoDB calls count a warm one).
+    pub async fn keep_offers(&self) {
+        self.context
+            .shared
+            .offers(&self.context.store, self.context.clock.now())
+            .await
+            .expect("offers read");
+    }
+
     /// Posts a purchase from the till.
     pub async fn earn(&self, member: &str, body: Value) -> TestResponse {
         self.call(

@@ -74,6 +74,7 @@ pub async fn earn(
         Idempotency::purchase(member.as_str(), report.transaction_id.as_str(), fingerprint);
     let read = SnapshotRequest {
         catalogue: true,
+        offers: true,
         ..SnapshotRequest::member(&member)
     };
     write(context, read, Some(idempotency), |mut snapshot, now| {
@@ -88,6 +89,7 @@ pub async fn earn(
             member,
             &program,
             &snapshot.catalogue,
+            &snapshot.offers,
             &report,
             till.actor(),
             now,

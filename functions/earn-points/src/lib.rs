@@ -4,11 +4,12 @@
 //! Routes: `POST /v1/members/{memberId}/earn`, `POST /v1/members/{memberId}/earn/{transactionId}/reverse`,
 //! `POST /v1/members/{memberId}/adjustments`, `PUT /v1/members/{memberId}/tier-floor`,
 //! `GET|PUT /v1/program`, `GET /v1/metrics`, `GET /v1/metrics/journal`,
-//! `GET /v1/metrics/reconciliation`.
+//! `GET /v1/metrics/reconciliation`, `GET /v1/offers`, `PUT /v1/offers/{offerId}`.
 
 mod adjust;
 mod earn;
 mod metrics;
+mod offers;
 mod program;
 mod reconciliation;
 mod reverse;
@@ -19,7 +20,7 @@ use std::convert::Infallible;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use loyalty::Context;
-use loyalty::domain::identifier::{MemberId, TransactionId};
+use loyalty::domain::identifier::{MemberId, OfferId, TransactionId};
 use loyalty::http::{ApiError, ApiRequest, serve};
 
 pub async fn handle(context: &Context, request: Request) -> Result<Response<Body>, Infallible> {
@@ -53,6 +54,11 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         }
         (Method::GET, ["v1", "metrics", "journal"]) => {
             metrics::journal_csv(context, &request, request.operator()?).await
+        }
+        (Method::GET, ["v1", "offers"]) => offers::list(context, request.operator()?).await,
+        (Method::PUT, ["v1", "offers", offer]) => {
+            let offer = OfferId::try_from(*offer)?;
+            offers::put(context, &request, request.operator()?, offer).await
         }
         (Method::GET, ["v1", "metrics", "reconciliation"]) => {
             reconciliation::get(context, &request, request.operator()?).await

@@ -3,7 +3,8 @@
 //! Routes: `POST /v1/members` (enrol), `GET /v1/members/me`, `PATCH /v1/members/me` (name and
 //! birthday), `DELETE /v1/members/me` (erasure), `GET /v1/members/me/activity`,
 //! `GET /v1/members/me/stamps`, `GET /v1/members/me/referrals`, `GET /v1/members/me/export`,
-//! `PUT /v1/members/me/consents`; for operators (or the member itself)
+//! `PUT /v1/members/me/consents`, `GET /v1/members/me/offers`,
+//! `POST /v1/members/me/offers/{offerId}/activate`; for operators (or the member itself)
 //! `GET /v1/members/{memberId}`, `GET /v1/members/{memberId}/activity` and
 //! `GET /v1/members/{memberId}/export`; for operators `DELETE /v1/members/{memberId}`,
 //! `GET /v1/members/{memberId}/events` and `POST /v1/imports/members`.
@@ -17,6 +18,7 @@ mod erase;
 mod events;
 mod export;
 mod import;
+mod offers;
 mod profile;
 mod referrals;
 mod stamps;
@@ -28,7 +30,7 @@ use std::convert::Infallible;
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, Response};
 use loyalty::Context;
-use loyalty::domain::identifier::MemberId;
+use loyalty::domain::identifier::{MemberId, OfferId};
 use loyalty::http::{ApiError, ApiRequest, serve};
 
 pub async fn handle(context: &Context, request: Request) -> Result<Response<Body>, Infallible> {
@@ -62,6 +64,13 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         }
         (Method::PUT, ["v1", "members", "me", "consents"]) => {
             consents::set_consents(context, &request, request.member()?).await
+        }
+        (Method::GET, ["v1", "members", "me", "offers"]) => {
+            offers::list(context, &request.member()?.id).await
+        }
+        (Method::POST, ["v1", "members", "me", "offers", offer, "activate"]) => {
+            let offer = OfferId::try_from(*offer)?;
+            offers::activate(context, &request.member()?.id, offer).await
         }
         (Method::GET, ["v1", "members", "me", "referrals"]) => {
             referrals::referrals(context, &request.member()?.id).await

@@ -18,6 +18,10 @@ pub struct Birthday {
 }
 
 impl Birthday {
+    pub fn month(self) -> Month {
+        self.month
+    }
+
     /// The day it falls on in `year`.
     pub fn in_year(self, year: i32) -> Option<Date> {
         let last = self.month.length(year);

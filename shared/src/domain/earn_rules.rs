@@ -74,6 +74,14 @@ impl Earning {
     pub fn into_breakdown(self) -> Vec<BreakdownLine> {
         self.breakdown
     }
+
+    /// Adds a bonus from outside the programme's rules (a targeted offer, funded by its own
+    /// budget, so the programme's caps do not cut it).
+    pub fn add_line(&mut self, rule: String, points: Points) -> Result<(), EarnError> {
+        self.points = self.points.checked_add(points).ok_or(EarnError::Overflow)?;
+        self.breakdown.push(BreakdownLine::new(rule, points));
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -135,11 +135,14 @@ impl Member {
     /// When the member's current quiet spell begins (or began): `inactiveAfterDays` after its
     /// last earn or redemption, or, when it has had none, after its enrolment (its import).
     pub fn quiet_from(&self, engagement: Engagement) -> OffsetDateTime {
-        let since = self
-            .last_activity_at
+        self.last_seen() + engagement.inactive_after
+    }
+
+    /// The last earn or redemption; without one, when the engine began to see the member.
+    pub fn last_seen(&self) -> OffsetDateTime {
+        self.last_activity_at
             .or(self.activity_seen_since)
-            .unwrap_or(self.enrolled_at);
-        since + engagement.inactive_after
+            .unwrap_or(self.enrolled_at)
     }
 
     pub fn status(&self, engagement: Engagement, now: OffsetDateTime) -> Status {

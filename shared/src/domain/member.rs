@@ -21,6 +21,7 @@ use super::qualifying::Qualifying;
 use super::referral::Referral;
 use super::referral_code::ReferralCode;
 use super::stamps::CardProgress;
+use super::targeted_offer::OfferProgress;
 use super::tier::Tier;
 
 /// Who the ledger names as the cause of an `expire` entry.
@@ -113,6 +114,9 @@ pub struct Member {
     pub(crate) birthday_paid_year: Option<i32>,
     /// Progress on each stamp card of the programme (at most its cards).
     pub(crate) stamp_cards: BTreeMap<CardId, CardProgress>,
+    /// What the member did with each targeted offer still running (activated, uses); an
+    /// entry goes when its offer ends, so the map holds at most the programme's offers.
+    pub(crate) offers: BTreeMap<OfferId, OfferProgress>,
 }
 
 /// A partner's offer, as the member's record names it: `#` separates partner and offer,
@@ -191,6 +195,7 @@ impl Member {
             birthday_due: None,
             birthday_paid_year: None,
             stamp_cards: BTreeMap::new(),
+            offers: BTreeMap::new(),
         }
     }
 
@@ -341,6 +346,7 @@ impl Member {
         }
         // Offers that have ended cap nothing any more.
         self.partner_offer_use.retain(|_, used| used.until > now);
+        self.offers.retain(|_, progress| progress.until > now);
         if !entries.is_empty() || !released.is_empty() {
             self.reschedule(program, now);
         }

@@ -36,6 +36,7 @@ pub mod rfc3339;
 pub mod stamp_card;
 pub mod stamps;
 pub mod statement;
+pub mod targeted_offer;
 pub mod tier;
 pub mod tier_policy;
 pub mod tier_review;

@@ -7,6 +7,7 @@ use super::member::Placement;
 use super::money::Money;
 use super::points::Points;
 use super::stamps::Stamp;
+use super::targeted_offer::OfferAward;
 
 /// Whose purchase it is, in whose namespace of ids: a till's transaction id and a partner's
 /// never name the same purchase, so neither can reverse or pre-empt the other's.
@@ -45,6 +46,8 @@ pub struct Purchase {
     /// The stamp cards it stamped, and what any of them gave on completion: a full
     /// reversal undoes exactly that.
     pub stamps: Vec<Stamp>,
+    /// The targeted offers it got: a reversal gives their points back to their budgets.
+    pub offers: Vec<OfferAward>,
 }
 
 /// Till and partner clocks drift: a purchase a little in the future is accepted, more is a

@@ -17,9 +17,10 @@ use crate::domain::purchase::{PurchaseTimeError, ReversalError};
 use crate::domain::reason::InvalidReason;
 use crate::domain::referral_code::UnknownReferralCode;
 use crate::domain::reward::{InvalidReward, RedeemRefusal};
+use crate::domain::targeted_offer::InvalidTargetedOffer;
 use crate::domain::voucher_code::InvalidVoucherCode;
 use crate::identity::AuthError;
-use crate::store::{Missing, StoreError};
+use crate::store::{Missing, OfferWriteError, StoreError};
 use crate::write::WriteError;
 
 /// Business refusals: the request was understood and valid, and the answer is no.
@@ -165,6 +166,7 @@ macro_rules! invalid_request_from {
 invalid_request_from!(
     InvalidReason,
     InvalidOffer,
+    InvalidTargetedOffer,
     InvalidReward,
     ProgramError,
     EarnError,
@@ -264,6 +266,7 @@ impl From<OperationError> for ApiError {
             OperationError::UnknownTier(_) | OperationError::FloorEndsInPast => {
                 ApiError::invalid(error.to_string())
             }
+            OperationError::NotOffered(_) => ApiError::NotFound(error.to_string()),
         }
     }
 }
@@ -277,6 +280,17 @@ impl From<StoreError> for ApiError {
                 ApiError::Conflict("the account is busy with other changes; retry".into())
             }
             StoreError::Corrupt(_) | StoreError::Internal => ApiError::Internal,
+        }
+    }
+}
+
+impl From<OfferWriteError> for ApiError {
+    fn from(error: OfferWriteError) -> Self {
+        match error {
+            OfferWriteError::Changed => {
+                ApiError::Conflict("the offer was changed meanwhile; retry".into())
+            }
+            OfferWriteError::Store(store) => store.into(),
         }
     }
 }

@@ -19,9 +19,11 @@ use super::items::{
 };
 use super::referrals::{ReferralAwardItem, ReferralLinkItem};
 use super::{Item, Store, StoreError, from_item, key, keys, to_item};
+use crate::domain::identifier::OfferId;
 use crate::domain::metrics::Movement;
 use crate::domain::operation::{Change, Record};
 use crate::domain::redemption::Redemption;
+use crate::domain::targeted_offer::BudgetDraw;
 use crate::idempotency::IdempotencyRecord;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,15 +39,20 @@ pub enum CommitError {
     /// The purchase was already credited (with an idempotency key that has expired).
     #[error("purchase already recorded")]
     PurchaseExists,
+    /// These budget shards could not cover their draws: decide again without them.
+    #[error("offer budget exhausted")]
+    BudgetExhausted(Vec<(OfferId, u8)>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Role {
     Other,
     NewPurchase,
     Idempotency,
+    /// A draw from an offer's budget shard.
+    Budget(OfferId, u8),
 }
 
 /// Items of one transaction, with the role of each for reading cancellation reasons.
@@ -263,6 +270,60 @@ impl Transaction {
                 }
                 Ok(())
             }
+            Record::DrawBudget(draw) => {
+                let points = [(":points", number(draw.points.value()))];
+                let update = if draw.left {
+                    // Only while the shard still holds the points: never past the budget.
+                    Update::builder()
+                        .update_expression("SET used = used + :points, #left = #left - :points")
+                        .condition_expression("#left >= :points")
+                        .expression_attribute_names("#left", "left")
+                } else {
+                    // An offer without a budget only counts; if it was given one meanwhile
+                    // (the shard has `left`), the draw must be decided again under it.
+                    Update::builder()
+                        .update_expression("ADD used :points")
+                        .condition_expression("attribute_not_exists(#left)")
+                        .expression_attribute_names("#left", "left")
+                };
+                let update = update
+                    .table_name(&store.table)
+                    .set_key(Some(budget_key(draw)))
+                    .set_expression_attribute_values(Some(values_map(&points)))
+                    .build()
+                    .map_err(|_| StoreError::Internal)?;
+                self.push(
+                    TransactWriteItem::builder().update(update).build(),
+                    Role::Budget(draw.offer_id.clone(), draw.shard),
+                );
+                Ok(())
+            }
+            Record::ReturnBudget(draw) => {
+                let values = [
+                    (":points", number(draw.points.value())),
+                    (":minus", number(-draw.points.value())),
+                ];
+                let update = if draw.left {
+                    Update::builder()
+                        .update_expression("ADD used :minus, #left :points")
+                        .expression_attribute_names("#left", "left")
+                        .set_expression_attribute_values(Some(values_map(&values)))
+                } else {
+                    Update::builder()
+                        .update_expression("ADD used :minus")
+                        .set_expression_attribute_values(Some(values_map(&values[1..])))
+                };
+                let update = update
+                    .table_name(&store.table)
+                    .set_key(Some(budget_key(draw)))
+                    .build()
+                    .map_err(|_| StoreError::Internal)?;
+                self.push(
+                    TransactWriteItem::builder().update(update).build(),
+                    Role::Other,
+                );
+                Ok(())
+            }
             Record::ReturnReward(reward_id) => {
                 let update = Update::builder()
                     .table_name(&store.table)
@@ -352,6 +413,13 @@ impl Transaction {
     }
 }
 
+fn budget_key(draw: &BudgetDraw) -> Item {
+    key(
+        keys::budget_pk(draw.offer_id.as_str(), draw.shard),
+        keys::BUDGET_SK,
+    )
+}
+
 fn number(n: impl ToString) -> AttributeValue {
     AttributeValue::N(n.to_string())
 }
@@ -405,6 +473,20 @@ fn classify<R: std::fmt::Debug>(
     }
     if failed(Role::NewPurchase, "ConditionalCheckFailed").is_some() {
         return CommitError::PurchaseExists;
+    }
+    // A replay or a duplicate purchase above outranks a budget: nothing is to be drawn.
+    let exhausted: Vec<(OfferId, u8)> = reasons
+        .iter()
+        .zip(roles)
+        .filter_map(|(reason, role)| match role {
+            Role::Budget(offer, shard) if reason.code() == Some("ConditionalCheckFailed") => {
+                Some((offer.clone(), *shard))
+            }
+            _ => None,
+        })
+        .collect();
+    if !exhausted.is_empty() {
+        return CommitError::BudgetExhausted(exhausted);
     }
     let contended = reasons.iter().any(|r| {
         matches!(

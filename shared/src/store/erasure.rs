@@ -199,6 +199,8 @@ impl Store {
                 self.pseudonymise_award(referrer, member, pseudonym).await?;
             }
         }
+        // An offer's audience may list the member by id.
+        self.forget_in_audiences(member, erasure.erased_at).await?;
         // Last, so that the index has caught up with the writes before step one.
         self.sweep_idempotency(member, pseudonym).await
     }

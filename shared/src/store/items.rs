@@ -29,6 +29,7 @@ use crate::domain::referral::Referral;
 use crate::domain::referral_code::ReferralCode;
 use crate::domain::reward::Reward;
 use crate::domain::stamps::{CardProgress, Stamp};
+use crate::domain::targeted_offer::{OfferAward, OfferProgress};
 use crate::domain::voucher_code::VoucherCode;
 use crate::idempotency::{IdempotencyRecord, IdempotencyScope};
 
@@ -144,6 +145,8 @@ pub struct MemberItem {
     /// Progress on each stamp card of the programme (at most `MAX_CARDS`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub stamp_cards: BTreeMap<CardId, CardProgressItem>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub offers: BTreeMap<OfferId, OfferProgress>,
 }
 
 /// A member's progress on one stamp card.
@@ -208,6 +211,7 @@ impl From<&Member> for MemberItem {
             earned_on: format_day(m.earned_on),
             earned_that_day: m.earned_that_day,
             partner_offer_use: m.partner_offer_use.clone(),
+            offers: m.offers.clone(),
             partner_points_on: Some(format_day(m.partner_points_on)),
             partner_points_that_day: m.partner_points_that_day,
             revision: m.revision,
@@ -272,6 +276,7 @@ impl TryFrom<MemberItem> for Member {
             earned_on: parse_day(&item.earned_on)?,
             earned_that_day: item.earned_that_day,
             partner_offer_use: item.partner_offer_use,
+            offers: item.offers,
             partner_points_on: match &item.partner_points_on {
                 Some(day) => parse_day(day)?,
                 None => parse_day(&item.earned_on)?,
@@ -374,6 +379,9 @@ pub struct PurchaseItem {
     /// The stamp cards it stamped, and what a completed one gave.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stamps: Vec<Stamp>,
+    /// The targeted offers it got, and from which budget shard.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offers: Vec<OfferAward>,
 }
 
 impl From<&Purchase> for PurchaseItem {
@@ -401,6 +409,7 @@ impl From<&Purchase> for PurchaseItem {
             refunded_minor: p.refunded_minor,
             reversed: p.reversed,
             stamps: p.stamps.clone(),
+            offers: p.offers.clone(),
         }
     }
 }
@@ -432,6 +441,7 @@ impl TryFrom<PurchaseItem> for Purchase {
             refunded_minor: item.refunded_minor,
             reversed: item.reversed,
             stamps: item.stamps,
+            offers: item.offers,
         })
     }
 }

@@ -42,6 +42,21 @@ pub fn purchase_sk(reference: &PurchaseRef) -> String {
     }
 }
 
+/// The targeted offers: one partition, read whole (at most `MAX_OFFERS`).
+pub const OFFERS_PK: &str = "OFFERS";
+pub const OFFER_PREFIX: &str = "OFFER#";
+pub const BUDGET_SK: &str = "BUDGET";
+
+pub fn offer_sk(offer: &str) -> String {
+    format!("{OFFER_PREFIX}{offer}")
+}
+
+/// One shard of an offer's budget: a partition of its own, so a busy offer spreads its
+/// writes over as many partitions as it has shards.
+pub fn budget_pk(offer: &str, shard: u8) -> String {
+    format!("{OFFER_PREFIX}{offer}#BUDGET#{shard}")
+}
+
 pub fn reward_sk(reward: &str) -> String {
     format!("{REWARD_PREFIX}{reward}")
 }

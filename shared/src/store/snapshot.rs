@@ -23,6 +23,7 @@ use crate::domain::redemption::Redemption;
 use crate::domain::referral::{ReferralAward, ReferralStats};
 use crate::domain::reward::Reward;
 use crate::domain::stamps::Completion;
+use crate::domain::targeted_offer::OfferSet;
 use crate::domain::voucher_code::VoucherCode;
 use crate::idempotency::{IdempotencyRecord, IdempotencyScope};
 
@@ -49,6 +50,8 @@ pub struct SnapshotRequest<'a> {
     pub idempotency: Option<&'a IdempotencyScope>,
     /// With `member` (a referrer): its award for this referred member, and its figures.
     pub referred: Option<&'a MemberId>,
+    /// The targeted offers (from the shared items, like the programme).
+    pub offers: bool,
 }
 
 impl<'a> SnapshotRequest<'a> {
@@ -84,6 +87,7 @@ pub struct Snapshot {
     pub redemption: Option<Redemption>,
     pub reward: Option<Reward>,
     pub catalogue: Arc<Vec<Reward>>,
+    pub offers: OfferSet,
     pub stamp_vouchers: StampVouchers,
     pub partner: Option<Partner>,
     pub voucher: Option<Redemption>,

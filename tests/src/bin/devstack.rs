@@ -193,6 +193,36 @@ async fn setup(secret: &str) -> Result<(), String> {
         call(Function::RedeemReward, put).await;
     }
     println!("demo rewards loaded (tests/fixtures/demo-rewards.json)");
+    // Two targeted offers running from today for 90 days: one a new member clips, one for
+    // Gold members only.
+    let now = time::OffsetDateTime::now_utc();
+    let day = |days: i64| {
+        (now + time::Duration::days(days))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    let offers = [
+        (
+            "welcome-coffee",
+            json!({"title": "50 points on your first coffee", "bonus": {"fixedPoints": 50},
+                "categories": ["coffee"], "requiresActivation": true, "perMemberLimit": 1,
+                "audience": {"enrolledWithinDays": 30}, "budgetPoints": 100_000,
+                "validFrom": day(-1), "validTo": day(90)}),
+        ),
+        (
+            "gold-bakery",
+            json!({"title": "Double points on bakery for Gold", "bonus": {"multiplier": 2},
+                "categories": ["bakery"], "audience": {"tiers": ["Gold"]},
+                "budgetPoints": 500_000, "validFrom": day(-1), "validTo": day(90)}),
+        ),
+    ];
+    for (id, offer) in offers {
+        let put = Call::new("PUT", format!("/v1/offers/{id}"))
+            .bearer(&admin)
+            .json(&offer);
+        call(Function::EarnPoints, put).await;
+    }
+    println!("demo offers published (welcome-coffee, gold-bakery)");
     let partner = invoke(
         &context,
         Function::PartnerOffers,
@@ -225,6 +255,13 @@ async fn setup(secret: &str) -> Result<(), String> {
     );
     println!("  curl -s {BASE_URL}/v1/program -H \"authorization: Bearer $ADMIN_TOKEN\"");
     println!("  curl -s {BASE_URL}/v1/rewards -H \"authorization: Bearer $MEMBER_TOKEN\"");
+    println!(
+        "  curl -s {BASE_URL}/v1/members/me/offers -H \"authorization: Bearer $MEMBER_TOKEN\""
+    );
+    println!(
+        "  curl -s -X POST {BASE_URL}/v1/members/me/offers/welcome-coffee/activate -H \"authorization: Bearer $MEMBER_TOKEN\""
+    );
+    println!("  curl -s {BASE_URL}/v1/offers -H \"authorization: Bearer $ADMIN_TOKEN\"");
     println!(
         "  curl -s -X POST {BASE_URL}/v1/members/me/redemptions -H \"authorization: Bearer $MEMBER_TOKEN\" -H 'idempotency-key: redeem-1' \\\n    -H 'content-type: application/json' -d '{{\"rewardId\": \"free-coffee\"}}'"
     );

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ErrorMetadata;
 use aws_sdk_dynamodb::operation::get_item::{GetItemError, GetItemOutput};
+use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::operation::transact_get_items::{
     TransactGetItemsError, TransactGetItemsOutput,
 };
@@ -98,6 +99,15 @@ async fn throttling_is_429_with_retry_after() {
 
 /// Real items, read from DynamoDB Local (the member "mock" and the programme), served by mocks
 /// of the two reads an earn makes: the TransactGetItems and the programme's GetItem.
+/// The offer set an earn reads (and keeps): no offers.
+fn no_offers() -> aws_smithy_mocks::Rule {
+    mock!(Client::query)
+        .sequence()
+        .output(|| QueryOutput::builder().set_items(Some(Vec::new())).build())
+        .repeatedly()
+        .build()
+}
+
 async fn mocked_reads(env: &TestEnv) -> (aws_smithy_mocks::Rule, aws_smithy_mocks::Rule) {
     env.enrol("mock").await;
     let (program, items): (Vec<_>, Vec<_>) = {
@@ -174,7 +184,7 @@ async fn transaction_conflicts_are_retried_a_bounded_number_of_times_then_409() 
     let context = context_with(mock_client!(
         aws_sdk_dynamodb,
         RuleMode::MatchAny,
-        &[&reads, &program_read, &conflicts]
+        &[&reads, &program_read, &no_offers(), &conflicts]
     ));
     let started = Instant::now();
     let response = earn_with(&context, &env).await;
@@ -213,7 +223,7 @@ async fn a_transaction_whose_outcome_is_unknown_is_decided_again_from_a_fresh_re
     let context = context_with(mock_client!(
         aws_sdk_dynamodb,
         RuleMode::MatchAny,
-        &[&reads, &program_read, &writes]
+        &[&reads, &program_read, &no_offers(), &writes]
     ));
     let response = earn_with(&context, &env).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);
@@ -244,7 +254,7 @@ async fn a_read_that_dynamodb_fails_is_read_again_and_the_write_goes_on() {
     let context = context_with(mock_client!(
         aws_sdk_dynamodb,
         RuleMode::MatchAny,
-        &[&failed_read, &reads, &program_read, &writes]
+        &[&failed_read, &reads, &program_read, &no_offers(), &writes]
     ));
     let response = earn_with(&context, &env).await;
     assert_eq!(response.status, StatusCode::CREATED, "{}", response.body);

@@ -330,6 +330,32 @@ async fn run_every_route() -> Recorded {
         let figures = Call::new("GET", path).bearer(&admin);
         run.call(EarnPoints, figures, S::OK).await;
     }
+    // Targeted offers: one for everyone with a budget (ida's purchase draws on it, her
+    // refund gives some back), one naming ida (her erasure below takes her out of it).
+    let window = ("2026-01-01T00:00:00Z", "2027-06-01T00:00:00Z");
+    for (offer, body) in [
+        (
+            "coffee-bonus",
+            json!({"title": "Coffee bonus", "bonus": {"fixedPoints": 1000},
+                "validFrom": window.0, "validTo": window.1, "budgetPoints": 100_000}),
+        ),
+        (
+            "ida-only",
+            json!({"title": "Just for you", "bonus": {"multiplier": 2}, "requiresActivation": true,
+                "validFrom": window.0, "validTo": window.1, "audience": {"memberIds": ["ida"]}}),
+        ),
+    ] {
+        let put = Call::new("PUT", format!("/v1/offers/{offer}"))
+            .bearer(&admin)
+            .json(&body);
+        run.call(EarnPoints, put, S::CREATED).await;
+    }
+    let offers = Call::new("GET", "/v1/offers").bearer(&admin);
+    run.call(EarnPoints, offers, S::OK).await;
+    let mine = Call::new("GET", "/v1/members/me/offers").bearer(&member);
+    run.call(MemberApi, mine, S::OK).await;
+    let clip = Call::new("POST", "/v1/members/me/offers/ida-only/activate").bearer(&member);
+    run.call(MemberApi, clip, S::OK).await;
     let earn = Call::new("POST", "/v1/members/ida/earn")
         .bearer(&till)
         .json(&purchase("t-1", 250_000, Some("coffee")));
@@ -604,6 +630,8 @@ fn written_as(kind: RecordKind) -> Vec<(&'static str, &'static str, &'static str
             (PUT, "MEMBER#", "REFERRED"),
             (UPDATE, "MEMBER#", "REFERRALS"),
         ],
+        // A targeted offer's budget shard, drawn on by an earn, given back by a refund.
+        RecordKind::DrawBudget | RecordKind::ReturnBudget => vec![(UPDATE, "OFFER#", "BUDGET")],
     }
 }
 
@@ -624,6 +652,7 @@ fn read_as(read: SnapshotRequest<'_>) -> Vec<(&'static str, &'static str)> {
         voucher,
         idempotency,
         referred,
+        offers,
     } = read;
     [
         member.map(|_| (GET, "MEMBER#")),
@@ -640,6 +669,7 @@ fn read_as(read: SnapshotRequest<'_>) -> Vec<(&'static str, &'static str)> {
         voucher.map(|_| (GET, "VOUCHER#")),
         idempotency.map(|_| (GET, "IDEMPOTENCY#")),
         referred.map(|_| (GET, "MEMBER#")),
+        offers.then_some(("dynamodb:Query", "OFFERS")),
     ]
     .into_iter()
     .flatten()
@@ -690,6 +720,7 @@ async fn the_run_writes_every_kind_of_record_and_reads_every_kind_of_item() {
         voucher: Some(&code),
         idempotency: Some(&scope),
         referred: Some(&member),
+        offers: true,
     };
     for (action, partition) in read_as(everything) {
         if !seen

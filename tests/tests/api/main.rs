@@ -15,6 +15,7 @@ mod import;
 mod logs;
 mod members;
 mod metrics;
+mod offers;
 mod openapi;
 mod outage;
 mod partners;

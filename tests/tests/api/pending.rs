@@ -88,6 +88,7 @@ async fn earned_points_wait_out_the_window_then_are_spendable_with_no_job_run() 
     let env = with_window_on(TestEnv::new_on(counter.client().await).await).await;
     put_reward(&env, "mug", json!({"name": "Mug", "cost": 30})).await;
     env.enrol("pat").await;
+    env.keep_offers().await;
     counter.reset();
     let earned = env.earn("pat", purchase("p-1", 5000, None)).await;
     assert_eq!(earned.status, StatusCode::CREATED, "{}", earned.body);

@@ -93,6 +93,7 @@ async fn a_first_qualifying_purchase_rewards_both_members_once() {
     );
 
     // Below the minimum spend: no bonus, and the referral stays open.
+    env.keep_offers().await;
     counter.reset();
     let small = earned(&env, "remy", "small", 1999).await;
     assert_eq!(counter.total(), 2, "{:?}", counter.by_operation());

@@ -1,6 +1,7 @@
-//! The items every request would otherwise read, the programme and the catalogue's list, are
-//! kept per execution environment for a bounded time: a warm request reads neither, and a
-//! change reaches a warm environment within that time (the environment that made it at once).
+//! The items every request would otherwise read, the programme, the catalogue's list and the
+//! targeted offers, are kept per execution environment for a bounded time: a warm request
+//! reads none of them, and a change reaches a warm environment within that time (the
+//! environment that made it at once).
 
 use lambda_http::http::StatusCode;
 use loyalty::Context;
@@ -33,7 +34,8 @@ impl Environment {
         invoke(&self.context, function, call).await
     }
 
-    /// Reads of the shared items: the programme, and the catalogue's list of rewards. (A
+    /// Reads of the shared items: the programme, the catalogue's list of rewards and the
+    /// targeted offers. (A
     /// redemption still reads its own reward's item, in its transaction: its stock and terms
     /// decide, and a stale copy could oversell.)
     fn shared_reads(&self) -> Vec<String> {
@@ -42,7 +44,8 @@ impl Environment {
             .into_iter()
             .filter(|a| {
                 (a.action == "dynamodb:GetItem" && a.partition == "PROGRAM")
-                    || (a.action == "dynamodb:Query" && a.partition == "CATALOGUE")
+                    || (a.action == "dynamodb:Query"
+                        && (a.partition == "CATALOGUE" || a.partition == "OFFERS"))
             })
             .map(|a| format!("{} {}", a.action, a.partition))
             .collect()
@@ -81,7 +84,11 @@ async fn a_warm_request_reads_no_shared_item_and_a_cold_one_reads_each_once() {
     assert_eq!(listed.status, StatusCode::OK);
     assert_eq!(
         cold.shared_reads(),
-        ["dynamodb:GetItem PROGRAM", "dynamodb:Query CATALOGUE"],
+        [
+            "dynamodb:GetItem PROGRAM",
+            "dynamodb:Query CATALOGUE",
+            "dynamodb:Query OFFERS"
+        ],
         "a cold environment reads each shared item once"
     );
 
@@ -122,7 +129,10 @@ async fn a_warm_request_reads_no_shared_item_and_a_cold_one_reads_each_once() {
         )
         .await;
     assert_eq!(earned.status, StatusCode::CREATED);
-    assert_eq!(later.shared_reads(), ["dynamodb:GetItem PROGRAM"]);
+    assert_eq!(
+        later.shared_reads(),
+        ["dynamodb:GetItem PROGRAM", "dynamodb:Query OFFERS"]
+    );
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use crate::domain::purchase::Purchase;
 use crate::domain::redemption::Redemption;
 use crate::domain::referral::{ReferralAward, ReferralLink};
 use crate::domain::reward::Reward;
+use crate::domain::targeted_offer::BudgetDraw;
 
 /// A record written with a change, each guarded by what the decision relied on.
 #[derive(Debug, Clone)]
@@ -47,6 +48,11 @@ pub enum Record {
         rewarded: i64,
         points: i64,
     },
+    /// Points a targeted offer gave, drawn from one shard of its budget if the shard still
+    /// holds them.
+    DrawBudget(BudgetDraw),
+    /// Points a refund gives back to the budget shard they were drawn from.
+    ReturnBudget(BudgetDraw),
 }
 
 /// Each shape a record is written in, for code that must account for every one (the IAM
@@ -70,6 +76,8 @@ pub enum RecordKind {
     ReferralLink,
     /// The award, and the referrer's figures when they move.
     ReferralAward,
+    DrawBudget,
+    ReturnBudget,
 }
 
 impl Record {
@@ -88,6 +96,8 @@ impl Record {
             Record::Event(_) => RecordKind::Event,
             Record::ReferralLink(_) => RecordKind::ReferralLink,
             Record::ReferralAward { .. } => RecordKind::ReferralAward,
+            Record::DrawBudget(_) => RecordKind::DrawBudget,
+            Record::ReturnBudget(_) => RecordKind::ReturnBudget,
         }
     }
 }

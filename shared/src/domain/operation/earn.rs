@@ -2,6 +2,7 @@
 
 use time::OffsetDateTime;
 
+use super::offers::{OfferPurchase, apply_offers};
 use super::stamps::stamp;
 use super::{Change, OperationError, Record, referral};
 use crate::domain::earn_rules::Purchase as PricedPurchase;
@@ -14,6 +15,7 @@ use crate::domain::program::Program;
 use crate::domain::purchase::{Purchase, PurchaseRef, purchase_time};
 use crate::domain::reward::Reward;
 use crate::domain::stamps::CardStamped;
+use crate::domain::targeted_offer::OfferSet;
 use crate::domain::tier::TierName;
 
 /// A purchase as a till reports it.
@@ -39,11 +41,13 @@ pub struct Earned {
 }
 
 /// `catalogue` is what a completed stamp card's voucher is decided from (a possibly cached
-/// copy: the voucher's `TakeReward` guards it in the transaction).
+/// copy: the voucher's `TakeReward` guards it in the transaction), and `offers` the
+/// targeted offers (cached too: each award's budget draw is guarded in the transaction).
 pub fn earn(
     mut member: Member,
     program: &Program,
     catalogue: &[Reward],
+    offers: &OfferSet,
     report: &PurchaseReport,
     actor: &str,
     now: OffsetDateTime,
@@ -56,7 +60,14 @@ pub fn earn(
         category: report.category.as_ref(),
         occurred_at,
     };
-    let earning = program.evaluate_earn(&priced, &tier, member.earned_today(now))?;
+    let mut earning = program.evaluate_earn(&priced, &tier, member.earned_today(now))?;
+    let offered = OfferPurchase {
+        transaction_id: &report.transaction_id,
+        amount: &report.amount,
+        category: report.category.as_ref(),
+        occurred_at,
+    };
+    let (awards, draws) = apply_offers(&mut member, program, offers, &offered, &mut earning, now)?;
     let posting = Posting::new(report.transaction_id.to_string(), actor, now)
         .occurred_at(occurred_at)
         .breakdown(earning.breakdown().to_vec())
@@ -73,6 +84,7 @@ pub fn earn(
         refunded_minor: 0,
         reversed: Default::default(),
         stamps: Vec::new(),
+        offers: awards,
     };
     entries.push(entry.clone());
     let stamping = stamp(&mut member, program, catalogue, report, actor, now)?;
@@ -84,6 +96,7 @@ pub fn earn(
     let referral = referral::on_purchase(&mut member, program, &purchase, actor, now)?;
     entries.extend(referral.entries);
     let mut records = vec![Record::NewPurchase(purchase)];
+    records.extend(draws);
     records.extend(stamping.records);
     records.extend(referral.records);
     Ok(Earned {
@@ -122,6 +135,7 @@ mod tests {
             member(program),
             program,
             &[],
+            &OfferSet::default(),
             &report(899, Some("coffee")),
             ACTOR,
             NOW,
@@ -160,18 +174,47 @@ mod tests {
         let mut future = report(500, None);
         future.occurred_at = Some(NOW + Duration::minutes(6));
         assert_eq!(
-            earn(member(&program), &program, &[], &future, ACTOR, NOW).unwrap_err(),
+            earn(
+                member(&program),
+                &program,
+                &[],
+                &OfferSet::default(),
+                &future,
+                ACTOR,
+                NOW
+            )
+            .unwrap_err(),
             OperationError::PurchaseTime(PurchaseTimeError::Future)
         );
         let mut old = report(500, None);
         old.occurred_at = Some(NOW - Duration::days(91));
         assert_eq!(
-            earn(member(&program), &program, &[], &old, ACTOR, NOW).unwrap_err(),
+            earn(
+                member(&program),
+                &program,
+                &[],
+                &OfferSet::default(),
+                &old,
+                ACTOR,
+                NOW
+            )
+            .unwrap_err(),
             OperationError::PurchaseTime(PurchaseTimeError::TooOld)
         );
         let mut drift = report(500, None);
         drift.occurred_at = Some(NOW + Duration::minutes(4));
-        assert!(earn(member(&program), &program, &[], &drift, ACTOR, NOW).is_ok());
+        assert!(
+            earn(
+                member(&program),
+                &program,
+                &[],
+                &OfferSet::default(),
+                &drift,
+                ACTOR,
+                NOW
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -180,7 +223,15 @@ mod tests {
         let mut yen = report(500, None);
         yen.amount = Money::new(500, Currency::try_from("JPY").unwrap()).unwrap();
         assert!(matches!(
-            earn(member(&program), &program, &[], &yen, ACTOR, NOW),
+            earn(
+                member(&program),
+                &program,
+                &[],
+                &OfferSet::default(),
+                &yen,
+                ACTOR,
+                NOW
+            ),
             Err(OperationError::Earn(_))
         ));
     }
@@ -193,7 +244,16 @@ mod tests {
             .unwrap();
         // The lot of November 2026 ends with November 2027.
         let later = NOW + Duration::days(400);
-        let earned = earn(m, &program, &[], &report(500, None), ACTOR, later).unwrap();
+        let earned = earn(
+            m,
+            &program,
+            &[],
+            &OfferSet::default(),
+            &report(500, None),
+            ACTOR,
+            later,
+        )
+        .unwrap();
         let kinds: Vec<EntryType> = earned.change.entries.iter().map(|e| e.kind).collect();
         assert_eq!(kinds, vec![EntryType::Expire, EntryType::Earn]);
         assert_eq!(earned.change.entries[0].points, points(-100));

@@ -2,6 +2,7 @@
 //! variant to its status once (`http/error.rs`), so handlers only use `?`.
 
 use crate::domain::earn_rules::EarnError;
+use crate::domain::identifier::OfferId;
 use crate::domain::member::BalanceError;
 use crate::domain::partner::PartnerError;
 use crate::domain::purchase::{PurchaseTimeError, ReversalError};
@@ -30,4 +31,6 @@ pub enum OperationError {
     UnknownTier(String),
     #[error("until must be in the future")]
     FloorEndsInPast,
+    #[error("no offer {0} for this member")]
+    NotOffered(OfferId),
 }

@@ -106,6 +106,7 @@ pub fn credit_partner_purchase(
         reversed: Default::default(),
         // Stamp cards count the purchases made at the business's own tills.
         stamps: Vec::new(),
+        offers: Vec::new(),
     };
     let issue = PartnerIssue {
         partner_id: partner.partner_id.clone(),

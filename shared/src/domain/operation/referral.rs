@@ -267,6 +267,7 @@ mod tests {
     };
     use crate::domain::operation::stamps::StampVouchers;
     use crate::domain::operation::{PurchaseReport, earn, reverse};
+    use crate::domain::targeted_offer::OfferSet;
     use time::Duration;
 
     fn id(raw: &str) -> MemberId {
@@ -292,6 +293,7 @@ mod tests {
             referred(program),
             program,
             &[],
+            &OfferSet::default(),
             &report("t-1", 2500),
             ACTOR,
             NOW,
@@ -328,6 +330,7 @@ mod tests {
             referred(&program),
             &program,
             &[],
+            &OfferSet::default(),
             &report("s", 1999),
             ACTOR,
             NOW,
@@ -342,7 +345,16 @@ mod tests {
         let qualified = paid.referral().unwrap().qualified.clone().unwrap();
         assert_eq!(qualified.points, points(250));
         // A second qualifying purchase pays nothing more.
-        let again = earn(paid, &program, &[], &report("t-2", 5000), ACTOR, NOW).unwrap();
+        let again = earn(
+            paid,
+            &program,
+            &[],
+            &OfferSet::default(),
+            &report("t-2", 5000),
+            ACTOR,
+            NOW,
+        )
+        .unwrap();
         assert_eq!(kinds(&again.change), vec![(EntryType::Earn, 50)]);
         assert!(
             !again
@@ -356,6 +368,7 @@ mod tests {
             member(&program),
             &program,
             &[],
+            &OfferSet::default(),
             &report("a", 5000),
             ACTOR,
             NOW,
@@ -427,6 +440,7 @@ mod tests {
             &program,
             purchase.clone(),
             &StampVouchers::default(),
+            &OfferSet::default(),
             Some(&eur(500)),
             ACTOR,
             NOW,
@@ -438,6 +452,7 @@ mod tests {
             &program,
             purchase,
             &StampVouchers::default(),
+            &OfferSet::default(),
             None,
             ACTOR,
             NOW,
@@ -553,6 +568,7 @@ mod tests {
             &program,
             purchase,
             &StampVouchers::default(),
+            &OfferSet::default(),
             None,
             ACTOR,
             later,

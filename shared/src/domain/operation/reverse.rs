@@ -3,6 +3,7 @@
 
 use time::OffsetDateTime;
 
+use super::offers::give_back;
 use super::stamps::{StampVouchers, unstamp};
 use super::{Change, OperationError, Record, referral};
 use crate::domain::ledger::{LedgerEntry, Posting};
@@ -11,6 +12,7 @@ use crate::domain::money::Money;
 use crate::domain::points::Points;
 use crate::domain::program::Program;
 use crate::domain::purchase::Purchase;
+use crate::domain::targeted_offer::OfferSet;
 
 #[derive(Debug)]
 pub struct Reversed {
@@ -29,11 +31,15 @@ pub struct Reversed {
 /// Refunds `amount` of the purchase, or all that is left of it when `None`. The refund that
 /// completes a full reversal also takes the purchase's stamps off their cards, cancelling an
 /// unused voucher a stamp gave (`vouchers`: those vouchers and their rewards, as read).
+// Each thing the reversal read is its own argument, as for `earn`, so a caller cannot pass
+// one without having read it.
+#[allow(clippy::too_many_arguments)]
 pub fn reverse(
     mut member: Member,
     program: &Program,
     mut purchase: Purchase,
     vouchers: &StampVouchers,
+    offers: &OfferSet,
     amount: Option<&Money>,
     actor: &str,
     now: OffsetDateTime,
@@ -45,6 +51,12 @@ pub fn reverse(
         .amount(Money::new(refunded_now, purchase.amount.currency()).ok());
     let entry =
         member.take_back_purchase(reversal.points, purchase.placement, posting, now, program)?;
+    let returned = give_back(
+        &mut member,
+        offers,
+        &mut purchase,
+        reversal.refunded_minor_after,
+    );
     purchase.refunded_minor = reversal.refunded_minor_after;
     purchase.reversed = purchase
         .reversed
@@ -52,6 +64,7 @@ pub fn reverse(
         .ok_or(BalanceError::Overflow)?;
     entries.push(entry.clone());
     let mut records = vec![Record::Purchase(purchase.clone())];
+    records.extend(returned);
     let mut stamp_reward_kept = None;
     if purchase.refunded_minor == purchase.amount.amount_minor() && !purchase.stamps.is_empty() {
         let undone = unstamp(&mut member, program, &purchase.stamps, vouchers, actor, now)?;
@@ -80,13 +93,27 @@ pub(crate) fn reverse_whole(
     program: &Program,
     purchase: Purchase,
 ) -> Result<Reversed, OperationError> {
+    reverse_with_offers(member, program, purchase, &OfferSet::default(), None)
+}
+
+/// `amount` of `purchase` (all that is left when `None`) reversed at the fixtures' time by
+/// their till, under `offers`, with no stamp vouchers read.
+#[cfg(test)]
+pub(crate) fn reverse_with_offers(
+    member: Member,
+    program: &Program,
+    purchase: Purchase,
+    offers: &OfferSet,
+    amount: Option<&Money>,
+) -> Result<Reversed, OperationError> {
     use crate::domain::operation::fixtures::{ACTOR, NOW};
     reverse(
         member,
         program,
         purchase,
         &StampVouchers::default(),
-        None,
+        offers,
+        amount,
         ACTOR,
         NOW,
     )
@@ -120,7 +147,16 @@ mod tests {
             category: None,
             occurred_at: None,
         };
-        let earned = earn(member(program), program, &[], &report, ACTOR, NOW).unwrap();
+        let earned = earn(
+            member(program),
+            program,
+            &[],
+            &OfferSet::default(),
+            &report,
+            ACTOR,
+            NOW,
+        )
+        .unwrap();
         let mut change = earned.change;
         let Some(Record::NewPurchase(purchase)) = change.records.pop() else {
             panic!("earn records its purchase")
@@ -137,6 +173,7 @@ mod tests {
             &program,
             purchase,
             &StampVouchers::default(),
+            &OfferSet::default(),
             Some(&eur(300)),
             ACTOR,
             NOW,
@@ -166,6 +203,7 @@ mod tests {
             &program,
             purchase.clone(),
             &StampVouchers::default(),
+            &OfferSet::default(),
             Some(&eur(1001)),
             ACTOR,
             NOW,
@@ -183,6 +221,7 @@ mod tests {
                 &program,
                 purchase.clone(),
                 &StampVouchers::default(),
+                &OfferSet::default(),
                 Some(&usd),
                 ACTOR,
                 NOW

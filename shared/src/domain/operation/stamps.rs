@@ -307,6 +307,7 @@ mod tests {
     use crate::domain::operation::reverse::reverse_whole;
     use crate::domain::operation::{Change, earn, reverse};
     use crate::domain::purchase::Purchase;
+    use crate::domain::targeted_offer::OfferSet;
     use time::Duration;
 
     fn reward(id: &str, cost: i64, stock: Option<i64>, active: bool) -> Reward {
@@ -338,6 +339,7 @@ mod tests {
             member(&program),
             &program,
             catalogue,
+            &OfferSet::default(),
             &bakery("b-1"),
             ACTOR,
             NOW,
@@ -345,7 +347,16 @@ mod tests {
         .unwrap();
         assert!(first.stamps.iter().all(|s| !s.completed && s.stamps == 1));
         let member = *first.change.member.unwrap();
-        let second = earn(member, &program, catalogue, &bakery("b-2"), ACTOR, NOW).unwrap();
+        let second = earn(
+            member,
+            &program,
+            catalogue,
+            &OfferSet::default(),
+            &bakery("b-2"),
+            ACTOR,
+            NOW,
+        )
+        .unwrap();
         let mut change = second.change;
         let Some(Record::NewPurchase(purchase)) = change.records.first().cloned() else {
             panic!("the purchase first")
@@ -436,7 +447,17 @@ mod tests {
         let (member, purchase, change) = two_bakery(&catalogue());
         let vouchers = vouchers_of(&change);
         let later = NOW + Duration::minutes(5);
-        let reversed = reverse(member, &program, purchase, &vouchers, None, ACTOR, later).unwrap();
+        let reversed = reverse(
+            member,
+            &program,
+            purchase,
+            &vouchers,
+            &OfferSet::default(),
+            None,
+            ACTOR,
+            later,
+        )
+        .unwrap();
         assert_eq!(reversed.stamp_reward_kept, Some(true), "the 40 points stay");
         let records = &reversed.change.records;
         assert!(
@@ -460,7 +481,17 @@ mod tests {
         let (member, purchase, change) = two_bakery(&catalogue());
         let mut vouchers = vouchers_of(&change);
         vouchers.redemptions[0].close(RedemptionStatus::Used, NOW, "till");
-        let reversed = reverse(member, &program, purchase, &vouchers, None, ACTOR, NOW).unwrap();
+        let reversed = reverse(
+            member,
+            &program,
+            purchase,
+            &vouchers,
+            &OfferSet::default(),
+            None,
+            ACTOR,
+            NOW,
+        )
+        .unwrap();
         assert_eq!(reversed.stamp_reward_kept, Some(true));
         assert!(
             !reversed
@@ -471,7 +502,16 @@ mod tests {
         );
         // A purchase that only stamped: its stamp comes off, nothing else.
         let member = *reversed.change.member.unwrap();
-        let third = earn(member, &program, &catalogue(), &bakery("b-3"), ACTOR, NOW).unwrap();
+        let third = earn(
+            member,
+            &program,
+            &catalogue(),
+            &OfferSet::default(),
+            &bakery("b-3"),
+            ACTOR,
+            NOW,
+        )
+        .unwrap();
         let Some(Record::NewPurchase(purchase)) = third.change.records.first().cloned() else {
             panic!("the purchase first")
         };
@@ -493,6 +533,7 @@ mod tests {
             &program,
             purchase,
             &vouchers,
+            &OfferSet::default(),
             Some(&half),
             ACTOR,
             NOW,
@@ -506,6 +547,7 @@ mod tests {
             &program,
             first.purchase,
             &vouchers,
+            &OfferSet::default(),
             Some(&half),
             ACTOR,
             NOW,
