@@ -18,8 +18,14 @@
 # BENCH_CAPACITY_DAYS (days of purchases before the year-old member's capacity, default 365; 0
 # skips capacity and cost), BENCH_FIGURES=0 (skips the programme figures' year read and their
 # share of an earn), BENCH_IMPORT (members loyalty-cli imports for the import throughput,
-# default 10000; 0 skips it), BENCH_OPS, BENCH_SKIP_ZIP=1, BENCH_TIMEOUT (seconds the harness may
-# run, default 5400), DYNAMODB_JAVA_OPTS. Builds go to CARGO_TARGET_DIR when it is set.
+# default 10000; 0 skips it), BENCH_OFFERS (timed earns per case of the targeted offers'
+# comparison, default 300; 0 skips it), BENCH_OPS, BENCH_SKIP_ZIP=1, BENCH_TIMEOUT (seconds the
+# harness may run, default 5400), DYNAMODB_JAVA_OPTS. Builds go to CARGO_TARGET_DIR when it is set.
+#
+# One section alone, on the release harness already built: `bash scripts/bench.sh --run --offers`
+# (or --import) runs phase 5 only, with that argument passed to the harness, which prints its
+# figures and keeps them in .local/bench/ without touching BENCHMARKS.md (on the host network;
+# `unshare --net env BENCH_NETNS=1 bash scripts/bench.sh --run --offers` for a private one).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -54,7 +60,8 @@ if [[ "${1:-}" == "--run" ]]; then
   export BENCH_BIN_DIR="${BENCH_BIN_DIR:-$target/release}"
   export BENCH_ZIP_DIR="${BENCH_ZIP_DIR:-$target/lambda}"
   export BENCH_CRITERION_DIR="${BENCH_CRITERION_DIR:-$target/criterion}"
-  timeout --kill-after=30 "${BENCH_TIMEOUT:-5400}" "$target/release/loyalty-bench" \
+  mkdir -p "$root/.local/bench"
+  timeout --kill-after=30 "${BENCH_TIMEOUT:-5400}" "$target/release/loyalty-bench" "${@:2}" \
     >"$root/.local/bench/in-process.log"
   rc=$?
   set -e

@@ -394,6 +394,8 @@ fn entity(key: &Item) -> &'static str {
         "metrics day"
     } else if pk == keys::SCHEDULE_PK {
         "schedule"
+    } else if pk.starts_with(keys::OFFER_PREFIX) && sk == keys::BUDGET_SK {
+        "offer budget shard"
     } else {
         "item"
     }
@@ -586,17 +588,100 @@ struct Sim {
     table: String,
 }
 
-impl Sim {
+/// Sizes what a request made through a probed client read and wrote, reading the items it
+/// changed back straight from the table (unprobed).
+#[derive(Clone, Copy)]
+pub(crate) struct Meter<'a> {
+    pub probe: &'a CapacityProbe,
+    pub direct: &'a Client,
+    pub table: &'a str,
+}
+
+impl Meter<'_> {
     async fn item(&self, key: &Item) -> Result<Option<Item>> {
         Ok(self
             .direct
             .get_item()
-            .table_name(&self.table)
+            .table_name(self.table)
             .set_key(Some(key.clone()))
             .consistent_read(true)
             .send()
             .await?
             .item)
+    }
+
+    /// The member item's size now (0 when there is none).
+    pub(crate) async fn member_bytes(&self, member: &str) -> Result<usize> {
+        Ok(self
+            .item(&Sim::member_key(member))
+            .await?
+            .as_ref()
+            .map_or(0, item_size))
+    }
+
+    /// Forgets what the probe saw so far (a warm-up's calls).
+    pub(crate) fn forget(&self) {
+        self.probe.take();
+    }
+
+    /// Runs `request` with the probe on, and sizes what it read and wrote: the member's and
+    /// the reward's items as they were before (the items a request replaces whole), every
+    /// item it updated or checked as it is after.
+    pub(crate) async fn measure(
+        &self,
+        op: &str,
+        member_kind: &str,
+        member: &str,
+        request: impl std::future::Future<Output = Result<()>>,
+    ) -> Result<CapacityRow> {
+        let mut before = HashMap::new();
+        for key in [Sim::member_key(member), Sim::reward_key()] {
+            if let Some(item) = self.item(&key).await? {
+                before.insert(table_key(&key), item);
+            }
+        }
+        let member_bytes_before = before
+            .get(&table_key(&Sim::member_key(member)))
+            .map_or(0, item_size);
+        self.probe.take();
+        request.await?;
+        let probed = self.probe.take();
+        let mut after = HashMap::new();
+        for call in &probed {
+            for action in &call.writes {
+                let key = action
+                    .update
+                    .as_ref()
+                    .map(|u| u.key.clone())
+                    .or_else(|| action.condition_check.as_ref().map(|c| c.key.clone()));
+                if let Some(key) = key
+                    && let Some(item) = self.item(&key).await?
+                {
+                    after.insert(table_key(&key), item);
+                }
+            }
+        }
+        let calls = probed
+            .iter()
+            .map(|call| computed(call, &before, &after))
+            .collect();
+        Ok(CapacityRow {
+            op: op.into(),
+            member: member_kind.into(),
+            member_bytes_before,
+            member_bytes_after: self.member_bytes(member).await?,
+            calls,
+        })
+    }
+}
+
+impl Sim {
+    fn meter(&self) -> Meter<'_> {
+        Meter {
+            probe: &self.probe,
+            direct: &self.direct,
+            table: &self.table,
+        }
     }
 
     fn member_key(member: &str) -> Item {
@@ -626,11 +711,7 @@ impl Sim {
     }
 
     async fn member_bytes(&self, member: &str) -> Result<usize> {
-        Ok(self
-            .item(&Self::member_key(member))
-            .await?
-            .as_ref()
-            .map_or(0, item_size))
+        self.meter().member_bytes(member).await
     }
 
     async fn daily(&self, day: OffsetDateTime) -> Result<()> {
@@ -739,44 +820,7 @@ impl Sim {
         member: &str,
         request: impl std::future::Future<Output = Result<()>>,
     ) -> Result<CapacityRow> {
-        let mut before = HashMap::new();
-        for key in [Self::member_key(member), Self::reward_key()] {
-            if let Some(item) = self.item(&key).await? {
-                before.insert(table_key(&key), item);
-            }
-        }
-        let member_bytes_before = before
-            .get(&table_key(&Self::member_key(member)))
-            .map_or(0, item_size);
-        self.probe.take();
-        request.await?;
-        let probed = self.probe.take();
-        let mut after = HashMap::new();
-        for call in &probed {
-            for action in &call.writes {
-                let key = action
-                    .update
-                    .as_ref()
-                    .map(|u| u.key.clone())
-                    .or_else(|| action.condition_check.as_ref().map(|c| c.key.clone()));
-                if let Some(key) = key
-                    && let Some(item) = self.item(&key).await?
-                {
-                    after.insert(table_key(&key), item);
-                }
-            }
-        }
-        let calls = probed
-            .iter()
-            .map(|call| computed(call, &before, &after))
-            .collect();
-        Ok(CapacityRow {
-            op: op.into(),
-            member: member_kind.into(),
-            member_bytes_before,
-            member_bytes_after: self.member_bytes(member).await?,
-            calls,
-        })
+        self.meter().measure(op, member_kind, member, request).await
     }
 }
 
@@ -1049,6 +1093,11 @@ mod tests {
                 keys::SCHEDULE_PK.to_string(),
                 keys::DAILY_SK.to_string(),
                 "schedule",
+            ),
+            (
+                keys::budget_pk("o-07", 3),
+                keys::BUDGET_SK.to_string(),
+                "offer budget shard",
             ),
             ("SOMETHING".to_string(), "ELSE".to_string(), "item"),
         ] {

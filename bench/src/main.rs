@@ -13,6 +13,8 @@
 //!   what a million of each costs on AWS.
 //! - Earn and redeem with the programme cached and read on every request
 //!   (`SHARED_ITEMS_TTL_SECONDS=0`), side by side.
+//! - Earn with no targeted offer, with 50 that do not match the purchase and with 50 that do
+//!   (40 applied), side by side (`offers`).
 //!
 //! Writes BENCHMARKS.md and an SVG chart; prints one line per figure. Run by
 //! `scripts/bench.sh`, which builds the binaries and starts DynamoDB Local.
@@ -24,6 +26,7 @@ mod figures;
 mod growth;
 mod import;
 mod item_size;
+mod offers;
 mod projection;
 mod proxy;
 mod report;
@@ -81,6 +84,9 @@ pub struct Config {
     /// Members `loyalty-cli import` sends for the import throughput (0 skips it).
     #[serde(default)]
     pub import_members: usize,
+    /// Timed earns per case of the targeted offers' comparison (0 skips it).
+    #[serde(default)]
+    pub offers_earns: usize,
     pub ops: Vec<Op>,
     #[serde(default)]
     pub bin_dir: PathBuf,
@@ -168,6 +174,7 @@ impl Config {
             capacity_days: env_usize("BENCH_CAPACITY_DAYS", 365)?,
             figures: env_usize("BENCH_FIGURES", 1)? != 0,
             import_members: env_usize("BENCH_IMPORT", if quick { 2_000 } else { 10_000 })?,
+            offers_earns: env_usize("BENCH_OFFERS", if quick { 100 } else { 300 })?,
             ops,
             bin_dir: env_path("BENCH_BIN_DIR", "target/release"),
             upstream,
@@ -314,6 +321,9 @@ pub struct Results {
     /// Members imported per second through loyalty-cli.
     #[serde(default)]
     pub import: Option<import::ImportResult>,
+    /// Earn with 0 targeted offers, with 50 not matching and with 50 matching.
+    #[serde(default)]
+    pub offers: Option<offers::OffersResult>,
     pub total_s: f64,
 }
 
@@ -1178,6 +1188,7 @@ async fn main() -> Result<()> {
     match args.first().map(String::as_str) {
         None => run().await,
         Some("--import") => import_only().await,
+        Some("--offers") => offers_only().await,
         Some("--render") => {
             let path = args
                 .get(1)
@@ -1185,7 +1196,7 @@ async fn main() -> Result<()> {
             render(path)
         }
         Some(_) => Err(anyhow!(
-            "usage: loyalty-bench            run the benchmark (scripts/bench.sh sets it up)\n       loyalty-bench --render [results.json]   write BENCHMARKS.md and the chart again from a run's raw samples\n       loyalty-bench --import   only the import throughput (BENCH_IMPORT members), printed and kept in .local/bench/import.json"
+            "usage: loyalty-bench            run the benchmark (scripts/bench.sh sets it up)\n       loyalty-bench --render [results.json]   write BENCHMARKS.md and the chart again from a run's raw samples\n       loyalty-bench --import   only the import throughput (BENCH_IMPORT members), printed and kept in .local/bench/import.json\n       loyalty-bench --offers   only earn with 0, 50 unmatched and 50 matched targeted offers (BENCH_OFFERS earns each), printed and kept in .local/bench/offers.json and offers.md"
         )),
     }
 }
@@ -1239,6 +1250,39 @@ async fn import_only() -> Result<()> {
         serde_json::to_vec_pretty(&result)?,
     )?;
     Ok(())
+}
+
+/// The targeted offers' section alone (`loyalty-bench --offers`): printed and written to
+/// `<log dir>/offers.json`, with its part of BENCHMARKS.md (the target's row and the section)
+/// in `<log dir>/offers.md`; BENCHMARKS.md is left as it is.
+async fn offers_only() -> Result<()> {
+    let config = Config::from_env()?;
+    std::fs::create_dir_all(&config.log_dir)?;
+    let result = offers_section(&config)
+        .await?
+        .ok_or_else(|| anyhow!("BENCH_OFFERS=0: nothing to measure"))?;
+    std::fs::write(
+        config.log_dir.join("offers.json"),
+        serde_json::to_vec_pretty(&result)?,
+    )?;
+    let markdown = config.log_dir.join("offers.md");
+    std::fs::write(&markdown, report::offers_alone(&result))?;
+    eprintln!("bench: wrote {}", markdown.display());
+    Ok(())
+}
+
+/// Earn with 0, 50 unmatched and 50 matched targeted offers, unless `BENCH_OFFERS=0`; on
+/// tables of their own, dropped afterwards.
+async fn offers_section(config: &Config) -> Result<Option<offers::OffersResult>> {
+    if config.offers_earns == 0 {
+        return Ok(None);
+    }
+    let t = Instant::now();
+    let direct = loyalty_tests::local_client().await;
+    let result = offers::run(direct, config.offers_earns).await?;
+    report::print_offers(&result);
+    eprintln!("bench: offers done in {:.0}s", t.elapsed().as_secs_f64());
+    Ok(Some(result))
 }
 
 /// Import throughput, unless `BENCH_IMPORT=0`; on a table of its own, dropped afterwards.
@@ -1438,6 +1482,7 @@ async fn run() -> Result<()> {
     };
 
     let import = import_section(&config).await?;
+    let offers = offers_section(&config).await?;
 
     let growth = if config.growth_sizes.is_empty() {
         Vec::new()
@@ -1502,6 +1547,7 @@ async fn run() -> Result<()> {
         cache,
         figures,
         import,
+        offers,
         total_s: started.elapsed().as_secs_f64(),
     };
     std::fs::write(

@@ -7,6 +7,7 @@ use crate::capacity::{CapacityResult, CapacityRow};
 use crate::daily::DailyResult;
 use crate::figures::{EarnOverhead, FiguresRead, FiguresResult};
 use crate::growth::GrowthStep;
+use crate::offers::{Case, CaseResult, OffersResult};
 use crate::projection::{self, CASES, Projection};
 use crate::scenario::{FUNCTIONS, Op};
 use crate::stats::{Summary, mode, summarize};
@@ -152,11 +153,16 @@ pub fn print_warm(result: &OpResult) {
 }
 
 fn calls_text(phase: &Phase) -> String {
-    let Some(m) = mode(&phase.calls) else {
+    calls_range(&phase.calls)
+}
+
+/// The mode of `calls` and, when they differ, their range: `2`, `2 (2–3)`.
+fn calls_range(calls: &[usize]) -> String {
+    let Some(m) = mode(calls) else {
         return "n/a".into();
     };
-    let min = phase.calls.iter().min().copied().unwrap_or(0);
-    let max = phase.calls.iter().max().copied().unwrap_or(0);
+    let min = calls.iter().min().copied().unwrap_or(0);
+    let max = calls.iter().max().copied().unwrap_or(0);
     if min == max {
         format!("{m}")
     } else {
@@ -187,6 +193,7 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
     let cost_summary = cost(&mut out, results);
     let figures_summary = figures(&mut out, results);
     let import_summary = import_throughput(&mut out, results.import.as_ref());
+    let offers_summary = targeted_offers(&mut out, results.offers.as_ref());
     how_to_read(&mut out, results.proxy_hop.as_ref());
 
     let mut summary = targets.summary;
@@ -195,6 +202,7 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
     summary.extend(cost_summary);
     summary.extend(figures_summary);
     summary.extend(import_summary);
+    summary.extend(offers_summary);
     Markdown { text: out, summary }
 }
 
@@ -316,6 +324,7 @@ impl Targets {
         targets.rule_engine(results.rule_engine.as_ref());
         targets.daily_at_scale(results.daily.as_ref());
         targets.capacity(results.capacity.as_ref());
+        targets.offers(results.offers.as_ref());
         targets
     }
 
@@ -735,6 +744,69 @@ impl Targets {
                     new.member_bytes_after, year.member_bytes_after
                 ));
             }
+        }
+    }
+
+    /// Earn with 50 offers active, matching and not: at most 2 calls besides the shared
+    /// items' refresh.
+    fn offers(&mut self, offers: Option<&OffersResult>) {
+        let Some(r) = offers else {
+            return;
+        };
+        let with_offers: Vec<&CaseResult> = [Case::Matched, Case::Unmatched]
+            .into_iter()
+            .filter_map(|case| r.case(case))
+            .collect();
+        if with_offers.is_empty() {
+            return;
+        }
+        let calls: Vec<usize> = with_offers
+            .iter()
+            .flat_map(|c| c.calls.iter().copied())
+            .collect();
+        let modal = mode(&calls).unwrap_or(0);
+        let max = with_offers
+            .iter()
+            .flat_map(|c| c.transaction_calls())
+            .max()
+            .unwrap_or(0);
+        let refreshed = with_offers
+            .iter()
+            .flat_map(|c| &c.shared_reads)
+            .filter(|n| **n > 0)
+            .count();
+        let errors: usize = with_offers.iter().map(|c| c.errors).sum();
+        let plan = with_offers
+            .first()
+            .map(|c| c.plan().join(" + "))
+            .unwrap_or_default();
+        let met = !calls.is_empty() && modal <= MAX_CALLS && max <= MAX_CALLS;
+        let _ = writeln!(
+            self.rows,
+            "| earn ≤ {MAX_CALLS} DynamoDB calls with {} offers active | {modal} per earn ({plan}) with {} offers matching ({} applied) and with {} matching none; at most {max} besides the 30 s refresh of the cached shared items ({refreshed} of {} earns refreshed){} | {} |",
+            r.offers,
+            r.offers,
+            Case::Matched.applied(),
+            r.offers,
+            calls.len(),
+            if errors > 0 {
+                format!("; {errors} earns failed")
+            } else {
+                String::new()
+            },
+            verdict(met)
+        );
+        self.summary.push(format!(
+            "offers calls   earn            {modal} per earn with {} offers ({} applied or none), max {max} besides the refresh [{}]",
+            r.offers,
+            Case::Matched.applied(),
+            met_or_missed(met)
+        ));
+        if !met {
+            self.misses.push(format!(
+                "**earn DynamoDB calls with {} offers**: {modal} per earn, {max} at most besides the shared items' refresh. The offer set is read with the programme and kept by the warm environment for 30 s, and each applied offer's budget draw is an item of the earn's own TransactWriteItems: more calls mean one of them is no longer so (see the section's calls by operation).",
+                r.offers
+            ));
         }
     }
 
@@ -1804,6 +1876,209 @@ fn import_throughput(
     summary
 }
 
+/// One case of the offers' comparison as a progress line.
+fn offers_line(r: &CaseResult) -> String {
+    let total = summarize(r.total_ms.iter().copied());
+    format!(
+        "offers         {:<36} {} calls | p50 {} ms p99 {} ms | {} WCU | errors {}",
+        r.case.label(),
+        calls_range(&r.calls),
+        f(total.p50),
+        f(total.p99),
+        r.capacity
+            .as_ref()
+            .map_or("n/a".into(), |c| f(c.write_units())),
+        r.errors
+    )
+}
+
+pub fn print_offers(r: &OffersResult) {
+    for case in &r.cases {
+        eprintln!("{}", offers_line(case));
+    }
+}
+
+/// The items of a request's calls, each kind once: `Put member 453 B → 2.00`, or
+/// `Update offer budget shard x40 (52–53 B) → 80.0` for several.
+fn grouped_items(call: &crate::capacity::CallCapacity) -> String {
+    let mut groups: Vec<(&str, Vec<&crate::capacity::ItemUnits>)> = Vec::new();
+    for item in &call.items {
+        match groups.iter_mut().find(|(what, _)| *what == item.what) {
+            Some((_, items)) => items.push(item),
+            None => groups.push((&item.what, vec![item])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(what, items)| {
+            let units: f64 = items.iter().map(|i| i.units).sum();
+            let min = items.iter().map(|i| i.bytes).min().unwrap_or(0);
+            let max = items.iter().map(|i| i.bytes).max().unwrap_or(0);
+            match items.len() {
+                1 => format!("{what} {min} B → {}", f(units)),
+                n if min == max => format!("{what} x{n} ({min} B each) → {}", f(units)),
+                n => format!("{what} x{n} ({min}–{max} B) → {}", f(units)),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Items the earn's TransactWriteItems wrote.
+fn items_written(row: &CapacityRow) -> usize {
+    row.calls
+        .iter()
+        .filter(|c| c.operation == "TransactWriteItems")
+        .map(|c| c.items.len())
+        .sum()
+}
+
+fn mean_of(values: &[usize]) -> f64 {
+    values.iter().sum::<usize>() as f64 / values.len() as f64
+}
+
+/// `## Targeted offers: earn with 0 and with 50 active offers`. Returns the summary lines.
+fn targeted_offers(out: &mut String, offers: Option<&OffersResult>) -> Vec<String> {
+    let _ = writeln!(
+        out,
+        "\n## Targeted offers: earn with 0 and with {} active offers\n",
+        crate::offers::OFFERS
+    );
+    let Some(r) = offers else {
+        let _ = writeln!(out, "Not measured in this run (BENCH_OFFERS=0).");
+        return Vec::new();
+    };
+    let _ = writeln!(
+        out,
+        "The earn-points handler runs in-process (the test kit's `invoke`: the API Gateway event of `POST /v1/members/{{id}}/earn` built from its fixture, then the handler; no Runtime API, no proxy), one earn at a time as one warm execution environment takes them, every earn one {} bought by one of {} members in turn. Three cases, each on a table of its own with the demo programme and one warm environment of its own (the programme, the catalogue and the offer set kept for 30 s, `SHARED_ITEMS_TTL_SECONDS` unset): **0 offers**; **{} offers, none matching**: for everyone, but only for the category `{}`, which the purchase lacks (every offer evaluated, none applied); **{} offers matching**: for everyone, any category, 1 fixed point each, no budget, so each applied offer adds the update of one of its {} budget shards to the earn's TransactWriteItems, and the first {} apply (the most one purchase gets). The offers are published with `PUT /v1/offers/{{offerId}}` through the same environment. Each case: one warm-up earn per member, not timed (it reads the offer set, and leaves the member the offer progress an earn leaves), then {} timed earns, the three cases alternating in {} rounds. Calls are counted by the test kit's `CallCounter` (one per `.send()`, whatever its retries): the mode per earn and, in brackets, the range; the mean in its own column (a warm environment reads its shared items again once its copy is 30 s old). *In DynamoDB*: the time with a call on the wire (an interceptor: request sent to answer received); *outside*: the rest of the earn. Capacity: one more warm earn per case, on a second warm environment whose client asks every call for `ReturnConsumedCapacity`, sized by the documented rules as in the capacity section.\n",
+        r.purchase,
+        r.members,
+        r.offers,
+        crate::offers::UNMATCHED_CATEGORY,
+        r.offers,
+        loyalty::domain::targeted_offer::MAX_SHARDS,
+        r.max_per_purchase,
+        r.earns,
+        r.rounds
+    );
+    let _ = writeln!(
+        out,
+        "| case | offer lines per earn | DynamoDB calls | mean calls | p50 | p99 | in DynamoDB p50 | outside DynamoDB p50 | items written | WCU | RCU | member item | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    let p50 = |values: &[f64]| summarize(values.iter().copied()).p50;
+    let outside = |c: &CaseResult| -> Vec<f64> {
+        c.total_ms
+            .iter()
+            .zip(&c.dynamodb_ms)
+            .map(|(t, d)| t - d)
+            .collect()
+    };
+    for c in &r.cases {
+        let total = summarize(c.total_ms.iter().copied());
+        let cap = c.capacity.as_ref();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {}: {} | {:.3} | {} ms | {} ms | {} ms | {} ms | {} | {} | {} | {} | {} |",
+            c.case.label(),
+            mode(&c.applied).map_or("n/a".into(), |n| n.to_string()),
+            calls_range(&c.calls),
+            compress_plan(&c.plan()),
+            mean_of(&c.calls),
+            f(total.p50),
+            f(total.p99),
+            f(p50(&c.dynamodb_ms)),
+            f(p50(&outside(c))),
+            cap.map_or("n/a".into(), |row| items_written(row).to_string()),
+            cap.map_or("n/a".into(), |row| f(row.write_units())),
+            cap.map_or("n/a".into(), |row| f(row.read_units())),
+            cap.map_or("n/a".into(), |row| format!(
+                "{} bytes",
+                row.member_bytes_after
+            )),
+            c.errors
+        );
+    }
+    let _ = writeln!(out);
+    if let Some(none) = r.case(Case::None) {
+        let base_wcu = none.capacity.as_ref().map(CapacityRow::write_units);
+        for case in [Case::Unmatched, Case::Matched] {
+            let Some(c) = r.case(case) else {
+                continue;
+            };
+            let p99 = |r: &CaseResult| summarize(r.total_ms.iter().copied()).p99;
+            let wcu = c.capacity.as_ref().map(CapacityRow::write_units);
+            let _ = writeln!(
+                out,
+                "- **{}**, against 0 offers: p50 {} ms ({} against {} ms), p99 {} ms; in DynamoDB {} ms, outside {} ms (differences of p50s). WCU {} against {}{}.",
+                case.label(),
+                signed(p50(&c.total_ms) - p50(&none.total_ms)),
+                f(p50(&c.total_ms)),
+                f(p50(&none.total_ms)),
+                signed(p99(c) - p99(none)),
+                signed(p50(&c.dynamodb_ms) - p50(&none.dynamodb_ms)),
+                signed(p50(&outside(c)) - p50(&outside(none))),
+                wcu.map_or("n/a".into(), f),
+                base_wcu.map_or("n/a".into(), f),
+                match (wcu, base_wcu) {
+                    (Some(w), Some(b)) if b > 0.0 => format!(" ({:.2}x)", w / b),
+                    _ => String::new(),
+                }
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nThe measured earn's calls, item by item (by the documented rules):\n"
+    );
+    for c in &r.cases {
+        let Some(row) = &c.capacity else {
+            continue;
+        };
+        for call in &row.calls {
+            let _ = writeln!(
+                out,
+                "- {}, {}: reported {}, rules {}: {}",
+                c.case.label(),
+                call.operation,
+                call.reported.map_or("n/a".into(), f),
+                f(call.computed),
+                grouped_items(call)
+            );
+        }
+    }
+    let refreshed: Vec<String> = r
+        .cases
+        .iter()
+        .map(|c| {
+            format!(
+                "{} of {}",
+                c.shared_reads.iter().filter(|n| **n > 0).count(),
+                c.calls.len()
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nEarns that also read their shared items again (the 30 s refresh), case by case: {}. Knob: `BENCH_OFFERS` (timed earns per case, default 300, 100 with `BENCH_QUICK=1`; 0 skips the section); `loyalty-bench --offers` measures this section alone.",
+        refreshed.join(", ")
+    );
+    r.cases.iter().map(offers_line).collect()
+}
+
+/// What `loyalty-bench --offers` adds to BENCHMARKS.md: the target's row (for the Targets
+/// table), what limits it when missed, and the section.
+pub fn offers_alone(r: &OffersResult) -> String {
+    let mut targets = Targets::default();
+    targets.offers(Some(r));
+    let mut out = String::from("Targets row:\n\n");
+    out.push_str(&targets.rows);
+    for miss in &targets.misses {
+        let _ = writeln!(out, "\nTargets missed:\n\n- {miss}");
+    }
+    targeted_offers(&mut out, Some(r));
+    out
+}
+
 /// `## Programme figures: a year's read, and what they add to an earn`. Returns the summary
 /// lines.
 fn figures(out: &mut String, results: &Results) -> Vec<String> {
@@ -1988,7 +2263,7 @@ fn how_to_read(out: &mut String, proxy_hop: Option<&ProxyHop>) {
          - The proxy adds a loopback hop to every DynamoDB call, for the functions and the floors alike; the hop's send and receive count as time outside DynamoDB.{}\n\
          - The x86_64 binaries measured here (functions and floors) are built in one cargo invocation with the harness, so the dependency graph is compiled once; that unifies a few dependency features the functions do not use (hyper's server side, regex-automata's meta engine, zerocopy's derive macros), whose code LTO drops. The zips are built by cargo lambda from the functions alone, as for a deployment.\n\
          - Raw samples of this run: `.local/bench/results.json`; the functions' logs: `.local/bench/*.log`.\n\
-         - Knobs (environment): `BENCH_QUICK=1` (fewer iterations, 10,000 members for growth, 2,000 due for the daily run; not for the record), `BENCH_COLD_RUNS`, `BENCH_REQUESTS`, `BENCH_SERIAL_REQUESTS`, `BENCH_CONCURRENCY`, `BENCH_STREAM_BATCH`, `BENCH_MEMBERS` (largest growth size; 0 skips growth), `BENCH_DUE`, `BENCH_DAILY_DUE` (members due on one day for the daily run at scale; 0 skips it), `BENCH_DAILY_FLOOR` (how many of them the floor repeats), `BENCH_CAPACITY_DAYS` (days of purchases before the year-old member is measured; 0 skips capacity and cost), `BENCH_FIGURES=0` (skips the programme figures), `BENCH_IMPORT` (members for the import throughput, default 10,000; 0 skips it; `loyalty-bench --import` measures only it), `BENCH_OPS`, `BENCH_SKIP_ZIP=1`; builds go to `CARGO_TARGET_DIR` when set.",
+         - Knobs (environment): `BENCH_QUICK=1` (fewer iterations, 10,000 members for growth, 2,000 due for the daily run; not for the record), `BENCH_COLD_RUNS`, `BENCH_REQUESTS`, `BENCH_SERIAL_REQUESTS`, `BENCH_CONCURRENCY`, `BENCH_STREAM_BATCH`, `BENCH_MEMBERS` (largest growth size; 0 skips growth), `BENCH_DUE`, `BENCH_DAILY_DUE` (members due on one day for the daily run at scale; 0 skips it), `BENCH_DAILY_FLOOR` (how many of them the floor repeats), `BENCH_CAPACITY_DAYS` (days of purchases before the year-old member is measured; 0 skips capacity and cost), `BENCH_FIGURES=0` (skips the programme figures), `BENCH_IMPORT` (members for the import throughput, default 10,000; 0 skips it; `loyalty-bench --import` measures only it), `BENCH_OFFERS` (timed earns per case of the targeted offers' comparison, default 300; 0 skips it; `loyalty-bench --offers` measures only it), `BENCH_OPS`, `BENCH_SKIP_ZIP=1`; builds go to `CARGO_TARGET_DIR` when set.",
         proxy_hop.map_or(String::new(), calibration)
     );
 }
@@ -2083,7 +2358,7 @@ mod tests {
         markdown(results, Path::new("docs/bench/latency.svg"))
     }
 
-    const HEADINGS: [&str; 16] = [
+    const HEADINGS: [&str; 17] = [
         "# Benchmarks",
         "## Targets",
         "### Targets missed, and what limits them",
@@ -2099,6 +2374,7 @@ mod tests {
         "## Cost per million on AWS",
         "## Programme figures: a year's read, and what they add to an earn",
         "## Import throughput",
+        "## Targeted offers: earn with 0 and with 50 active offers",
         "## How to read these numbers",
     ];
 
@@ -2214,7 +2490,7 @@ mod tests {
         );
         // The projection's table has a verdict per case too.
         assert_eq!(text.matches("| **missed** |").count(), explained.len());
-        assert_eq!(text.matches(" | met |").count(), 23 + 2);
+        assert_eq!(text.matches(" | met |").count(), 24 + 2);
         // The explanations' branches: a floor above the target, the floors alone above it, and
         // the function's own code making the difference.
         for expected in [
@@ -2228,25 +2504,24 @@ mod tests {
             assert!(text.contains(expected), "missing: {expected}");
         }
         // One summary line per target, then one per warm operation, per cached operation
-        // and per priced request, the figures' two and the import's.
+        // and per priced request, the figures' two, the import's and one per offers' case.
         let summary = &rendered.summary;
-        assert_eq!(summary.len(), 32 + 8 + 2 + 4 + 2 + 1);
+        assert_eq!(summary.len(), 33 + 8 + 2 + 4 + 2 + 1 + 3);
         assert_eq!(
-            summary.last().map(String::as_str),
-            Some(
-                "bench: import: 10000 members in 40.0 s, 250 members/s (batches of 100, 4 in flight)"
-            )
+            summary[49],
+            "bench: import: 10000 members in 40.0 s, 250 members/s (batches of 100, 4 in flight)"
         );
         assert_eq!(
             summary.iter().filter(|l| l.ends_with("[missed]")).count(),
             9
         );
-        assert_eq!(summary.iter().filter(|l| l.ends_with("[met]")).count(), 23);
+        assert_eq!(summary.iter().filter(|l| l.ends_with("[met]")).count(), 24);
         assert!(summary[0].starts_with("cold init      earn-points     p50 6.47 ms"));
-        assert!(summary[32..40].iter().all(|l| l.starts_with("warm ")));
-        assert!(summary[40..42].iter().all(|l| l.starts_with("cached ")));
-        assert!(summary[42..46].iter().all(|l| l.starts_with("cost ")));
-        assert!(summary[46..48].iter().all(|l| l.starts_with("figures ")));
+        assert!(summary[33..41].iter().all(|l| l.starts_with("warm ")));
+        assert!(summary[41..43].iter().all(|l| l.starts_with("cached ")));
+        assert!(summary[43..47].iter().all(|l| l.starts_with("cost ")));
+        assert!(summary[47..49].iter().all(|l| l.starts_with("figures ")));
+        assert!(summary[50..53].iter().all(|l| l.starts_with("offers ")));
     }
 
     #[test]
@@ -2272,6 +2547,44 @@ mod tests {
     }
 
     #[test]
+    fn the_offers_section_sets_the_three_cases_side_by_side() {
+        let mut results = fixture();
+        let rendered = render(&results);
+        let text = &rendered.text;
+        for expected in [
+            "| earn ≤ 2 DynamoDB calls with 50 offers active | 2 per earn (TransactGetItems + TransactWriteItems) with 50 offers matching (40 applied) and with 50 matching none; at most 2 besides the 30 s refresh of the cached shared items (1 of 8 earns refreshed) | met |",
+            "| 0 offers | 0 | 2: TransactGetItems + TransactWriteItems | 2.000 | 7.00 ms | 9.00 ms | 5.00 ms | 2.00 ms | 7 | 14.0 | 4.00 | 520 bytes | 0 |",
+            "| 50 offers, none matching | 0 | 2: TransactGetItems + TransactWriteItems | 2.000 | 7.50 ms |",
+            "| 50 offers matching (40 applied) | 40 | 2 (2–3): TransactGetItems + TransactWriteItems | 2.250 | 16.0 ms | 30.0 ms | 12.0 ms | 4.00 ms | 47 | 106 | 4.00 | 2500 bytes | 0 |",
+            "- **50 offers matching (40 applied)**, against 0 offers: p50 +9.00 ms (16.0 against 7.00 ms), p99 +21.0 ms; in DynamoDB +7.00 ms, outside +2.00 ms (differences of p50s). WCU 106 against 14.0 (7.57x).",
+            "Update metrics day x2 (66–79 B) → 4.00; Update metrics totals 50 B → 2.00; Put idempotency record 2100 B → 6.00; Update offer budget shard x40 (52–53 B) → 80.0",
+            "case by case: 0 of 4, 0 of 4, 1 of 4.",
+        ] {
+            assert!(text.contains(expected), "missing: {expected}\n{text}");
+        }
+        assert!(rendered.summary.contains(&"offers calls   earn            2 per earn with 50 offers (40 applied or none), max 2 besides the refresh [met]".to_string()));
+        assert_eq!(
+            offers_alone(results.offers.as_ref().unwrap())
+                .lines()
+                .filter(|l| l.starts_with("| earn ≤ 2 DynamoDB calls with 50 offers active"))
+                .count(),
+            1
+        );
+
+        // Calls beyond the transaction's two, other than a refresh: missed, and explained.
+        let matched = results
+            .offers
+            .as_mut()
+            .and_then(|o| o.cases.iter_mut().find(|c| c.case == Case::Matched))
+            .unwrap();
+        matched.calls = vec![2, 3, 3, 3];
+        matched.shared_reads = vec![0; 4];
+        let text = render(&results).text;
+        assert!(text.contains("at most 3 besides the 30 s refresh of the cached shared items (0 of 8 earns refreshed) | **missed** |"));
+        assert!(misses(&text).contains(&"earn DynamoDB calls with 50 offers"));
+    }
+
+    #[test]
     fn what_a_run_did_not_measure_says_so() {
         let mut results = fixture();
         results.config.quick = true;
@@ -2283,6 +2596,7 @@ mod tests {
         results.cache.clear();
         results.figures = None;
         results.import = None;
+        results.offers = None;
         if let Some(size) = results.sizes.iter_mut().find(|s| s.binary == "member-api") {
             size.zip_bytes = None;
         }
@@ -2301,6 +2615,7 @@ mod tests {
             "## Cost per million on AWS\n\nNot measured in this run (BENCH_CAPACITY_DAYS=0).\n",
             "## Programme figures: a year's read, and what they add to an earn\n\nNot measured in this run (BENCH_FIGURES=0).\n",
             "## Import throughput\n\nNot measured in this run (BENCH_IMPORT=0).\n",
+            "## Targeted offers: earn with 0 and with 50 active offers\n\nNot measured in this run (BENCH_OFFERS=0).\n",
         ] {
             assert!(text.contains(expected), "missing: {expected}");
         }
@@ -2309,6 +2624,7 @@ mod tests {
         assert!(!text.contains("within an hour on AWS"));
         assert!(!text.contains("after a year of daily purchases"));
         assert!(!text.contains("Calibration in this run"));
+        assert!(!text.contains("offers active"));
     }
 
     #[test]

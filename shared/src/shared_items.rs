@@ -183,7 +183,7 @@ impl SharedItems {
         let returned: Vec<(OfferId, u8)> = records
             .iter()
             .filter_map(|record| match record {
-                Record::ReturnBudget(draw) => Some((draw.offer_id.clone(), draw.shard)),
+                Record::ReturnBudget(returned) => Some((returned.offer_id.clone(), returned.shard)),
                 _ => None,
             })
             .collect();

@@ -55,7 +55,6 @@ pub async fn reverse(
     let read = SnapshotRequest {
         purchase: Some(&purchase),
         stamp_vouchers: true,
-        offers: true,
         ..SnapshotRequest::member(&member)
     };
     write(context, read, idempotency, |mut snapshot, now| {
@@ -72,7 +71,6 @@ pub async fn reverse(
             &program,
             purchase,
             &snapshot.stamp_vouchers,
-            &snapshot.offers,
             body.amount.as_ref(),
             till.actor(),
             now,

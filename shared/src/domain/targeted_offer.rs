@@ -366,15 +366,13 @@ pub struct OfferProgress {
     pub until: OffsetDateTime,
 }
 
-/// Points drawn from (or given back to) one shard of an offer's budget, written in the
-/// same transaction as the earn or refund. `left`: the offer has a budget, so the shard's
-/// `left` is checked and moves too; otherwise only its `used` counts.
+/// Points drawn from, or given back to, one shard of an offer's budget, written in the same
+/// transaction as the earn or the refund.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BudgetDraw {
+pub struct ShardPoints {
     pub offer_id: OfferId,
     pub shard: u8,
     pub points: Points,
-    pub left: bool,
 }
 
 /// The offers as a decision sees them: the programme's offer set (kept by the warm

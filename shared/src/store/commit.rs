@@ -23,7 +23,7 @@ use crate::domain::identifier::OfferId;
 use crate::domain::metrics::Movement;
 use crate::domain::operation::{Change, Record};
 use crate::domain::redemption::Redemption;
-use crate::domain::targeted_offer::BudgetDraw;
+use crate::domain::targeted_offer::ShardPoints;
 use crate::idempotency::IdempotencyRecord;
 
 #[derive(Debug, thiserror::Error)]
@@ -270,25 +270,29 @@ impl Transaction {
                 }
                 Ok(())
             }
-            Record::DrawBudget(draw) => {
-                let points = [(":points", number(draw.points.value()))];
-                let update = if draw.left {
+            Record::DrawBudget { draw, limited } => {
+                let points = [
+                    (":points", number(draw.points.value())),
+                    (":limited", AttributeValue::Bool(*limited)),
+                ];
+                let update = if *limited {
                     // Only while the shard still holds the points: never past the budget.
                     Update::builder()
                         .update_expression("SET used = used + :points, #left = #left - :points")
-                        .condition_expression("#left >= :points")
+                        .condition_expression("#limited = :limited AND #left >= :points")
                         .expression_attribute_names("#left", "left")
+                        .expression_attribute_names("#limited", "limited")
                 } else {
-                    // An offer without a budget only counts; if it was given one meanwhile
-                    // (the shard has `left`), the draw must be decided again under it.
+                    // Without a budget the shard only counts. If the offer was given one
+                    // since this environment read it, the draw is decided again under it.
                     Update::builder()
                         .update_expression("ADD used :points")
-                        .condition_expression("attribute_not_exists(#left)")
-                        .expression_attribute_names("#left", "left")
+                        .condition_expression("#limited = :limited")
+                        .expression_attribute_names("#limited", "limited")
                 };
                 let update = update
                     .table_name(&store.table)
-                    .set_key(Some(budget_key(draw)))
+                    .set_key(Some(shard_key(draw)))
                     .set_expression_attribute_values(Some(values_map(&points)))
                     .build()
                     .map_err(|_| StoreError::Internal)?;
@@ -298,24 +302,20 @@ impl Transaction {
                 );
                 Ok(())
             }
-            Record::ReturnBudget(draw) => {
+            // Unconditional: the points go back where they were counted. `left` moves too;
+            // on the shard of an offer without a budget it means nothing (the draws there
+            // check `limited`), and a PUT that gives the offer a budget sets it afresh.
+            Record::ReturnBudget(returned) => {
                 let values = [
-                    (":points", number(draw.points.value())),
-                    (":minus", number(-draw.points.value())),
+                    (":points", number(returned.points.value())),
+                    (":minus", number(-returned.points.value())),
                 ];
-                let update = if draw.left {
-                    Update::builder()
-                        .update_expression("ADD used :minus, #left :points")
-                        .expression_attribute_names("#left", "left")
-                        .set_expression_attribute_values(Some(values_map(&values)))
-                } else {
-                    Update::builder()
-                        .update_expression("ADD used :minus")
-                        .set_expression_attribute_values(Some(values_map(&values[1..])))
-                };
-                let update = update
+                let update = Update::builder()
                     .table_name(&store.table)
-                    .set_key(Some(budget_key(draw)))
+                    .set_key(Some(shard_key(returned)))
+                    .update_expression("ADD used :minus, #left :points")
+                    .expression_attribute_names("#left", "left")
+                    .set_expression_attribute_values(Some(values_map(&values)))
                     .build()
                     .map_err(|_| StoreError::Internal)?;
                 self.push(
@@ -413,9 +413,9 @@ impl Transaction {
     }
 }
 
-fn budget_key(draw: &BudgetDraw) -> Item {
+fn shard_key(shard: &ShardPoints) -> Item {
     key(
-        keys::budget_pk(draw.offer_id.as_str(), draw.shard),
+        keys::budget_pk(shard.offer_id.as_str(), shard.shard),
         keys::BUDGET_SK,
     )
 }

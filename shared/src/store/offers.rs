@@ -1,5 +1,6 @@
 //! The targeted offers and their budgets: the offer set in one partition, each budget in
-//! shard items of their own (`budget_pk`), each holding `used` and, with a budget, `left`.
+//! shard items of their own (`budget_pk`), each holding `used`, `limited` (whether the offer
+//! has a budget) and, with a budget, `left`.
 
 use std::collections::HashMap;
 
@@ -124,20 +125,26 @@ impl Store {
             let mut update = Update::builder()
                 .table_name(&self.table)
                 .set_key(Some(key(pk, keys::BUDGET_SK)))
-                .expression_attribute_values(":zero", AttributeValue::N("0".into()));
+                .expression_attribute_names("#left", "left")
+                .expression_attribute_names("#limited", "limited")
+                .expression_attribute_values(":zero", AttributeValue::N("0".into()))
+                .expression_attribute_values(
+                    ":limited",
+                    AttributeValue::Bool(offer.budget_points.is_some()),
+                );
             update = match offer.allotment(shard) {
                 Some(allotment) => update
                     .update_expression(
-                        "SET used = if_not_exists(used, :zero), #left = :allotment - if_not_exists(used, :zero)",
+                        "SET used = if_not_exists(used, :zero), #limited = :limited, \
+                         #left = :allotment - if_not_exists(used, :zero)",
                     )
-                    .expression_attribute_names("#left", "left")
                     .expression_attribute_values(
                         ":allotment",
                         AttributeValue::N(allotment.value().to_string()),
                     ),
-                None => update
-                    .update_expression("SET used = if_not_exists(used, :zero) REMOVE #left")
-                    .expression_attribute_names("#left", "left"),
+                None => update.update_expression(
+                    "SET used = if_not_exists(used, :zero), #limited = :limited REMOVE #left",
+                ),
             };
             let update = update.build().map_err(|_| StoreError::Internal)?;
             items.push(TransactWriteItem::builder().update(update).build());

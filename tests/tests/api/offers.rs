@@ -7,8 +7,10 @@ use std::collections::BTreeSet;
 
 use futures::future::join_all;
 use lambda_http::http::StatusCode;
+use loyalty::Context;
+use loyalty::shared_items::{DEFAULT_TTL, SharedItems};
 use loyalty_tests::calls::CallCounter;
-use loyalty_tests::{Call, Function, TestEnv, TestResponse, purchase};
+use loyalty_tests::{Call, Function, TestEnv, TestResponse, invoke, purchase};
 use serde_json::{Value, json};
 use time::macros::datetime;
 
@@ -398,6 +400,42 @@ async fn replacing_an_offer_moves_its_budget_and_keeps_what_it_gave() {
     let unlimited = env.earn("ana", purchase("g-10", 1000, None)).await;
     assert_eq!(offer_lines(&unlimited), vec![("grow".to_string(), 40)]);
     assert_eq!(budget_used(&env, "grow").await, 240);
+}
+
+#[tokio::test]
+async fn a_till_that_kept_an_offer_before_its_budget_changed_never_overspends_it() {
+    let env = TestEnv::new().await;
+    env.enrol("ana").await;
+    // The tills' function keeps its own copy of the offer set.
+    let tills = Context {
+        shared: SharedItems::new(DEFAULT_TTL),
+        ..env.context.clone()
+    };
+    let earn = |transaction: &str| {
+        Call::new("POST", "/v1/members/ana/earn")
+            .bearer(&env.till_token())
+            .json(&purchase(transaction, 1000, None))
+    };
+    put_offer(&env, "switch", offer(30, json!({}))).await;
+    let first = invoke(&tills, Function::EarnPoints, earn("s-1")).await;
+    assert_eq!(offer_lines(&first), vec![("switch".to_string(), 30)]);
+    // Given a budget of nothing: the tills still think it has none, and give nothing.
+    put_offer(&env, "switch", offer(30, json!({"budgetPoints": 0}))).await;
+    let stale = invoke(&tills, Function::EarnPoints, earn("s-2")).await;
+    assert!(offer_lines(&stale).is_empty(), "{}", stale.body);
+    assert_eq!(budget_used(&env, "switch").await, 30);
+    // Without a budget again; a refund by the stale tills gives the points back, and the
+    // offer applies again once the tills read it afresh.
+    put_offer(&env, "switch", offer(30, json!({}))).await;
+    let refund = Call::new("POST", "/v1/members/ana/earn/s-1/reverse")
+        .bearer(&env.till_token())
+        .json(&json!({}));
+    let refunded = invoke(&tills, Function::EarnPoints, refund).await;
+    assert_eq!(refunded.status, StatusCode::CREATED, "{}", refunded.body);
+    assert_eq!(budget_used(&env, "switch").await, 0);
+    env.clock.advance(DEFAULT_TTL);
+    let fresh = invoke(&tills, Function::EarnPoints, earn("s-3")).await;
+    assert_eq!(offer_lines(&fresh), vec![("switch".to_string(), 30)]);
 }
 
 #[tokio::test]

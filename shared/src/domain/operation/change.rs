@@ -11,7 +11,7 @@ use crate::domain::purchase::Purchase;
 use crate::domain::redemption::Redemption;
 use crate::domain::referral::{ReferralAward, ReferralLink};
 use crate::domain::reward::Reward;
-use crate::domain::targeted_offer::BudgetDraw;
+use crate::domain::targeted_offer::ShardPoints;
 
 /// A record written with a change, each guarded by what the decision relied on.
 #[derive(Debug, Clone)]
@@ -48,11 +48,11 @@ pub enum Record {
         rewarded: i64,
         points: i64,
     },
-    /// Points a targeted offer gave, drawn from one shard of its budget if the shard still
-    /// holds them.
-    DrawBudget(BudgetDraw),
+    /// Points a targeted offer gave, counted on one shard of its budget; `limited` (the offer
+    /// has a budget): only if the shard still holds them.
+    DrawBudget { draw: ShardPoints, limited: bool },
     /// Points a refund gives back to the budget shard they were drawn from.
-    ReturnBudget(BudgetDraw),
+    ReturnBudget(ShardPoints),
 }
 
 /// Each shape a record is written in, for code that must account for every one (the IAM
@@ -96,7 +96,7 @@ impl Record {
             Record::Event(_) => RecordKind::Event,
             Record::ReferralLink(_) => RecordKind::ReferralLink,
             Record::ReferralAward { .. } => RecordKind::ReferralAward,
-            Record::DrawBudget(_) => RecordKind::DrawBudget,
+            Record::DrawBudget { .. } => RecordKind::DrawBudget,
             Record::ReturnBudget(_) => RecordKind::ReturnBudget,
         }
     }

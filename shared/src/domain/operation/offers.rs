@@ -13,7 +13,7 @@ use crate::domain::points::Points;
 use crate::domain::program::Program;
 use crate::domain::purchase::Purchase;
 use crate::domain::targeted_offer::{
-    BudgetDraw, MAX_OFFERS_PER_PURCHASE, OfferAward, OfferSet, TargetedOffer,
+    MAX_OFFERS_PER_PURCHASE, OfferAward, OfferSet, ShardPoints, TargetedOffer,
 };
 
 /// Activates `offer_id` for the member. `None` when it already was (nothing to write).
@@ -72,13 +72,18 @@ pub(super) fn apply_offers(
             continue;
         };
         earning.add_line(format!("offer:{}", offer.offer_id), points)?;
-        member.count_offer_use(offer);
-        records.push(Record::DrawBudget(BudgetDraw {
-            offer_id: offer.offer_id.clone(),
-            shard,
-            points,
-            left: offer.budget_points.is_some(),
-        }));
+        // Uses are only kept where a limit counts them: the member item stays small.
+        if offer.per_member_limit.is_some() {
+            member.count_offer_use(offer);
+        }
+        records.push(Record::DrawBudget {
+            draw: ShardPoints {
+                offer_id: offer.offer_id.clone(),
+                shard,
+                points,
+            },
+            limited: offer.budget_points.is_some(),
+        });
         awards.push(OfferAward {
             offer_id: offer.offer_id.clone(),
             points,
@@ -114,12 +119,11 @@ fn applies(
 }
 
 /// What a refund bringing `purchase` to `refunded_minor_after` gives back to the offers'
-/// budgets: each award in proportion to the amount refunded in all (all of it once the
-/// purchase is fully refunded), less what earlier refunds gave back. A full reversal also
-/// gives the member its use of each offer back.
+/// budgets, to the shards the points came from: each award in proportion to the amount
+/// refunded in all (all of it once the purchase is fully refunded), less what earlier refunds
+/// gave back. A full reversal also gives the member its use of each offer back.
 pub(super) fn give_back(
     member: &mut Member,
-    offers: &OfferSet,
     purchase: &mut Purchase,
     refunded_minor_after: i64,
 ) -> Vec<Record> {
@@ -137,13 +141,10 @@ pub(super) fn give_back(
         let now_owed = owed - award.returned.value();
         if let Some(points) = Points::new(now_owed).filter(|p| p.is_positive()) {
             award.returned = Points::new(owed).unwrap_or(award.points);
-            records.push(Record::ReturnBudget(BudgetDraw {
+            records.push(Record::ReturnBudget(ShardPoints {
                 offer_id: award.offer_id.clone(),
                 shard: award.shard,
                 points,
-                left: offers
-                    .get(&award.offer_id)
-                    .is_some_and(|offer| offer.budget_points.is_some()),
             }));
         }
         if full {
@@ -161,7 +162,7 @@ mod tests {
     use crate::domain::currency::Currency;
     use crate::domain::identifier::{OfferId, TransactionId};
     use crate::domain::operation::fixtures::{ACTOR, NOW, member, points, program};
-    use crate::domain::operation::reverse::reverse_with_offers;
+    use crate::domain::operation::reverse::reverse_amount;
     use crate::domain::operation::{PurchaseReport, earn};
     use crate::domain::targeted_offer::OfferDocument;
 
@@ -200,11 +201,12 @@ mod tests {
         }
     }
 
-    fn draws(records: &[Record]) -> Vec<&BudgetDraw> {
+    /// Each budget draw: whether the offer has a budget.
+    fn draws(records: &[Record]) -> Vec<bool> {
         records
             .iter()
             .filter_map(|r| match r {
-                Record::DrawBudget(d) => Some(d),
+                Record::DrawBudget { limited, .. } => Some(*limited),
                 _ => None,
             })
             .collect()
@@ -214,7 +216,10 @@ mod tests {
     fn an_earn_adds_a_line_and_a_budget_draw_per_offer_and_counts_the_use() {
         let program = program();
         let set = offers(&[
-            ("a", serde_json::json!({"budgetPoints": 1000})),
+            (
+                "a",
+                serde_json::json!({"budgetPoints": 1000, "perMemberLimit": 2}),
+            ),
             ("b", serde_json::json!({"bonus": {"multiplier": 3}})),
             ("c", serde_json::json!({"requiresActivation": true})),
         ]);
@@ -239,9 +244,11 @@ mod tests {
             .collect();
         // The base of 10 EUR is 10 points: x3 adds 20.
         assert_eq!(lines, [("offer:a", 10), ("offer:b", 20)]);
-        let d = draws(&earned.change.records);
-        assert_eq!(d.len(), 2);
-        assert!(d[0].left && !d[1].left, "only a budget has `left`");
+        assert_eq!(
+            draws(&earned.change.records),
+            [true, false],
+            "only a has a budget"
+        );
         let after = earned.change.member.as_deref().unwrap();
         assert_eq!(
             after
@@ -250,11 +257,11 @@ mod tests {
                 .uses,
             1
         );
-        assert!(
-            after
-                .offer_progress(&OfferId::try_from("c").unwrap())
-                .is_none()
-        );
+        // No limit: nothing kept for b; c was not activated.
+        for untouched in ["b", "c"] {
+            let id = OfferId::try_from(untouched).unwrap();
+            assert!(after.offer_progress(&id).is_none(), "{untouched}");
+        }
     }
 
     #[test]
@@ -290,7 +297,7 @@ mod tests {
         let program = program();
         let set = offers(&[(
             "a",
-            serde_json::json!({"bonus": {"fixedPoints": 99}, "budgetPoints": 500}),
+            serde_json::json!({"bonus": {"fixedPoints": 99}, "budgetPoints": 500, "perMemberLimit": 1}),
         )]);
         let earned = earn(
             member(&program),
@@ -322,12 +329,12 @@ mod tests {
                 })
                 .collect()
         };
-        let third = reverse_with_offers(member, &program, purchase, &set, Some(&eur(333))).unwrap();
+        let third = reverse_amount(member, &program, purchase, Some(&eur(333))).unwrap();
         assert_eq!(returned(&third.change.records), [32], "99 x 333 / 1000");
         let member = *third.change.member.unwrap();
         let a = OfferId::try_from("a").unwrap();
         assert_eq!(member.offer_progress(&a).unwrap().uses, 1);
-        let rest = reverse_with_offers(member, &program, third.purchase, &set, None).unwrap();
+        let rest = reverse_amount(member, &program, third.purchase, None).unwrap();
         assert_eq!(returned(&rest.change.records), [99 - 32]);
         assert_eq!(
             rest.change.member.unwrap().offer_progress(&a).unwrap().uses,

@@ -12,7 +12,6 @@ use crate::domain::money::Money;
 use crate::domain::points::Points;
 use crate::domain::program::Program;
 use crate::domain::purchase::Purchase;
-use crate::domain::targeted_offer::OfferSet;
 
 #[derive(Debug)]
 pub struct Reversed {
@@ -31,15 +30,11 @@ pub struct Reversed {
 /// Refunds `amount` of the purchase, or all that is left of it when `None`. The refund that
 /// completes a full reversal also takes the purchase's stamps off their cards, cancelling an
 /// unused voucher a stamp gave (`vouchers`: those vouchers and their rewards, as read).
-// Each thing the reversal read is its own argument, as for `earn`, so a caller cannot pass
-// one without having read it.
-#[allow(clippy::too_many_arguments)]
 pub fn reverse(
     mut member: Member,
     program: &Program,
     mut purchase: Purchase,
     vouchers: &StampVouchers,
-    offers: &OfferSet,
     amount: Option<&Money>,
     actor: &str,
     now: OffsetDateTime,
@@ -51,12 +46,7 @@ pub fn reverse(
         .amount(Money::new(refunded_now, purchase.amount.currency()).ok());
     let entry =
         member.take_back_purchase(reversal.points, purchase.placement, posting, now, program)?;
-    let returned = give_back(
-        &mut member,
-        offers,
-        &mut purchase,
-        reversal.refunded_minor_after,
-    );
+    let returned = give_back(&mut member, &mut purchase, reversal.refunded_minor_after);
     purchase.refunded_minor = reversal.refunded_minor_after;
     purchase.reversed = purchase
         .reversed
@@ -93,17 +83,16 @@ pub(crate) fn reverse_whole(
     program: &Program,
     purchase: Purchase,
 ) -> Result<Reversed, OperationError> {
-    reverse_with_offers(member, program, purchase, &OfferSet::default(), None)
+    reverse_amount(member, program, purchase, None)
 }
 
 /// `amount` of `purchase` (all that is left when `None`) reversed at the fixtures' time by
-/// their till, under `offers`, with no stamp vouchers read.
+/// their till, with no stamp vouchers read.
 #[cfg(test)]
-pub(crate) fn reverse_with_offers(
+pub(crate) fn reverse_amount(
     member: Member,
     program: &Program,
     purchase: Purchase,
-    offers: &OfferSet,
     amount: Option<&Money>,
 ) -> Result<Reversed, OperationError> {
     use crate::domain::operation::fixtures::{ACTOR, NOW};
@@ -112,7 +101,6 @@ pub(crate) fn reverse_with_offers(
         program,
         purchase,
         &StampVouchers::default(),
-        offers,
         amount,
         ACTOR,
         NOW,
@@ -130,6 +118,7 @@ mod tests {
     };
     use crate::domain::operation::{PurchaseReport, earn};
     use crate::domain::purchase::ReversalError;
+    use crate::domain::targeted_offer::OfferSet;
 
     fn eur(minor: i64) -> Money {
         Money::new(minor, Currency::try_from("EUR").unwrap()).unwrap()
@@ -173,7 +162,6 @@ mod tests {
             &program,
             purchase,
             &StampVouchers::default(),
-            &OfferSet::default(),
             Some(&eur(300)),
             ACTOR,
             NOW,
@@ -203,7 +191,6 @@ mod tests {
             &program,
             purchase.clone(),
             &StampVouchers::default(),
-            &OfferSet::default(),
             Some(&eur(1001)),
             ACTOR,
             NOW,
@@ -221,7 +208,6 @@ mod tests {
                 &program,
                 purchase.clone(),
                 &StampVouchers::default(),
-                &OfferSet::default(),
                 Some(&usd),
                 ACTOR,
                 NOW

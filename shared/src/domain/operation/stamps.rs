@@ -447,17 +447,7 @@ mod tests {
         let (member, purchase, change) = two_bakery(&catalogue());
         let vouchers = vouchers_of(&change);
         let later = NOW + Duration::minutes(5);
-        let reversed = reverse(
-            member,
-            &program,
-            purchase,
-            &vouchers,
-            &OfferSet::default(),
-            None,
-            ACTOR,
-            later,
-        )
-        .unwrap();
+        let reversed = reverse(member, &program, purchase, &vouchers, None, ACTOR, later).unwrap();
         assert_eq!(reversed.stamp_reward_kept, Some(true), "the 40 points stay");
         let records = &reversed.change.records;
         assert!(
@@ -481,17 +471,7 @@ mod tests {
         let (member, purchase, change) = two_bakery(&catalogue());
         let mut vouchers = vouchers_of(&change);
         vouchers.redemptions[0].close(RedemptionStatus::Used, NOW, "till");
-        let reversed = reverse(
-            member,
-            &program,
-            purchase,
-            &vouchers,
-            &OfferSet::default(),
-            None,
-            ACTOR,
-            NOW,
-        )
-        .unwrap();
+        let reversed = reverse(member, &program, purchase, &vouchers, None, ACTOR, NOW).unwrap();
         assert_eq!(reversed.stamp_reward_kept, Some(true));
         assert!(
             !reversed
@@ -533,7 +513,6 @@ mod tests {
             &program,
             purchase,
             &vouchers,
-            &OfferSet::default(),
             Some(&half),
             ACTOR,
             NOW,
@@ -547,7 +526,6 @@ mod tests {
             &program,
             first.purchase,
             &vouchers,
-            &OfferSet::default(),
             Some(&half),
             ACTOR,
             NOW,
