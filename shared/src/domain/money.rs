@@ -109,6 +109,12 @@ impl Money {
     pub fn compare(&self, other: &Money) -> Option<Ordering> {
         (self.currency == other.currency).then(|| self.amount_minor.cmp(&other.amount_minor))
     }
+
+    /// Whether this is at least `minimum`, in its currency (a minimum spend: another
+    /// currency never reaches it).
+    pub fn reaches(&self, minimum: &Money) -> bool {
+        self.compare(minimum).is_some_and(Ordering::is_ge)
+    }
 }
 
 impl TryFrom<MoneyDocument> for Money {
@@ -154,6 +160,15 @@ mod tests {
 
     fn eur(amount: i64) -> Money {
         Money::new(amount, Currency::EUR).unwrap()
+    }
+
+    #[test]
+    fn a_minimum_is_reached_at_or_above_it_in_its_own_currency_only() {
+        assert!(eur(500).reaches(&eur(500)));
+        assert!(eur(501).reaches(&eur(500)));
+        assert!(!eur(499).reaches(&eur(500)));
+        let usd = Money::new(9_999, Currency::try_from("USD").unwrap()).unwrap();
+        assert!(!usd.reaches(&eur(500)));
     }
 
     #[test]

@@ -112,9 +112,10 @@ impl Offer {
     /// inclusive, end exclusive) and, with a minimum spend, at least that much in its currency.
     pub fn applies(&self, amount: &Money, at: OffsetDateTime) -> bool {
         let in_window = self.valid_from <= at && at < self.valid_to;
-        let spends_enough = self.min_spend.as_ref().is_none_or(|min| {
-            min.currency() == amount.currency() && amount.amount_minor() >= min.amount_minor()
-        });
+        let spends_enough = self
+            .min_spend
+            .as_ref()
+            .is_none_or(|min| amount.reaches(min));
         in_window && spends_enough
     }
 

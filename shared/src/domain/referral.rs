@@ -123,9 +123,10 @@ impl ReferralTerms {
     ) -> bool {
         let within = occurred_at >= enrolled_at
             && occurred_at <= enrolled_at + Duration::days(i64::from(self.within_days));
-        let enough = self.min_spend.as_ref().is_none_or(|min| {
-            min.currency() == amount.currency() && amount.amount_minor() >= min.amount_minor()
-        });
+        let enough = self
+            .min_spend
+            .as_ref()
+            .is_none_or(|min| amount.reaches(min));
         within && enough
     }
 

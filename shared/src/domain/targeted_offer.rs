@@ -256,9 +256,10 @@ impl TargetedOffer {
         let in_window = self.valid_from <= at && at < self.valid_to;
         let in_category =
             self.categories.is_empty() || category.is_some_and(|c| self.categories.contains(c));
-        let spends_enough = self.min_spend.as_ref().is_none_or(|min| {
-            min.currency() == amount.currency() && amount.amount_minor() >= min.amount_minor()
-        });
+        let spends_enough = self
+            .min_spend
+            .as_ref()
+            .is_none_or(|min| amount.reaches(min));
         in_window && in_category && spends_enough
     }
 
@@ -480,11 +481,6 @@ pub fn offers_for(
 impl Member {
     pub fn offer_progress(&self, offer: &OfferId) -> Option<&OfferProgress> {
         self.offers.get(offer)
-    }
-
-    /// Every offer the member activated or used that is still running.
-    pub fn offers_progress(&self) -> impl Iterator<Item = (&OfferId, &OfferProgress)> {
-        self.offers.iter()
     }
 
     /// Activates `offer` for the member; `false` when it already was.
