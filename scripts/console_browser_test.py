@@ -7,10 +7,11 @@ with loyalty/admin), CONSOLE_MEMBER_TOKEN (demo-member's own token: not an opera
 
 Steps, each must pass (exit 1 otherwise, with a screenshot of the page as it was):
   sign in with the token in the fragment (moved to sessionStorage, gone from the address bar,
-  nothing in localStorage); the metrics' charts drawn; the demo member looked up; its points
-  adjusted with a reason, the new ledger line and the new balance shown; the catalogue, offers
-  and partner pages; the phone-width layout; a member's token refused with the 403 message; a bad
-  token with the 401 message; the API stopped with the "not answering" message.
+  nothing in localStorage); the metrics' charts drawn; the demo member looked up (no paid
+  membership, its badges area shown); its points adjusted with a reason, the new ledger line and
+  the new balance shown; the catalogue, offers and partner pages; the phone-width layout; a
+  member's token refused with the 403 message; a bad token with the 401 message; the API stopped
+  with the "not answering" message.
 Screenshots: .local/console/*.png.
 """
 
@@ -137,6 +138,10 @@ def main() -> int:
                 expect(page.get_by_role("table", name=re.compile("Ledger"))).to_be_visible()
                 # The demo member's purchases, with the earn rules that produced their points.
                 expect(page.locator("#ledger .breakdown li").first).to_contain_text("base")
+                # No paid membership (so no button to end one), and the badges area.
+                expect(page.locator("#member-membership")).to_contain_text("No paid membership")
+                expect(page.get_by_role("button", name="End membership")).to_have_count(0)
+                expect(page.locator("#member-badges")).to_be_visible()
 
                 step("adjust points with a reason")
                 page.get_by_label("Points (negative to remove)").fill("25")

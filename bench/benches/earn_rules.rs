@@ -109,9 +109,12 @@ fn evaluate_earn(c: &mut Criterion) {
                     category: case.category.as_ref(),
                     occurred_at: case.occurred_at,
                 };
-                if let Ok(earning) =
-                    black_box(&program).evaluate_earn(black_box(&purchase), tier, case.earned_today)
-                {
+                if let Ok(earning) = black_box(&program).evaluate_earn(
+                    black_box(&purchase),
+                    tier,
+                    None,
+                    case.earned_today,
+                ) {
                     total += earning.points().value() + earning.breakdown().len() as i64;
                 }
             }

@@ -1,5 +1,6 @@
 // Member lookup: the member, its ledger with each entry's breakdown, redemptions (from the
-// operator's export), events; actions: adjust points with a reason, set a tier floor.
+// operator's export), events, the paid membership and badges; actions: adjust points with a
+// reason, set a tier floor, end a paid membership.
 import { api, newKey } from "./api.js";
 import { errorBox, field, h, num, signed, stat, table, when } from "./dom.js";
 
@@ -46,6 +47,31 @@ function tierBlock(tier) {
     progress,
     tier.reviewAt ? h("p", { class: "muted" }, `Next review ${when(tier.reviewAt)}`) : null,
     tier.floor ? h("p", {}, `Tier floor: at least ${tier.floor.tier} until ${when(tier.floor.until)}`) : null,
+  );
+}
+
+// The paid membership running now (a billing system starts it; the console can only end it).
+function membershipBlock(membership, endButton, status) {
+  const text = membership
+    ? `Paid membership: ${membership.name} (${membership.planId}), at least tier ${membership.tier} until ${when(membership.until)}.`
+    : "No paid membership.";
+  return h(
+    "div",
+    { class: "membership", id: "member-membership" },
+    h("p", {}, text),
+    membership ? endButton : null,
+    status,
+  );
+}
+
+function badgesBlock(badges) {
+  return h(
+    "div",
+    { class: "badges", id: "member-badges" },
+    h("span", { id: "badges-label", class: "badges-label" }, "Badges:"),
+    badges.length
+      ? h("ul", { class: "badge-list", role: "list", "aria-labelledby": "badges-label" }, badges.map((b) => h("li", {}, b)))
+      : h("span", { class: "muted" }, "No badges yet."),
   );
 }
 
@@ -220,6 +246,28 @@ async function showMember(out, memberId) {
   });
   floorStatus.id = "floor-status";
 
+  // --- membership: only ending it here (billing systems start and renew memberships)
+  const membershipStatus = h("div", { id: "membership-status", "aria-live": "polite" });
+  const endMembership = h("button", { type: "button", class: "secondary", id: "end-membership" }, "End membership");
+  endMembership.addEventListener("click", async () => {
+    const m = member.membership;
+    if (!m || !window.confirm(`End ${m.name} for ${memberId} now? Its tier ${m.tier} stops applying.`)) return;
+    endMembership.disabled = true;
+    membershipStatus.replaceChildren(h("p", { class: "muted" }, "Sending…"));
+    try {
+      const { data } = await api("DELETE", `${path}/membership`, { idempotencyKey: newKey("console-membership") });
+      await showMember(out, memberId);
+      out
+        .querySelector("#membership-status")
+        ?.replaceChildren(
+          h("p", { class: "ok", role: "status" }, `${data.ended ? "Membership ended" : "No membership was running"}; tier now ${data.tier}.`),
+        );
+    } catch (err) {
+      endMembership.disabled = false;
+      membershipStatus.replaceChildren(errorBox(err));
+    }
+  });
+
   // --- redemptions (the operator's export holds them) and events, on demand / at once
   const redemptionsOut = h("div", {});
   const redemptionsButton = h("button", { type: "button", class: "secondary" }, "Show redemptions");
@@ -256,6 +304,8 @@ async function showMember(out, memberId) {
     profile,
     stats,
     tierBlock(member.tier),
+    membershipBlock(member.membership, endMembership, membershipStatus),
+    badgesBlock(member.badges || []),
     h("div", { class: "actions" }, adjust, floor),
     ledgerBody,
     more,

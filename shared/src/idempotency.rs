@@ -20,6 +20,12 @@ impl IdempotencyScope {
         Self(format!("earn#{member}#{transaction_id}"))
     }
 
+    /// An action is keyed by its `actionId` alone, whoever reports it: credited once per
+    /// member.
+    pub fn action(member: &str, action_id: &str) -> Self {
+        Self(format!("action#{member}#{action_id}"))
+    }
+
     /// Any other write, keyed by the caller's `idempotency-key`.
     pub fn keyed(operation: &str, member: &str, caller: &str, key: &str) -> Self {
         Self(format!("{operation}#{member}#{caller}#{key}"))
@@ -126,6 +132,10 @@ impl Idempotency {
 
     /// The record that remembers `reply` as this write's answer, filed under `person`, the
     /// member the write was for (so that an erasure finds it).
+    pub fn action(member: &str, action_id: &str, fingerprint: String) -> Self {
+        Self::new(IdempotencyScope::action(member, action_id), fingerprint)
+    }
+
     pub fn record(
         &self,
         reply: &StoredReply,

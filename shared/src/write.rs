@@ -66,9 +66,9 @@ pub enum WriteError {
     /// The idempotency key was used by a different request.
     #[error("the idempotency key was used for another request")]
     KeyReused,
-    /// The purchase was credited before (its idempotency record has expired).
-    #[error("the purchase was recorded before")]
-    PurchaseExists,
+    /// The purchase or action was credited before (its idempotency record has expired).
+    #[error("the purchase or action was recorded before")]
+    AlreadyRecorded,
 }
 
 /// A write no retry of a client repeats: the stream, the daily run.
@@ -171,8 +171,8 @@ where
             }
             // A decision that read the purchase record decides again: it will see the
             // purchase that got there first.
-            Err(CommitError::PurchaseExists) if read.purchase.is_some() => {}
-            Err(CommitError::PurchaseExists) => return Err(WriteError::PurchaseExists.into()),
+            Err(CommitError::AlreadyRecorded) if read.purchase.is_some() => {}
+            Err(CommitError::AlreadyRecorded) => return Err(WriteError::AlreadyRecorded.into()),
             // An offer's budget shard ran low: decide again without it.
             Err(CommitError::BudgetExhausted(shards)) => {
                 context.shared.budget_exhausted(shards, now);

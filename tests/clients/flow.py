@@ -25,8 +25,9 @@ from http import HTTPStatus
 
 import httpx
 from loyalty_client import AuthenticatedClient, Client
-from loyalty_client.api.earning import adjust_points, earn_points, reverse_earn
+from loyalty_client.api.earning import adjust_points, earn_points, report_action, reverse_earn
 from loyalty_client.api.members import (
+    end_membership,
     enrol_member,
     get_me,
     get_member,
@@ -35,7 +36,9 @@ from loyalty_client.api.members import (
     list_member_activity,
     list_member_events,
     list_my_activity,
+    list_my_challenges,
     list_my_stamps,
+    set_membership,
     set_my_consents,
     set_tier_floor,
     update_me,
@@ -56,9 +59,12 @@ from loyalty_client.api.rewards import list_rewards, put_reward
 from loyalty_client.api.vouchers import lookup_voucher, use_voucher
 from loyalty_client.api.webhooks import receive_partner_webhook
 from loyalty_client.models import (
+    ActionRequest,
+    ActionResult,
     ActivityPage,
     AdjustmentRequest,
     CancellationResult,
+    ChallengeList,
     Consents,
     EarnRequest,
     EarnRequestAmount,
@@ -77,6 +83,9 @@ from loyalty_client.models import (
     Member,
     MemberExport,
     MemberOfferList,
+    MembershipEndResult,
+    MembershipRequest,
+    MembershipResult,
     MetricsReport,
     Money,
     OfferActivation,
@@ -348,6 +357,45 @@ def main() -> None:
         f"listMemberEvents: no TierChanged with the consent: {member_events.to_dict()}",
     )
 
+    # --- commerce backend: a verified review, sent twice; member: its challenges ------------
+    action_id = f"py-flow-review-{run}"
+    review = ActionRequest(action_id=action_id, action="review")
+    action = call(report_action, HTTPStatus.CREATED, ActionResult, client=till, member_id=member_id, body=review)
+    check(
+        action.points > 0 and action.action == "review" and action.balance == adjusted.balance + action.points,
+        f"reportAction: {action.to_dict()}",
+    )
+    replayed = call(report_action, HTTPStatus.CREATED, ActionResult, client=till, member_id=member_id, body=review)
+    check(replayed.entry_id == action.entry_id, f"reportAction again: {replayed.to_dict()} after {action.to_dict()}")
+    challenges = call(list_my_challenges, HTTPStatus.OK, ChallengeList, client=member)
+    check(isinstance(challenges.items, list), f"listMyChallenges: {challenges.to_dict()}")
+
+    # --- billing system: a paid membership, shown to the member, then ended -----------------
+    membership = call(
+        set_membership,
+        HTTPStatus.OK,
+        MembershipResult,
+        client=admin,
+        member_id=member_id,
+        idempotency_key=f"py-flow-membership-{run}",
+        body=MembershipRequest(plan_id="plus", until=now + datetime.timedelta(days=30), reference=f"inv-{run}"),
+    )
+    check(membership.membership.plan_id == "plus", f"setMembership: {membership.to_dict()}")
+    subscribed = call(get_me, HTTPStatus.OK, Member, client=member)
+    check(
+        subscribed.membership is not None and isinstance(subscribed.badges, list),
+        f"getMe with a membership: {subscribed.to_dict()}",
+    )
+    ended = call(
+        end_membership,
+        HTTPStatus.OK,
+        MembershipEndResult,
+        client=admin,
+        member_id=member_id,
+        idempotency_key=f"py-flow-membership-end-{run}",
+    )
+    check(ended.membership is None and ended.ended, f"endMembership: {ended.to_dict()}")
+
     # --- operator: a member brought from another engine; sent again, it is skipped ---------
     imported_id = f"py-import-{run}"
     batch = ImportMembersRequest(
@@ -486,7 +534,7 @@ def main() -> None:
     check(sum(entry.points for entry in activity.items) == held, "the entries do not add up to the points held")
     kinds = sorted({str(entry.type_) for entry in activity.items})
     check(
-        kinds == ["adjust", "earn", "partner_bonus", "redeem", "refund", "reverse"],
+        kinds == ["action_bonus", "adjust", "earn", "partner_bonus", "redeem", "refund", "reverse"],
         f"listMyActivity: entry types {kinds}",
     )
 

@@ -283,6 +283,11 @@ impl TestEnv {
         Self::with_program(local_client().await, &document.to_string()).await
     }
 
+    /// A test environment with `document` as its programme.
+    pub async fn with(document: &Value) -> Self {
+        Self::with_program(local_client().await, &document.to_string()).await
+    }
+
     /// A test environment on the DynamoDB that `client` talks to.
     pub async fn new_on(client: Client) -> Self {
         Self::with_program(client, demo_program_json()).await
@@ -423,6 +428,20 @@ impl TestEnv {
                 None => return items,
             }
         }
+    }
+
+    /// The member's events of the last week (at most 100), newest first, as operators read
+    /// them.
+    pub async fn events(&self, member: &str) -> Vec<Value> {
+        let page = self
+            .call(
+                Function::MemberApi,
+                Call::new("GET", format!("/v1/members/{member}/events?limit=100"))
+                    .bearer(&self.admin_token()),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        page.body["items"].as_array().cloned().unwrap_or_default()
     }
 
     /// Every item in the table, keyed by PK and SK, to show that a refused request

@@ -3,7 +3,7 @@
 use lambda_http::{Body, Response};
 use loyalty::Context;
 use loyalty::domain::earn_rules::BreakdownLine;
-use loyalty::domain::identifier::{MemberId, RuleId, TransactionId};
+use loyalty::domain::identifier::{ChallengeId, MemberId, RuleId, TransactionId};
 use loyalty::domain::money::Money;
 use loyalty::domain::operation::{self, Earned, PurchaseReport};
 use loyalty::domain::points::Points;
@@ -58,6 +58,8 @@ struct EarnView {
     available_at: Option<OffsetDateTime>,
     /// The stamp cards the purchase stamped (empty when none).
     stamps: Vec<CardStamped>,
+    /// The challenges the purchase completed (empty when none).
+    challenges_completed: Vec<ChallengeId>,
 }
 
 pub async fn earn(
@@ -85,6 +87,7 @@ pub async fn earn(
             tier,
             balance,
             stamps,
+            challenges_completed,
         } = operation::earn(
             member,
             &program,
@@ -104,6 +107,7 @@ pub async fn earn(
             store_id: store_id.clone(),
             available_at: entry.available_at,
             stamps,
+            challenges_completed,
         };
         Ok(Decision::Commit(change, Reply::created(view)))
     })

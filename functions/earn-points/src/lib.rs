@@ -2,12 +2,15 @@
 //! and the programme whose rules decide how many.
 //!
 //! Routes: `POST /v1/members/{memberId}/earn`, `POST /v1/members/{memberId}/earn/{transactionId}/reverse`,
-//! `POST /v1/members/{memberId}/adjustments`, `PUT /v1/members/{memberId}/tier-floor`,
+//! `POST /v1/members/{memberId}/actions`, `POST /v1/members/{memberId}/adjustments`,
+//! `PUT /v1/members/{memberId}/tier-floor`, `PUT|DELETE /v1/members/{memberId}/membership`,
 //! `GET|PUT /v1/program`, `GET /v1/metrics`, `GET /v1/metrics/journal`,
 //! `GET /v1/metrics/reconciliation`, `GET /v1/offers`, `PUT /v1/offers/{offerId}`.
 
+mod actions;
 mod adjust;
 mod earn;
+mod membership;
 mod metrics;
 mod offers;
 mod program;
@@ -38,6 +41,15 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         (Method::POST, ["v1", "members", id, "earn", transaction, "reverse"]) => {
             let transaction = TransactionId::try_from(*transaction)?;
             reverse::reverse(context, &request, request.till()?, member(id)?, transaction).await
+        }
+        (Method::POST, ["v1", "members", id, "actions"]) => {
+            actions::report(context, &request, request.till()?, member(id)?).await
+        }
+        (Method::PUT, ["v1", "members", id, "membership"]) => {
+            membership::put(context, &request, request.operator()?, member(id)?).await
+        }
+        (Method::DELETE, ["v1", "members", id, "membership"]) => {
+            membership::delete(context, &request, request.operator()?, member(id)?).await
         }
         (Method::POST, ["v1", "members", id, "adjustments"]) => {
             adjust::adjust(context, &request, request.operator()?, member(id)?).await

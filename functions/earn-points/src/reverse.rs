@@ -7,7 +7,7 @@
 
 use lambda_http::{Body, Response};
 use loyalty::Context;
-use loyalty::domain::identifier::{MemberId, TransactionId};
+use loyalty::domain::identifier::{ChallengeId, MemberId, TransactionId};
 use loyalty::domain::money::Money;
 use loyalty::domain::operation::{self, Reversed};
 use loyalty::domain::points::Points;
@@ -34,6 +34,9 @@ struct ReversalFields {
     /// reward stays (points credited, a voucher already used).
     #[serde(skip_serializing_if = "Option::is_none")]
     stamp_reward_kept: Option<bool>,
+    /// Challenges the purchase had helped complete: a full reversal took its progress back,
+    /// and their rewards stay.
+    challenges_kept: Vec<ChallengeId>,
 }
 
 pub async fn reverse(
@@ -66,6 +69,7 @@ pub async fn reverse(
             purchase,
             balance,
             stamp_reward_kept,
+            challenges_kept,
         } = operation::reverse(
             member,
             &program,
@@ -80,6 +84,7 @@ pub async fn reverse(
             reversed_points: purchase.reversed,
             remaining_points: purchase.earned.checked_sub(purchase.reversed),
             stamp_reward_kept,
+            challenges_kept,
         };
         let view = EntryReply::with(&entry, balance, fields);
         Ok(Decision::Commit(change, Reply::created(view)))

@@ -2,7 +2,8 @@
 //!
 //! Routes: `POST /v1/members` (enrol), `GET /v1/members/me`, `PATCH /v1/members/me` (name and
 //! birthday), `DELETE /v1/members/me` (erasure), `GET /v1/members/me/activity`,
-//! `GET /v1/members/me/stamps`, `GET /v1/members/me/referrals`, `GET /v1/members/me/export`,
+//! `GET /v1/members/me/stamps`, `GET /v1/members/me/challenges`,
+//! `GET /v1/members/me/referrals`, `GET /v1/members/me/export`,
 //! `PUT /v1/members/me/consents`, `GET /v1/members/me/offers`,
 //! `POST /v1/members/me/offers/{offerId}/activate`; for operators (or the member itself)
 //! `GET /v1/members/{memberId}`, `GET /v1/members/{memberId}/activity` and
@@ -10,6 +11,7 @@
 //! `GET /v1/members/{memberId}/events` and `POST /v1/imports/members`.
 
 mod activity;
+mod challenges;
 mod consents;
 mod cursor;
 mod display_name;
@@ -58,6 +60,9 @@ async fn route(context: &Context, request: ApiRequest) -> Result<Response<Body>,
         }
         (Method::GET, ["v1", "members", "me", "activity"]) => {
             activity::activity(context, &request, &request.member()?.id).await
+        }
+        (Method::GET, ["v1", "members", "me", "challenges"]) => {
+            challenges::challenges(context, &request.member()?.id).await
         }
         (Method::GET, ["v1", "members", "me", "stamps"]) => {
             stamps::stamps(context, &request.member()?.id).await

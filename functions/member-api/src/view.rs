@@ -3,13 +3,13 @@
 
 use loyalty::domain::birthday::Birthday;
 use loyalty::domain::engagement::Status;
-use loyalty::domain::identifier::MemberId;
+use loyalty::domain::identifier::{Badge, MemberId};
 use loyalty::domain::member::Member;
 use loyalty::domain::points::Points;
 use loyalty::domain::program::Program;
 use loyalty::domain::referral_code::ReferralCode;
 use loyalty::domain::tier::TierName;
-use loyalty::http::views::timestamp;
+use loyalty::http::views::{MembershipView, timestamp};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -39,6 +39,10 @@ pub struct MemberView {
     #[serde(with = "timestamp::option")]
     last_activity_at: Option<OffsetDateTime>,
     status: Status,
+    /// Badges completed challenges gave, oldest first.
+    badges: Vec<Badge>,
+    /// The paid membership running now.
+    membership: Option<MembershipView>,
 }
 
 #[derive(Debug, Serialize)]
@@ -95,7 +99,7 @@ impl MemberView {
     pub fn new(member: &Member, program: Option<&Program>, now: OffsetDateTime) -> Self {
         let window_days = program.map_or(DEFAULT_WINDOW_DAYS, Program::qualifying_window_days);
         let qualifying = member.qualifying_points(now, window_days);
-        let current = program.map(|p| member.current_tier(p));
+        let current = program.map(|p| member.current_tier(p, now));
         let next = program.zip(current).and_then(|(program, tier)| {
             program
                 .next_tier_after(tier.name())
@@ -126,7 +130,7 @@ impl MemberView {
                 .collect(),
             lifetime_points: member.lifetime_points(),
             tier: TierView {
-                name: member.tier().name.clone(),
+                name: current.map_or_else(|| member.tier().name.clone(), |t| t.name().to_string()),
                 since: member.tier().since,
                 qualifying_points: qualifying,
                 window_days,
@@ -148,6 +152,11 @@ impl MemberView {
             },
             last_activity_at: member.last_activity_at(),
             status: member.status(program.map(Program::engagement).unwrap_or_default(), now),
+            badges: member.badges().to_vec(),
+            membership: program.and_then(|program| {
+                member.running_plan(program, now)?;
+                MembershipView::new(member.membership()?, program).map(MembershipView::for_member)
+            }),
         }
     }
 }

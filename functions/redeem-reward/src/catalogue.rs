@@ -77,7 +77,7 @@ impl RewardView {
             remaining: reward.stock,
             valid_from: reward.valid_from,
             valid_to: reward.valid_to,
-            eligible: member.map(|(m, p)| reward.tier_allows(m, p)),
+            eligible: member.map(|(m, p)| reward.tier_allows(m, p, now)),
             affordable: member.map(|(m, _)| m.balance() >= reward.cost),
         }
     }

@@ -2,6 +2,7 @@
 //! line per rule so members and support can see where every point came from.
 //!
 //! Rules apply in a fixed order: `base`, `category:<category>`, `tier:<tier>`,
+//! `membership:<planId>` (a running paid membership's multiplier),
 //! `promotion:<promotionId>` (each active one, in programme order), then the caps
 //! `cap:transaction` and `cap:daily`. Multipliers are additive, not compounding: each one
 //! adds `floor(base * (m - 1))` computed on the *base* points, so coffee x2 with a x1.5 tier
@@ -14,6 +15,7 @@ use time::OffsetDateTime;
 
 use super::currency::Currency;
 use super::identifier::RuleId;
+use super::membership::MembershipPlan;
 use super::money::Money;
 use super::multiplier::Multiplier;
 use super::points::Points;
@@ -144,12 +146,14 @@ impl Tally {
 }
 
 impl Program {
-    /// The points `purchase` earns for a member in `tier` who has already earned
-    /// `earned_today` points today (for the daily cap). Pure: recording is the caller's job.
+    /// The points `purchase` earns for a member in `tier` (with a running membership of
+    /// `plan`) who has already earned `earned_today` points today (for the daily cap). Pure:
+    /// recording is the caller's job.
     pub fn evaluate_earn(
         &self,
         purchase: &Purchase<'_>,
         tier: &Tier,
+        plan: Option<&MembershipPlan>,
         earned_today: Points,
     ) -> Result<Earning, EarnError> {
         let rules = self.earn_rules();
@@ -185,6 +189,12 @@ impl Program {
         tally.add(extra(tier.earn_multiplier(), base)?, || {
             Cow::Owned(tier.rule().to_owned())
         })?;
+
+        if let Some((plan, multiplier)) =
+            plan.and_then(|plan| plan.earn_multiplier().map(|m| (plan, m)))
+        {
+            tally.add(extra(multiplier, base)?, || Cow::Owned(plan.rule()))?;
+        }
 
         for promotion in rules.promotions() {
             if promotion.is_active_at(purchase.occurred_at)
@@ -320,7 +330,7 @@ mod tests {
             occurred_at: at,
         };
         let tier = program.tier_named(tier).unwrap();
-        program.evaluate_earn(&purchase, tier, points(earned_today))
+        program.evaluate_earn(&purchase, tier, None, points(earned_today))
     }
 
     fn lines(earning: &Earning) -> Vec<(&str, i64)> {

@@ -8,8 +8,10 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use super::challenge::Challenge;
 use super::identifier::MemberId;
 use super::member::Member;
+use super::membership::Membership;
 use super::points::Points;
 use super::stamp_card::StampCard;
 use super::stamps::Completion;
@@ -24,6 +26,21 @@ pub enum EventKind {
     MemberInactive,
     MemberReactivated,
     TierAtRisk,
+    ChallengeCompleted,
+    MembershipStarted,
+    MembershipEnded,
+}
+
+/// Why a membership ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum MembershipEnd {
+    /// Its `until` came.
+    Expired,
+    /// The billing system ended it early.
+    Cancelled,
+    /// The billing system moved the member to another plan.
+    Replaced,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +66,9 @@ impl EventKind {
             EventKind::MemberInactive => "MemberInactive",
             EventKind::MemberReactivated => "MemberReactivated",
             EventKind::TierAtRisk => "TierAtRisk",
+            EventKind::ChallengeCompleted => "ChallengeCompleted",
+            EventKind::MembershipStarted => "MembershipStarted",
+            EventKind::MembershipEnded => "MembershipEnded",
         }
     }
 }
@@ -172,5 +192,49 @@ impl DomainEvent {
             "balance": member.balance(),
         });
         Self::new(member, EventKind::PointsExpiring, detail, now)
+    }
+
+    /// A member reached a challenge's goal: its reward was credited, its badge given.
+    pub fn challenge_completed(
+        member: &Member,
+        challenge: &Challenge,
+        now: OffsetDateTime,
+    ) -> Self {
+        let detail = serde_json::json!({
+            "challengeId": challenge.challenge_id(),
+            "name": challenge.name(),
+            "points": challenge.reward(),
+            "badge": challenge.badge(),
+        });
+        Self::new(member, EventKind::ChallengeCompleted, detail, now)
+    }
+
+    /// A paid membership began (or moved to another plan).
+    pub fn membership_started(
+        member: &Member,
+        membership: &Membership,
+        now: OffsetDateTime,
+    ) -> Self {
+        let detail = serde_json::json!({
+            "planId": membership.plan_id,
+            "until": super::rfc3339::format(membership.until),
+            "reference": membership.reference,
+        });
+        Self::new(member, EventKind::MembershipStarted, detail, now)
+    }
+
+    /// A paid membership ended: at its `until`, or early.
+    pub fn membership_ended(
+        member: &Member,
+        membership: &Membership,
+        reason: MembershipEnd,
+        now: OffsetDateTime,
+    ) -> Self {
+        let detail = serde_json::json!({
+            "planId": membership.plan_id,
+            "until": super::rfc3339::format(membership.until),
+            "reason": reason,
+        });
+        Self::new(member, EventKind::MembershipEnded, detail, now)
     }
 }

@@ -112,6 +112,32 @@ identifier!(
     RuleId,
     "identifier"
 );
+identifier!(
+    /// A kind of action the programme rewards (`review`, `survey`), chosen by the operator.
+    ActionName,
+    "action"
+);
+identifier!(
+    /// One action a member did, as the business's backend names it; the action's
+    /// idempotency key, per member.
+    ActionId,
+    "actionId"
+);
+identifier!(
+    /// A challenge of the programme, chosen by the operator.
+    ChallengeId,
+    "challengeId"
+);
+identifier!(
+    /// A badge a challenge gives, chosen by the operator.
+    Badge,
+    "badge"
+);
+identifier!(
+    /// A paid membership plan of the programme, chosen by the operator.
+    PlanId,
+    "planId"
+);
 
 impl RedemptionId {
     /// A new, time-ordered id (an entry id: 26 characters of the documented alphabet).

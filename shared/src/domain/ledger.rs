@@ -22,6 +22,10 @@ pub enum EntryType {
     ReferralBonus,
     BirthdayBonus,
     StampReward,
+    /// Points for an action the business verified (`POST /v1/members/{memberId}/actions`).
+    ActionBonus,
+    /// A challenge's reward, when its goal is reached.
+    ChallengeReward,
     /// The points a member held when it was erased, leaving the liability. Counted in the
     /// figures only: the erased member's ledger goes with it.
     Erase,

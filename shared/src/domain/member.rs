@@ -9,10 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use time::{Date, OffsetDateTime};
 
+use super::action_rule::ActionCounts;
 use super::birthday::Birthday;
-use super::identifier::{CardId, MemberId, OfferId, PartnerId};
+use super::challenge::ChallengeProgresses;
+use super::identifier::{Badge, CardId, MemberId, OfferId, PartnerId};
 use super::ledger::{EntryType, LedgerEntry, Posting};
 use super::lots::{ExpiryMonth, Lots};
+use super::membership::{Membership, MembershipPlan};
 use super::partner::Partner;
 use super::pending::Pending;
 use super::points::Points;
@@ -117,6 +120,15 @@ pub struct Member {
     /// What the member did with each targeted offer still running (activated, uses); an
     /// entry goes when its offer ends, so the map holds at most the programme's offers.
     pub(crate) offers: BTreeMap<OfferId, OfferProgress>,
+    /// How often the member was credited for each action, against the rules' limits.
+    pub(crate) actions: ActionCounts,
+    /// Progress on each running challenge; an entry goes when its challenge ends.
+    pub(crate) challenges: ChallengeProgresses,
+    /// Badges completed challenges gave, oldest first (at most `MAX_BADGES`).
+    pub(crate) badges: Vec<Badge>,
+    /// A paid membership: running until its `until`, and kept past it until the daily run
+    /// has announced its end.
+    pub(crate) membership: Option<Membership>,
 }
 
 /// A partner's offer, as the member's record names it: `#` separates partner and offer,
@@ -196,6 +208,10 @@ impl Member {
             birthday_paid_year: None,
             stamp_cards: BTreeMap::new(),
             offers: BTreeMap::new(),
+            actions: ActionCounts::new(),
+            challenges: ChallengeProgresses::new(),
+            badges: Vec::new(),
+            membership: None,
         }
     }
 
@@ -265,11 +281,45 @@ impl Member {
         &self.lots
     }
 
-    /// The member's tier in `program`; the entry tier when the programme no longer has it.
-    pub fn current_tier<'p>(&self, program: &'p Program) -> &'p Tier {
-        program
+    /// The member's tier in `program` at `now`: its own, or its membership plan's while the
+    /// membership runs, whichever is higher; the entry tier when the programme no longer
+    /// has either.
+    pub fn current_tier<'p>(&self, program: &'p Program, now: OffsetDateTime) -> &'p Tier {
+        let own = program
             .tier_named(&self.tier.name)
-            .unwrap_or_else(|| program.lowest_tier())
+            .unwrap_or_else(|| program.lowest_tier());
+        let plan = self
+            .running_plan(program, now)
+            .and_then(|plan| program.tier_named(plan.tier()));
+        match plan {
+            Some(plan) if plan.qualifying_points() > own.qualifying_points() => plan,
+            _ => own,
+        }
+    }
+
+    /// The membership, running or not yet announced as ended.
+    pub fn membership(&self) -> Option<&Membership> {
+        self.membership.as_ref()
+    }
+
+    /// The plan of the membership running at `now`, if the programme still has it.
+    pub fn running_plan<'p>(
+        &self,
+        program: &'p Program,
+        now: OffsetDateTime,
+    ) -> Option<&'p MembershipPlan> {
+        self.membership
+            .as_ref()
+            .filter(|membership| membership.is_running(now))
+            .and_then(|membership| program.membership_plan(&membership.plan_id))
+    }
+
+    pub fn badges(&self) -> &[Badge] {
+        &self.badges
+    }
+
+    pub fn challenge_progress(&self) -> &ChallengeProgresses {
+        &self.challenges
     }
 
     /// Points already earned today (UTC), which the daily cap counts against.
@@ -347,6 +397,7 @@ impl Member {
         // Offers that have ended cap nothing any more.
         self.partner_offer_use.retain(|_, used| used.until > now);
         self.offers.retain(|_, progress| progress.until > now);
+        self.challenges.retain(|_, progress| progress.until > now);
         if !entries.is_empty() || !released.is_empty() {
             self.reschedule(program, now);
         }

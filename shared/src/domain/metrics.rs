@@ -494,6 +494,8 @@ mod tests {
             EntryType::ReferralBonus,
             EntryType::BirthdayBonus,
             EntryType::StampReward,
+            EntryType::ActionBonus,
+            EntryType::ChallengeReward,
             EntryType::Erase,
             EntryType::Import,
         ];

@@ -1,7 +1,9 @@
 //! Pure domain logic: no DynamoDB, no HTTP.
 
+pub mod action_rule;
 pub mod birthday;
 pub mod birthday_bonus;
+pub mod challenge;
 pub mod clock;
 pub mod currency;
 pub mod earn_rules;
@@ -14,6 +16,7 @@ pub mod import;
 pub mod ledger;
 pub mod lots;
 pub mod member;
+pub mod membership;
 pub mod metrics;
 pub mod money;
 pub mod multiplier;

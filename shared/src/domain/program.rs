@@ -6,9 +6,12 @@
 use serde::{Deserialize, Serialize};
 use time::{OffsetDateTime, UtcOffset};
 
+use super::action_rule::{ActionRule, ActionRuleDocument, InvalidActionRule, action_rules};
+use super::challenge::{Challenge, ChallengeDocument, InvalidChallenge, challenges};
 use super::currency::{Currency, UnknownCurrency};
 use super::engagement::{Engagement, EngagementDocument, InvalidEngagement};
-use super::identifier::{CardId, InvalidIdentifier, RewardId, RuleId};
+use super::identifier::{ActionName, CardId, InvalidIdentifier, PlanId, RewardId, RuleId};
+use super::membership::{InvalidPlan, MembershipPlan, MembershipPlanDocument, membership_plans};
 use super::money::MAX_MINOR_AMOUNT;
 use super::multiplier::Multiplier;
 use super::partner_limits::{InvalidPartnerLimit, PartnerLimits, PartnerLimitsDocument};
@@ -130,6 +133,12 @@ pub enum ProgramError {
     Referral(#[from] InvalidReferral),
     #[error(transparent)]
     Engagement(#[from] InvalidEngagement),
+    #[error(transparent)]
+    ActionRule(#[from] InvalidActionRule),
+    #[error(transparent)]
+    Challenge(#[from] InvalidChallenge),
+    #[error(transparent)]
+    MembershipPlan(#[from] InvalidPlan),
 }
 
 // ---------------------------------------------------------------------------------------
@@ -163,6 +172,12 @@ pub struct ProgramDocument {
     pub referral: Option<ReferralDocument>,
     #[serde(default)]
     pub engagement: EngagementDocument,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub action_rules: Vec<ActionRuleDocument>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub challenges: Vec<ChallengeDocument>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub membership_plans: Vec<MembershipPlanDocument>,
 }
 
 /// What the daily run credits on a member's birthday.
@@ -406,6 +421,9 @@ pub struct Program {
     stamp_cards: Vec<StampCard>,
     referral: Option<ReferralTerms>,
     engagement: Engagement,
+    action_rules: Vec<ActionRule>,
+    challenges: Vec<Challenge>,
+    membership_plans: Vec<MembershipPlan>,
 }
 
 impl Program {
@@ -534,6 +552,24 @@ impl Program {
     pub fn referral(&self) -> Option<&ReferralTerms> {
         self.referral.as_ref()
     }
+
+    /// The rule that rewards `action`; `None`: the programme does not reward it.
+    pub fn action_rule(&self, action: &ActionName) -> Option<&ActionRule> {
+        self.action_rules
+            .iter()
+            .find(|rule| rule.action() == action)
+    }
+
+    /// The challenges, at most [`super::challenge::MAX_CHALLENGES`], each id once.
+    pub fn challenges(&self) -> &[Challenge] {
+        &self.challenges
+    }
+
+    pub fn membership_plan(&self, plan_id: &PlanId) -> Option<&MembershipPlan> {
+        self.membership_plans
+            .iter()
+            .find(|plan| plan.plan_id() == plan_id)
+    }
 }
 
 fn identifier(raw: String, path: impl FnOnce() -> String) -> Result<RuleId, ProgramError> {
@@ -545,7 +581,7 @@ fn identifier(raw: String, path: impl FnOnce() -> String) -> Result<RuleId, Prog
 
 /// Times are kept in UTC, as the API writes them; an instant that UTC cannot express within
 /// `time`'s range keeps the offset it was given.
-fn utc(at: OffsetDateTime) -> OffsetDateTime {
+pub(super) fn utc(at: OffsetDateTime) -> OffsetDateTime {
     at.checked_to_offset(UtcOffset::UTC).unwrap_or(at)
 }
 
@@ -780,6 +816,15 @@ impl TryFrom<ProgramDocument> for Program {
             .map(|referral| ReferralTerms::parse(referral, &currencies))
             .transpose()?;
         let engagement = Engagement::try_from(document.engagement)?;
+        let action_rules = action_rules(document.action_rules)?;
+        let actions: Vec<&ActionName> = action_rules.iter().map(ActionRule::action).collect();
+        let challenges = challenges(document.challenges, &currencies, &actions)?;
+        let tier_names: Vec<&str> = std::iter::once(&lowest_tier)
+            .chain(&higher_tiers)
+            .map(|tier| tier.name().as_str())
+            .collect();
+        let membership_plans =
+            membership_plans(document.membership_plans, |tier| tier_names.contains(&tier))?;
         Ok(Program {
             earn_rules,
             lowest_tier,
@@ -793,6 +838,9 @@ impl TryFrom<ProgramDocument> for Program {
             stamp_cards,
             referral,
             engagement,
+            action_rules,
+            challenges,
+            membership_plans,
         })
     }
 }
@@ -854,6 +902,13 @@ impl From<Program> for ProgramDocument {
                 .collect(),
             referral: program.referral.map(ReferralDocument::from),
             engagement: program.engagement.into(),
+            action_rules: program.action_rules.into_iter().map(Into::into).collect(),
+            challenges: program.challenges.into_iter().map(Into::into).collect(),
+            membership_plans: program
+                .membership_plans
+                .into_iter()
+                .map(Into::into)
+                .collect(),
         }
     }
 }

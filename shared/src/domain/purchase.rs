@@ -2,6 +2,7 @@
 
 use time::{Duration, OffsetDateTime};
 
+use super::challenge::ChallengeStep;
 use super::identifier::{MemberId, PartnerId, PartnerTransactionId, TransactionId};
 use super::member::Placement;
 use super::money::Money;
@@ -48,6 +49,8 @@ pub struct Purchase {
     pub stamps: Vec<Stamp>,
     /// The targeted offers it got: a reversal gives their points back to their budgets.
     pub offers: Vec<OfferAward>,
+    /// What it added to each challenge: a full reversal takes exactly that back.
+    pub challenges: Vec<ChallengeStep>,
 }
 
 /// Till and partner clocks drift: a purchase a little in the future is accepted, more is a

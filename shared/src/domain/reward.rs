@@ -143,12 +143,15 @@ impl Reward {
     }
 
     /// Whether `member`'s tier reaches the reward's minimum tier in `program`'s ladder.
-    pub fn tier_allows(&self, member: &Member, program: &Program) -> bool {
+    pub fn tier_allows(&self, member: &Member, program: &Program, now: OffsetDateTime) -> bool {
         let Some(min_tier) = &self.min_tier else {
             return true;
         };
         let rank = |name: &str| program.tiers().position(|t| t.name().as_str() == name);
-        match (rank(&member.tier().name), rank(min_tier.as_str())) {
+        match (
+            rank(member.current_tier(program, now).name().as_str()),
+            rank(min_tier.as_str()),
+        ) {
             (Some(member_rank), Some(needed)) => member_rank >= needed,
             _ => false,
         }
@@ -167,7 +170,7 @@ impl Reward {
         if let Some(min_tier) = self
             .min_tier
             .as_ref()
-            .filter(|_| !self.tier_allows(member, program))
+            .filter(|_| !self.tier_allows(member, program, now))
         {
             return Err(RedeemRefusal::TierNotEligible(min_tier.clone()));
         }

@@ -335,7 +335,7 @@ impl Audience {
             || self
                 .tiers
                 .iter()
-                .any(|t| t.as_str() == member.current_tier(program).name().as_str());
+                .any(|t| t.as_str() == member.current_tier(program, now).name().as_str());
         let inactive = self
             .inactive_for_days
             .is_none_or(|days| member.last_seen() + Duration::days(i64::from(days)) <= now);

@@ -9,6 +9,7 @@ use super::engagement::Signal;
 use super::ledger::LedgerEntry;
 use super::lots::ExpiryMonth;
 use super::member::{BalanceError, Member, TierFloor};
+use super::membership::Membership;
 use super::points::Points;
 use super::program::Program;
 use super::tier_policy::Downgrade;
@@ -39,6 +40,8 @@ pub struct DailyOutcome {
     pub birthday_bonus: Option<LedgerEntry>,
     /// A quiet spell that began, a review that would lower the tier.
     pub signals: Vec<Signal>,
+    /// A membership whose `until` has come, to announce (once: it is gone after the run).
+    pub membership_ended: Option<Membership>,
 }
 
 impl Member {
@@ -154,6 +157,9 @@ impl Member {
         if self.floor.as_ref().is_some_and(|f| f.until <= now) {
             self.floor = None;
         }
+        if self.membership.as_ref().is_some_and(|m| !m.is_running(now)) {
+            outcome.membership_ended = self.membership.take();
+        }
         outcome.signals = self.engagement_signals(program, now);
         self.reschedule(program, now);
         Ok(outcome)
@@ -224,6 +230,10 @@ impl Member {
         }
         if let Some(floor) = &self.floor {
             consider(floor.until);
+        }
+        // The membership stops counting at `until` by itself; the run announces its end.
+        if let Some(membership) = &self.membership {
+            consider(membership.until);
         }
         if let Some(birthday) = self.birthday_due {
             consider(birthday.midnight().assume_utc());

@@ -36,6 +36,10 @@ pub enum Refusal {
     VoucherNotUsable,
     /// A referral code that is no member's.
     ReferralInvalid,
+    /// An action the programme has no rule for.
+    ActionUnknown,
+    /// An action past its rule's daily or lifetime limit.
+    LimitReached,
 }
 
 impl Refusal {
@@ -49,6 +53,8 @@ impl Refusal {
             Refusal::NotCancellable => "not_cancellable",
             Refusal::VoucherNotUsable => "voucher_not_usable",
             Refusal::ReferralInvalid => "referral_invalid",
+            Refusal::ActionUnknown => "action_unknown",
+            Refusal::LimitReached => "limit_reached",
         }
     }
 }
@@ -263,8 +269,14 @@ impl From<OperationError> for ApiError {
             OperationError::VoucherNotUsable(_) => {
                 ApiError::refused(Refusal::VoucherNotUsable, error.to_string())
             }
-            OperationError::UnknownTier(_) | OperationError::FloorEndsInPast => {
-                ApiError::invalid(error.to_string())
+            OperationError::UnknownTier(_)
+            | OperationError::UntilInPast
+            | OperationError::UnknownPlan(_) => ApiError::invalid(error.to_string()),
+            OperationError::ActionUnknown(_) => {
+                ApiError::refused(Refusal::ActionUnknown, error.to_string())
+            }
+            OperationError::LimitReached(_) => {
+                ApiError::refused(Refusal::LimitReached, error.to_string())
             }
             OperationError::NotOffered(_) => ApiError::NotFound(error.to_string()),
         }
@@ -305,7 +317,7 @@ impl From<WriteError> for ApiError {
             WriteError::Contended {
                 key_in_flight: false,
             } => ApiError::Conflict("the account is busy with other changes; retry".into()),
-            WriteError::KeyReused | WriteError::PurchaseExists => ApiError::IdempotencyConflict,
+            WriteError::KeyReused | WriteError::AlreadyRecorded => ApiError::IdempotencyConflict,
         }
     }
 }

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
 use time::OffsetDateTime;
 
 use super::items::{
-    EventItem, IdempotencyItem, LedgerItem, MemberItem, PartnerIssueItem, PartnerItem,
+    ActionItem, EventItem, IdempotencyItem, LedgerItem, MemberItem, PartnerIssueItem, PartnerItem,
     PurchaseItem, RedemptionItem,
 };
 use super::referrals::{ReferralAwardItem, ReferralLinkItem};
@@ -36,9 +36,9 @@ pub enum CommitError {
     /// item was the idempotency record, i.e. the same request is being processed now.
     #[error("contention on the items of the write")]
     Contention { key_in_flight: bool },
-    /// The purchase was already credited (with an idempotency key that has expired).
-    #[error("purchase already recorded")]
-    PurchaseExists,
+    /// The purchase or action was already credited (its idempotency record has expired).
+    #[error("purchase or action already recorded")]
+    AlreadyRecorded,
     /// These budget shards could not cover their draws: decide again without them.
     #[error("offer budget exhausted")]
     BudgetExhausted(Vec<(OfferId, u8)>),
@@ -49,7 +49,8 @@ pub enum CommitError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Role {
     Other,
-    NewPurchase,
+    /// A record written once ever (a purchase, an action): its key is the request's own.
+    Once,
     Idempotency,
     /// A draw from an offer's budget shard.
     Budget(OfferId, u8),
@@ -130,13 +131,11 @@ impl Transaction {
         match record {
             Record::NewPurchase(purchase) => {
                 let item = to_item(&PurchaseItem::from(purchase))?;
-                self.put(
-                    store,
-                    item,
-                    "attribute_not_exists(PK)",
-                    &[],
-                    Role::NewPurchase,
-                )
+                self.put(store, item, "attribute_not_exists(PK)", &[], Role::Once)
+            }
+            Record::NewAction(action) => {
+                let item = to_item(&ActionItem::from(action))?;
+                self.put(store, item, "attribute_not_exists(PK)", &[], Role::Once)
             }
             Record::Purchase(purchase) => {
                 let item = to_item(&PurchaseItem::from(purchase))?;
@@ -471,8 +470,8 @@ fn classify<R: std::fmt::Debug>(
             },
         };
     }
-    if failed(Role::NewPurchase, "ConditionalCheckFailed").is_some() {
-        return CommitError::PurchaseExists;
+    if failed(Role::Once, "ConditionalCheckFailed").is_some() {
+        return CommitError::AlreadyRecorded;
     }
     // A replay or a duplicate purchase above outranks a budget: nothing is to be drawn.
     let exhausted: Vec<(OfferId, u8)> = reasons

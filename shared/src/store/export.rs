@@ -31,6 +31,8 @@ pub struct MemberRecords {
     pub ledger: Vec<Value>,
     pub purchases: Vec<Value>,
     pub redemptions: Vec<Value>,
+    /// Actions the business reported and the programme credited.
+    pub actions: Vec<Value>,
     /// Notifications written for the member (kept 7 days after they are published).
     pub events: Vec<Value>,
     /// As a referred member: the purchase that qualified it.
@@ -62,6 +64,7 @@ impl Store {
                     records.purchases.push(value);
                 }
                 sk if sk.starts_with(keys::REDEMPTION_PREFIX) => records.redemptions.push(value),
+                sk if sk.starts_with(keys::ACTION_PREFIX) => records.actions.push(value),
                 sk if sk.starts_with("EVENT#") => records.events.push(value),
                 sk if sk.starts_with("REFERRED#") => records.referral_awards.push(value),
                 other => {

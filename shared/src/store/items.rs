@@ -7,15 +7,18 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use super::keys;
+use crate::domain::action_rule::{ActionCounts, CreditedAction};
 use crate::domain::birthday::Birthday;
+use crate::domain::challenge::{ChallengeProgresses, ChallengeStep};
 use crate::domain::event::DomainEvent;
 use crate::domain::identifier::{
-    CardId, MemberId, OfferId, PartnerId, PartnerTransactionId, RedemptionId, RewardId,
-    TransactionId,
+    ActionId, ActionName, Badge, CardId, MemberId, OfferId, PartnerId, PartnerTransactionId,
+    RedemptionId, RewardId, TransactionId,
 };
 use crate::domain::ledger::LedgerEntry;
 use crate::domain::lots::{ExpiryMonth, Lots};
 use crate::domain::member::{Member, OfferKey, OfferUse, Placement, TierFloor, TierStatus};
+use crate::domain::membership::Membership;
 use crate::domain::money::Money;
 use crate::domain::offer::Offer;
 use crate::domain::partner::{Partner, PartnerIssue, PartnerSecret, PartnerStatus};
@@ -147,6 +150,18 @@ pub struct MemberItem {
     pub stamp_cards: BTreeMap<CardId, CardProgressItem>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub offers: BTreeMap<OfferId, OfferProgress>,
+    /// Credits per action rule, against its limits (at most `MAX_ACTION_RULES`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub actions: ActionCounts,
+    /// Progress on each running challenge (at most `MAX_CHALLENGES`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub challenges: ChallengeProgresses,
+    /// At most `MAX_BADGES`, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub badges: Vec<Badge>,
+    /// A paid membership; part of `dueAt` (its end is announced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub membership: Option<Membership>,
 }
 
 /// A member's progress on one stamp card.
@@ -212,6 +227,10 @@ impl From<&Member> for MemberItem {
             earned_that_day: m.earned_that_day,
             partner_offer_use: m.partner_offer_use.clone(),
             offers: m.offers.clone(),
+            actions: m.actions.clone(),
+            challenges: m.challenges.clone(),
+            badges: m.badges.clone(),
+            membership: m.membership.clone(),
             partner_points_on: Some(format_day(m.partner_points_on)),
             partner_points_that_day: m.partner_points_that_day,
             revision: m.revision,
@@ -277,6 +296,10 @@ impl TryFrom<MemberItem> for Member {
             earned_that_day: item.earned_that_day,
             partner_offer_use: item.partner_offer_use,
             offers: item.offers,
+            actions: item.actions,
+            challenges: item.challenges,
+            badges: item.badges,
+            membership: item.membership,
             partner_points_on: match &item.partner_points_on {
                 Some(day) => parse_day(day)?,
                 None => parse_day(&item.earned_on)?,
@@ -319,6 +342,44 @@ pub fn pending(items: Vec<PendingItem>) -> Result<Pending, String> {
         lots: item.lots,
     }))
     .ok_or_else(|| "pending points overflow".to_string())
+}
+
+/// An action credited, kept for good under its member so its `actionId` never credits
+/// twice.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionItem {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub entity: String,
+    pub member_id: MemberId,
+    pub action_id: ActionId,
+    pub action: ActionName,
+    pub points: Points,
+    pub entry_id: String,
+    #[serde(with = "crate::domain::rfc3339")]
+    pub occurred_at: OffsetDateTime,
+    #[serde(with = "crate::domain::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+}
+
+impl From<&CreditedAction> for ActionItem {
+    fn from(a: &CreditedAction) -> Self {
+        Self {
+            pk: keys::member_pk(a.member_id.as_str()),
+            sk: keys::action_sk(a.action_id.as_str()),
+            entity: "action".to_string(),
+            member_id: a.member_id.clone(),
+            action_id: a.action_id.clone(),
+            action: a.action.clone(),
+            points: a.points,
+            entry_id: a.entry_id.clone(),
+            occurred_at: a.occurred_at,
+            recorded_at: a.recorded_at,
+        }
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -382,6 +443,9 @@ pub struct PurchaseItem {
     /// The targeted offers it got, and from which budget shard.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offers: Vec<OfferAward>,
+    /// What it added to each challenge, for a full reversal to take back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub challenges: Vec<ChallengeStep>,
 }
 
 impl From<&Purchase> for PurchaseItem {
@@ -410,6 +474,7 @@ impl From<&Purchase> for PurchaseItem {
             reversed: p.reversed,
             stamps: p.stamps.clone(),
             offers: p.offers.clone(),
+            challenges: p.challenges.clone(),
         }
     }
 }
@@ -442,6 +507,7 @@ impl TryFrom<PurchaseItem> for Purchase {
             reversed: item.reversed,
             stamps: item.stamps,
             offers: item.offers,
+            challenges: item.challenges,
         })
     }
 }

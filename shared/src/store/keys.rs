@@ -42,6 +42,13 @@ pub fn purchase_sk(reference: &PurchaseRef) -> String {
     }
 }
 
+pub const ACTION_PREFIX: &str = "ACTION#";
+
+/// An action credited to its member, by the backend's `actionId`.
+pub fn action_sk(action: &str) -> String {
+    format!("{ACTION_PREFIX}{action}")
+}
+
 /// The targeted offers: one partition, read whole (at most `MAX_OFFERS`).
 pub const OFFERS_PK: &str = "OFFERS";
 pub const OFFER_PREFIX: &str = "OFFER#";

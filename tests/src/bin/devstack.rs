@@ -14,7 +14,7 @@ use loyalty::domain::program::Program;
 use loyalty::identity::AuthConfig;
 use loyalty::identity::dev_token::{DevClaims, mint};
 use loyalty::store::Store;
-use loyalty_tests::{Call, Function, demo_program_json, demo_rewards, invoke, table_definition};
+use loyalty_tests::{Call, Function, demo_rewards, invoke, program_with, table_definition};
 use serde_json::json;
 
 const DEMO_MEMBER: &str = "demo-member";
@@ -141,6 +141,12 @@ async fn setup(secret: &str) -> Result<(), String> {
         auth: AuthConfig::with_dev_secret(secret),
         shared: loyalty::shared_items::SharedItems::from_env(),
     };
+    let now = time::OffsetDateTime::now_utc();
+    let day = |days: i64| {
+        (now + time::Duration::days(days))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
     if context
         .store
         .program()
@@ -148,14 +154,26 @@ async fn setup(secret: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .is_none()
     {
+        // With a purchase challenge running from today, beside the fixture's review one.
+        let document = program_with(|p| {
+            if let Some(challenges) = p["challenges"].as_array_mut() {
+                challenges.push(
+                    json!({"challengeId": "coffee-regular", "name": "Ten coffees",
+                    "validFrom": day(-1), "validTo": day(90), "goal": {"purchases": 10},
+                    "categories": ["coffee"], "reward": {"points": 200}, "badge": "regular"}),
+                );
+            }
+        });
         let program =
-            Program::from_json(demo_program_json().as_bytes()).map_err(|e| e.to_string())?;
+            Program::from_json(document.to_string().as_bytes()).map_err(|e| e.to_string())?;
         context
             .store
             .put_program(&program, time::OffsetDateTime::now_utc(), "devstack")
             .await
             .map_err(|e| e.to_string())?;
-        println!("loaded the demo programme (tests/fixtures/demo-program.json)");
+        println!(
+            "loaded the demo programme (tests/fixtures/demo-program.json, with the challenge coffee-regular)"
+        );
     }
 
     let member = token(secret, DEMO_MEMBER, None);
@@ -185,6 +203,14 @@ async fn setup(secret: &str) -> Result<(), String> {
         )
         .await;
     }
+    let review = json!({"actionId": "demo-review-1", "action": "review"});
+    call(
+        Function::EarnPoints,
+        Call::new("POST", format!("/v1/members/{DEMO_MEMBER}/actions"))
+            .bearer(&till)
+            .json(&review),
+    )
+    .await;
     println!("demo member {DEMO_MEMBER} ready (enrol answered {enrolled})");
     for (id, reward) in demo_rewards() {
         let put = Call::new("PUT", format!("/v1/rewards/{id}"))
@@ -195,12 +221,6 @@ async fn setup(secret: &str) -> Result<(), String> {
     println!("demo rewards loaded (tests/fixtures/demo-rewards.json)");
     // Two targeted offers running from today for 90 days: one a new member clips, one for
     // Gold members only.
-    let now = time::OffsetDateTime::now_utc();
-    let day = |days: i64| {
-        (now + time::Duration::days(days))
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default()
-    };
     let offers = [
         (
             "welcome-coffee",
@@ -252,6 +272,16 @@ async fn setup(secret: &str) -> Result<(), String> {
     );
     println!(
         "  curl -s -X POST {BASE_URL}/v1/members/{DEMO_MEMBER}/earn/till-42-0001/reverse -H \"authorization: Bearer $TILL_TOKEN\" -H 'content-type: application/json' \\\n    -d '{{\"amount\": {{\"amount\": 300, \"currency\": \"EUR\"}}}}'"
+    );
+    println!(
+        "  curl -s -X POST {BASE_URL}/v1/members/{DEMO_MEMBER}/actions -H \"authorization: Bearer $TILL_TOKEN\" -H 'content-type: application/json' \\\n    -d '{{\"actionId\": \"survey-0001\", \"action\": \"survey\"}}'"
+    );
+    println!(
+        "  curl -s {BASE_URL}/v1/members/me/challenges -H \"authorization: Bearer $MEMBER_TOKEN\""
+    );
+    println!(
+        "  curl -s -X PUT {BASE_URL}/v1/members/{DEMO_MEMBER}/membership -H \"authorization: Bearer $ADMIN_TOKEN\" -H 'content-type: application/json' \\\n    -d '{{\"planId\": \"plus\", \"until\": \"{}\", \"reference\": \"inv-0001\"}}'",
+        day(30)
     );
     println!("  curl -s {BASE_URL}/v1/program -H \"authorization: Bearer $ADMIN_TOKEN\"");
     println!("  curl -s {BASE_URL}/v1/rewards -H \"authorization: Bearer $MEMBER_TOKEN\"");

@@ -380,6 +380,22 @@ async fn run_every_route() -> Recorded {
         .header("idempotency-key", "floor-1")
         .json(&json!({"tier": "Gold", "until": "2027-06-01T00:00:00Z", "reason": "status match"}));
     run.call(EarnPoints, floor, S::OK).await;
+    // Actions, challenges and a paid membership, started and ended.
+    let action = Call::new("POST", "/v1/members/ida/actions")
+        .bearer(&till)
+        .json(&json!({"actionId": "review-1", "action": "review"}));
+    run.call(EarnPoints, action, S::CREATED).await;
+    let challenges = Call::new("GET", "/v1/members/me/challenges").bearer(&member);
+    run.call(MemberApi, challenges, S::OK).await;
+    let membership = Call::new("PUT", "/v1/members/ida/membership")
+        .bearer(&admin)
+        .header("idempotency-key", "plan-1")
+        .json(&json!({"planId": "plus", "until": "2027-06-01T00:00:00Z", "reference": "inv-1"}));
+    run.call(EarnPoints, membership, S::OK).await;
+    let end = Call::new("DELETE", "/v1/members/ida/membership")
+        .bearer(&admin)
+        .header("idempotency-key", "plan-2");
+    run.call(EarnPoints, end, S::OK).await;
 
     // redeem-reward: an unlimited reward and one with stock, each redeemed twice, one
     // voucher of each used and the other cancelled.
@@ -616,6 +632,7 @@ fn written_as(kind: RecordKind) -> Vec<(&'static str, &'static str, &'static str
                 (PUT, "MEMBER#", "PARTNER-PURCHASE"),
             ]
         }
+        RecordKind::NewAction => vec![(PUT, "MEMBER#", "ACTION")],
         RecordKind::Purchase => vec![(PUT, "MEMBER#", "PURCHASE")],
         RecordKind::NewRedemption | RecordKind::CloseRedemption => {
             vec![(PUT, "MEMBER#", "REDEMPTION"), (PUT, "VOUCHER#", "VOUCHER")]

@@ -3,8 +3,10 @@
 //! Their tests run side by side in this one process, so none may count on process-wide state
 //! being its own; the one such state used is the global tracing subscriber (see `logs`).
 
+mod actions;
 mod bad_input;
 mod birthdays;
+mod challenges;
 mod daily_run;
 mod earn;
 mod engagement;
@@ -14,6 +16,7 @@ mod identity;
 mod import;
 mod logs;
 mod members;
+mod memberships;
 mod metrics;
 mod offers;
 mod openapi;

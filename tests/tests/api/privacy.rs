@@ -92,6 +92,15 @@ async fn busy_member(env: &TestEnv, tiers: &mut Tiers) -> Busy {
     let purchase = signed_webhook("bikes", &secret, "msg-2", &bought);
     let credited = ok(env, Function::PartnerOffers, purchase, StatusCode::OK).await;
     assert_eq!(credited.body["memberId"], BOB, "{}", credited.body);
+    // An action the shop verified, and a paid membership.
+    let survey = Call::new("POST", format!("/v1/members/{BOB}/actions"))
+        .bearer(&env.till_token())
+        .json(&json!({"actionId": "survey-1", "action": "survey"}));
+    ok(env, Function::EarnPoints, survey, StatusCode::CREATED).await;
+    let plan = Call::new("PUT", format!("/v1/members/{BOB}/membership"))
+        .bearer(&admin)
+        .json(&json!({"planId": "plus", "until": "2027-01-01T00:00:00Z", "reference": "inv-1"}));
+    ok(env, Function::EarnPoints, plan, StatusCode::OK).await;
     tiers.drain_stream().await;
     Busy {
         used: codes[0].clone(),
@@ -199,7 +208,13 @@ async fn an_export_holds_every_kind_of_record_held_about_the_member() {
         assert_eq!(mine["storedProfile"]["referral"]["referrer"], ANN);
         assert!(mine["storedProfile"]["stampCards"]["coffee-card"]["stamps"].as_i64() >= Some(1));
         let ledger = kinds(&mine["ledger"]);
-        for kind in ["earn", "referral_bonus", "redeem", "partner_bonus"] {
+        for kind in [
+            "earn",
+            "referral_bonus",
+            "redeem",
+            "partner_bonus",
+            "action_bonus",
+        ] {
             assert!(ledger.iter().any(|k| k == kind), "{kind} in {ledger:?}");
         }
         // Oldest first, every entry there.
@@ -218,6 +233,10 @@ async fn an_export_holds_every_kind_of_record_held_about_the_member() {
         assert_eq!(redemptions.len(), 2);
         assert!(redemptions.iter().any(|r| r["status"] == "used"));
         assert_eq!(mine["referralLink"]["referrer"], ANN);
+        let actions = mine["actions"].as_array().unwrap();
+        assert_eq!(actions.len(), 1);
+        assert_eq!(actions[0]["actionId"], "survey-1");
+        assert_eq!(mine["storedProfile"]["membership"]["planId"], "plus");
         // Storage keys stay out of it.
         assert!(!mine.to_string().contains("\"PK\""), "{mine}");
 

@@ -63,7 +63,7 @@ fn local_routes() -> Routes {
 #[test]
 fn the_sam_template_and_the_cargo_lambda_router_route_alike() {
     let aws = template_routes();
-    assert_eq!(aws.len(), 41, "{aws:?}");
+    assert_eq!(aws.len(), 45, "{aws:?}");
     assert_eq!(aws, local_routes());
 }
 

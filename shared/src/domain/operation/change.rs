@@ -2,6 +2,7 @@
 //! that explain it, and the other records the change touches. The store writes a change in
 //! one transaction, each part guarded by what the decision read, so all of it lands or none.
 
+use crate::domain::action_rule::CreditedAction;
 use crate::domain::event::DomainEvent;
 use crate::domain::identifier::{MemberId, RewardId};
 use crate::domain::ledger::LedgerEntry;
@@ -18,6 +19,8 @@ use crate::domain::targeted_offer::ShardPoints;
 pub enum Record {
     /// A purchase that earned points; fails if the purchase was credited before.
     NewPurchase(Purchase),
+    /// An action credited; fails if it was credited before.
+    NewAction(CreditedAction),
     /// A purchase after a refund.
     Purchase(Purchase),
     /// A redemption and its voucher, both new.
@@ -61,6 +64,7 @@ pub enum Record {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, strum::VariantArray)]
 pub enum RecordKind {
     NewPurchase,
+    NewAction,
     Purchase,
     NewRedemption,
     CloseRedemption,
@@ -84,6 +88,7 @@ impl Record {
     pub fn kind(&self) -> RecordKind {
         match self {
             Record::NewPurchase(_) => RecordKind::NewPurchase,
+            Record::NewAction(_) => RecordKind::NewAction,
             Record::Purchase(_) => RecordKind::Purchase,
             Record::NewRedemption(_) => RecordKind::NewRedemption,
             Record::CloseRedemption(_) => RecordKind::CloseRedemption,

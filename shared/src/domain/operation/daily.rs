@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use super::{Change, OperationError, Record};
 use crate::domain::engagement::Signal;
-use crate::domain::event::DomainEvent;
+use crate::domain::event::{DomainEvent, MembershipEnd};
 use crate::domain::member::Member;
 use crate::domain::program::Program;
 
@@ -51,6 +51,14 @@ pub fn daily(
             } => DomainEvent::tier_at_risk(&member, tier, *review_at, *points_needed, now),
         })
     }));
+    if let Some(ended) = &outcome.membership_ended {
+        records.push(Record::Event(DomainEvent::membership_ended(
+            &member,
+            ended,
+            MembershipEnd::Expired,
+            now,
+        )));
+    }
     let lots_expired = outcome.expired.len();
     let mut entries = outcome.expired;
     entries.extend(outcome.birthday_bonus);

@@ -2,11 +2,13 @@
 
 use time::OffsetDateTime;
 
+use super::challenges::progress;
 use super::offers::{OfferPurchase, apply_offers};
 use super::stamps::stamp;
 use super::{Change, OperationError, Record, referral};
+use crate::domain::challenge::Done;
 use crate::domain::earn_rules::Purchase as PricedPurchase;
-use crate::domain::identifier::{RuleId, TransactionId};
+use crate::domain::identifier::{ChallengeId, RuleId, TransactionId};
 use crate::domain::ledger::{LedgerEntry, Posting};
 use crate::domain::member::Member;
 use crate::domain::money::Money;
@@ -38,6 +40,8 @@ pub struct Earned {
     pub balance: Points,
     /// The stamp cards the purchase stamped.
     pub stamps: Vec<CardStamped>,
+    /// The challenges the purchase completed.
+    pub challenges_completed: Vec<ChallengeId>,
 }
 
 /// `catalogue` is what a completed stamp card's voucher is decided from (a possibly cached
@@ -54,13 +58,14 @@ pub fn earn(
 ) -> Result<Earned, OperationError> {
     let occurred_at = purchase_time(report.occurred_at, now)?;
     let mut entries = member.catch_up(program, now)?;
-    let tier = member.current_tier(program).clone();
+    let tier = member.current_tier(program, now).clone();
     let priced = PricedPurchase {
         amount: report.amount.clone(),
         category: report.category.as_ref(),
         occurred_at,
     };
-    let mut earning = program.evaluate_earn(&priced, &tier, member.earned_today(now))?;
+    let plan = member.running_plan(program, now);
+    let mut earning = program.evaluate_earn(&priced, &tier, plan, member.earned_today(now))?;
     let offered = OfferPurchase {
         transaction_id: &report.transaction_id,
         amount: &report.amount,
@@ -85,12 +90,21 @@ pub fn earn(
         reversed: Default::default(),
         stamps: Vec::new(),
         offers: awards,
+        challenges: Vec::new(),
     };
     entries.push(entry.clone());
     let stamping = stamp(&mut member, program, catalogue, report, actor, now)?;
     entries.extend(stamping.entries);
+    let done = Done::Purchase {
+        amount: &report.amount,
+        category: report.category.as_ref(),
+        occurred_at,
+    };
+    let progressed = progress(&mut member, program, &done, actor, now)?;
+    entries.extend(progressed.entries);
     let purchase = Purchase {
         stamps: stamping.stamps,
+        challenges: progressed.steps,
         ..purchase
     };
     let referral = referral::on_purchase(&mut member, program, &purchase, actor, now)?;
@@ -99,12 +113,14 @@ pub fn earn(
     records.extend(draws);
     records.extend(stamping.records);
     records.extend(referral.records);
+    records.extend(progressed.records);
     Ok(Earned {
         balance: member.balance(),
         change: Change::member(member, entries, records),
         entry,
         tier: tier.name().clone(),
         stamps: stamping.cards,
+        challenges_completed: progressed.completed,
     })
 }
 

@@ -1,8 +1,9 @@
 //! Why an operation refuses: one enum for the domain's boundary. The edge maps each
 //! variant to its status once (`http/error.rs`), so handlers only use `?`.
 
+use crate::domain::action_rule::LimitReached;
 use crate::domain::earn_rules::EarnError;
-use crate::domain::identifier::OfferId;
+use crate::domain::identifier::{ActionName, OfferId, PlanId};
 use crate::domain::member::BalanceError;
 use crate::domain::partner::PartnerError;
 use crate::domain::purchase::{PurchaseTimeError, ReversalError};
@@ -30,7 +31,13 @@ pub enum OperationError {
     #[error("tier {0:?} is not a tier of the programme")]
     UnknownTier(String),
     #[error("until must be in the future")]
-    FloorEndsInPast,
+    UntilInPast,
+    #[error("the programme has no rule for action {0}")]
+    ActionUnknown(ActionName),
+    #[error(transparent)]
+    LimitReached(#[from] LimitReached),
+    #[error("planId {0} is not a membership plan of the programme")]
+    UnknownPlan(PlanId),
     #[error("no offer {0} for this member")]
     NotOffered(OfferId),
 }

@@ -81,3 +81,25 @@ pub fn stamp_program() -> Program {
         ]);
     })
 }
+
+/// The demo programme (its `review` and `survey` rules, its `critic` challenge and its `plus`
+/// plan) with two purchase challenges: `coffee-3` (three coffees, 200 points and the badge
+/// `regular`) and `spend-50` (50.00 EUR of anything, 300 points, no badge).
+pub fn challenge_program() -> Program {
+    demo_program_with(|document| {
+        let window = ("2026-11-01T00:00:00Z", "2027-01-01T00:00:00Z");
+        let challenges = document["challenges"]
+            .as_array_mut()
+            .expect("the demo programme has challenges");
+        challenges.push(serde_json::json!({
+            "challengeId": "coffee-3", "name": "Three coffees",
+            "validFrom": window.0, "validTo": window.1,
+            "goal": {"purchases": 3}, "categories": ["coffee"],
+            "reward": {"points": 200}, "badge": "regular"}));
+        challenges.push(serde_json::json!({
+            "challengeId": "spend-50", "name": "Spend 50 EUR",
+            "validFrom": window.0, "validTo": window.1,
+            "goal": {"spend": {"amount": 5000, "currency": "EUR"}},
+            "reward": {"points": 300}}));
+    })
+}

@@ -107,6 +107,7 @@ pub fn credit_partner_purchase(
         // Stamp cards count the purchases made at the business's own tills.
         stamps: Vec::new(),
         offers: Vec::new(),
+        challenges: Vec::new(),
     };
     let issue = PartnerIssue {
         partner_id: partner.partner_id.clone(),

@@ -3,9 +3,11 @@
 
 use time::OffsetDateTime;
 
+use super::challenges::take_back_progress;
 use super::offers::give_back;
 use super::stamps::{StampVouchers, unstamp};
 use super::{Change, OperationError, Record, referral};
+use crate::domain::identifier::ChallengeId;
 use crate::domain::ledger::{LedgerEntry, Posting};
 use crate::domain::member::{BalanceError, Member};
 use crate::domain::money::Money;
@@ -22,6 +24,9 @@ pub struct Reversed {
     /// The purchase after the refund.
     pub purchase: Purchase,
     pub balance: Points,
+    /// Challenges the purchase had helped complete, whose rewards stay though a full
+    /// reversal took its progress back.
+    pub challenges_kept: Vec<ChallengeId>,
     /// When this reversal undid the purchase's stamps and one of them had completed a card:
     /// whether that card's reward stays (points credited, a voucher used).
     pub stamp_reward_kept: Option<bool>,
@@ -63,6 +68,12 @@ pub fn reverse(
         let completed_any = purchase.stamps.iter().any(|s| s.completed.is_some());
         stamp_reward_kept = completed_any.then_some(undone.reward_kept);
     }
+    let fully = purchase.refunded_minor == purchase.amount.amount_minor();
+    let challenges_kept = if fully {
+        take_back_progress(&mut member, &purchase.challenges)
+    } else {
+        Vec::new()
+    };
     let referral = referral::on_reversal(&mut member, program, &purchase, actor, now)?;
     entries.extend(referral.entries);
     records.extend(referral.records);
@@ -72,6 +83,7 @@ pub fn reverse(
         entry,
         purchase,
         stamp_reward_kept,
+        challenges_kept,
     })
 }
 

@@ -32,7 +32,7 @@ pub fn set_tier_floor(
         return Err(OperationError::UnknownTier(tier.to_string()));
     }
     if until <= now {
-        return Err(OperationError::FloorEndsInPast);
+        return Err(OperationError::UntilInPast);
     }
     let entries = member.catch_up(program, now)?;
     let floor = TierFloor {
@@ -134,7 +134,7 @@ mod tests {
                 NOW
             )
             .unwrap_err(),
-            OperationError::FloorEndsInPast
+            OperationError::UntilInPast
         );
     }
 }

@@ -7,9 +7,12 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::domain::earn_rules::BreakdownLine;
+use crate::domain::identifier::PlanId;
 use crate::domain::ledger::{EntryType, LedgerEntry};
+use crate::domain::membership::{BillingReference, Membership};
 use crate::domain::money::Money;
 use crate::domain::points::Points;
+use crate::domain::program::Program;
 
 /// A ledger entry as API.md shows it (the audit fields `seq` and `actor` stay internal).
 #[derive(Debug, Clone, Serialize)]
@@ -85,3 +88,43 @@ impl<X: Serialize> EntryReply<X> {
 /// An [`EntryReply`] with nothing of its own.
 #[derive(Debug, Serialize)]
 pub struct NoFields {}
+
+/// A paid membership as API.md shows it: the plan, the tier it grants and until when; for
+/// the billing system that set it, also its reference and start.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MembershipView {
+    pub plan_id: PlanId,
+    pub name: String,
+    pub tier: String,
+    #[serde(with = "timestamp")]
+    pub until: OffsetDateTime,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<BillingReference>,
+    #[serde(skip_serializing_if = "Option::is_none", with = "timestamp::option")]
+    pub started_at: Option<OffsetDateTime>,
+}
+
+impl MembershipView {
+    /// With its billing details; `None` when the programme no longer has the plan.
+    pub fn new(membership: &Membership, program: &Program) -> Option<Self> {
+        let plan = program.membership_plan(&membership.plan_id)?;
+        Some(Self {
+            plan_id: membership.plan_id.clone(),
+            name: plan.name().to_string(),
+            tier: plan.tier().to_string(),
+            until: membership.until,
+            reference: Some(membership.reference.clone()),
+            started_at: Some(membership.started_at),
+        })
+    }
+
+    /// As the member sees it: without the billing details.
+    pub fn for_member(self) -> Self {
+        Self {
+            reference: None,
+            started_at: None,
+            ..self
+        }
+    }
+}
