@@ -9,7 +9,7 @@ TEMPLATE := infra/template.yaml
 LAMBDA_BINARIES := earn-points member-api redeem-reward partner-offers evaluate-tier
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: tools test contract-long clients dev console deploy-console daily-run fuzz sam-build deploy deploy-guided lint validate build-arm64 bench clean-local
+.PHONY: tools test contract-long clients dev console deploy-console daily-run fuzz sam-build deploy deploy-guided lint validate build-arm64 bench soak soak-proof clean-local
 
 ## tools: install / check the dev tools (idempotent)
 tools:
@@ -90,6 +90,14 @@ build-arm64:
 ## bench: the benchmark suite (cold starts, warm latency, DynamoDB calls, memory, zip sizes, growth) against its floors; writes BENCHMARKS.md (slow; not in CI)
 bench:
 	bash scripts/bench.sh
+
+## soak: the correctness checker (loyalty-check) against the local stack for SOAK_DURATION (default 20m), random seed (SOAK_SEED to replay)
+soak:
+	SOAK_DURATION="$(or $(SOAK_DURATION),20m)" bash scripts/soak.sh
+
+## soak-proof: the checker must fail on the broken-idempotency build of the functions (fixed seed), then the normal build is restored
+soak-proof:
+	bash scripts/soak.sh --broken-proof
 
 ## clean-local: stop DynamoDB Local instances started by the scripts, remove .local/, node_modules/, .aws-sam/
 clean-local:

@@ -14,7 +14,7 @@
 # Run by scripts/test-phase.sh inside `make test` with a bounded budget, and by
 # scripts/schemathesis-long.sh (`make contract-long`) with a long one.
 #
-# Usage: scripts/schemathesis.sh [--long | --serve]
+# Usage: scripts/schemathesis.sh [--long | --serve | --check]
 #   default   bounded: SCHEMATHESIS_MAX_TIME seconds (default 120) of generated requests, in
 #             rounds of at most SCHEMATHESIS_MAX_EXAMPLES per operation (default 40), from a
 #             fixed seed (SCHEMATHESIS_SEED, default 20261123) so that `make test` is repeatable;
@@ -25,6 +25,10 @@
 #   --serve   set up the same stack, print its URL and tokens, and keep it up until Ctrl-C
 #             (to replay a failure's curl command by hand). Run on its own, outside a network
 #             namespace, its DynamoDB Local listens on all interfaces, as `make dev`'s does.
+#   --check   set up the same stack, then run the correctness checker (target/debug/loyalty-check,
+#             built beforehand) against it instead of the flows and schemathesis, with the words of
+#             CONTRACT_CHECK_ARGS (e.g. "--duration 90s --seed 7"); exits with the checker's
+#             status. Used by scripts/soak.sh (`make soak`).
 #
 # Environment:
 #   DYNAMODB_ENDPOINT   a DynamoDB Local to use (test-phase.sh passes its own); without it, this
@@ -33,6 +37,8 @@
 #   LOYALTY_TEST_NETNS=1  running in a fresh network namespace: bring loopback up first.
 #   CONTRACT_WARMUP_TIMEOUT  seconds the functions may take to build and answer (default 600).
 #   CONTRACT_CLIENT_FLOWS=0  skip the generated clients' flows.
+#   CONTRACT_WATCH_FEATURES  cargo features for the functions cargo lambda watch runs (empty by
+#                       default; scripts/soak.sh --broken-proof serves earn-points/broken-idempotency).
 # The function binaries should already be built (`cargo build --bin <function>` for each, as
 # scripts/test.sh does before the network namespace): then nothing here compiles or needs the
 # network, and the warm-up takes seconds. Logs: .local/contract/ (the functions' log, the
@@ -65,16 +71,18 @@ run_start=$SECONDS
 
 long=0
 serve=0
+check=0
 for arg in "$@"; do
   case "$arg" in
     --long) long=1 ;;
     --serve) serve=1 ;;
+    --check) check=1 ;;
     -h | --help)
-      sed -n '2,39p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,45p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "contract: unknown argument: $arg (usage: scripts/schemathesis.sh [--long | --serve])" >&2
+      echo "contract: unknown argument: $arg (usage: scripts/schemathesis.sh [--long | --serve | --check])" >&2
       exit 2
       ;;
   esac
@@ -199,7 +207,12 @@ port="$(bash scripts/free-port.sh)"
 base_url="http://127.0.0.1:${port}"
 # --ignore-changes: edits made while the run goes on must not rebuild and restart the functions.
 # setsid: its own process group, away from the terminal's Ctrl-C (cleanup stops it).
-setsid "$cargo_lambda" lambda watch --ignore-changes --locked --offline \
+watch_features=()
+if [[ -n "${CONTRACT_WATCH_FEATURES:-}" ]]; then
+  watch_features=(--features "$CONTRACT_WATCH_FEATURES")
+  log "serving the functions with features $CONTRACT_WATCH_FEATURES"
+fi
+setsid "$cargo_lambda" lambda watch --ignore-changes --locked --offline "${watch_features[@]}" \
   --invoke-address 127.0.0.1 --invoke-port "$port" </dev/null >"$watch_log" 2>&1 &
 watch_pid=$!
 log "cargo lambda watch on $base_url (pid $watch_pid, log ${watch_log#"$root"/})"
@@ -251,6 +264,19 @@ contract: serving $base_url until Ctrl-C; identities:
 EOF
   wait "$watch_pid"
   exit 0
+fi
+if [[ $check == 1 ]]; then
+  # The correctness checker (check/, issue 18) on this stack, which nobody else writes to.
+  checker="$root/target/debug/loyalty-check"
+  [[ -x "$checker" ]] || die "build the checker first: cargo build --locked -p loyalty-check"
+  # shellcheck disable=SC2206 # the words of CONTRACT_CHECK_ARGS, on purpose
+  check_args=(${CONTRACT_CHECK_ARGS:-})
+  set +e
+  "$checker" --endpoint "$base_url" "${check_args[@]}"
+  rc=$?
+  set -e
+  log "the checker exited $rc after $((SECONDS - run_start))s (functions' log: ${watch_log#"$root"/})"
+  exit "$rc"
 fi
 
 # --- the generated clients' flows --------------------------------------------------------------

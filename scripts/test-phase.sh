@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Test phase of scripts/test.sh: starts a fresh in-memory DynamoDB Local on a free port, runs
 # `cargo test --workspace --locked --offline` against it, then the contract run
-# (scripts/schemathesis.sh: schemathesis against `cargo lambda watch`, on its own table), stops
+# (scripts/schemathesis.sh: schemathesis against `cargo lambda watch`, on its own table), the
+# correctness checker's short run and its proof on the broken build (scripts/soak.sh), stops
 # DynamoDB Local again (also when a test fails), and exits non-zero if either failed. Test
 # binaries and the functions must already be built (scripts/test.sh does both).
 #
@@ -58,9 +59,24 @@ if [[ "$contract" == 1 ]]; then
   # Its own table on this DynamoDB Local; loopback is already up.
   env -u LOYALTY_TEST_NETNS bash scripts/schemathesis.sh
   contract_rc=$?
+  # The correctness checker (issue 18): a short run with a fixed seed on a stack of its own,
+  # then its proof that it can fail, on the deliberately broken build (scripts/soak.sh).
+  echo
+  echo "test: correctness checker: 90 s of mixed concurrent traffic, seed 20261203 (scripts/schemathesis.sh --check)"
+  mkdir -p .local/soak
+  CONTRACT_CLIENT_FLOWS=0 CONTRACT_CONSOLE=0 \
+    CONTRACT_CHECK_ARGS="--duration 90s --seed 20261203 --history .local/soak/history-test.log" \
+    env -u LOYALTY_TEST_NETNS bash scripts/schemathesis.sh --check
+  check_rc=$?
+  echo
+  echo "test: the checker's proof that it can fail (scripts/soak.sh --broken-proof)"
+  CARGO_NET_OFFLINE=true SOAK_DURATION=45s env -u LOYALTY_TEST_NETNS bash scripts/soak.sh --broken-proof
+  proof_rc=$?
   set -e
-  echo "test: cargo test exited $rc, the contract run exited $contract_rc"
-  if [[ $rc -eq 0 ]]; then rc=$contract_rc; fi
+  echo "test: cargo test exited $rc, the contract run exited $contract_rc, the checker $check_rc, its proof $proof_rc"
+  for phase_rc in $contract_rc $check_rc $proof_rc; do
+    if [[ $rc -eq 0 ]]; then rc=$phase_rc; fi
+  done
 else
   echo "test: contract run skipped (cargo test arguments given, or LOYALTY_CONTRACT=0)"
 fi

@@ -9,7 +9,9 @@
 #      minutes (scripts/schemathesis.sh; `make contract-long` for a long one)
 #      (scripts/clients.sh generates the Python and TypeScript clients before it, and their
 #      flows run against the same stack before schemathesis, then the operator console's
-#      browser test: scripts/console.sh builds it here and tests it there)
+#      browser test: scripts/console.sh builds it here and tests it there), then the correctness
+#      checker: 90 s of mixed concurrent traffic with a fixed seed, and its proof that it catches
+#      the deliberately broken build (scripts/soak.sh --broken-proof)
 #   5. sam validate --lint on infra/template.yaml
 #
 # Usage: scripts/test.sh [extra cargo test arguments, e.g. a test name filter]
@@ -44,11 +46,12 @@ cargo test --workspace --no-run --locked
 # The contract run (scripts/schemathesis.sh, in the test phase) serves the functions with
 # `cargo lambda watch`, which runs `cargo run --bin <function>` for each: build each one the same
 # way now, so that in the network namespace cargo only finds them up to date.
-step "cargo build --locked --bin <each function>, --bin devstack (for the contract run)"
+step "cargo build --locked --bin <each function>, --bin devstack, loyalty-check (for the contract run and the checker)"
 for bin in member-api earn-points redeem-reward partner-offers; do
   cargo build --locked --bin "$bin"
 done
 cargo build --locked -p loyalty-tests --bin devstack
+cargo build --locked -p loyalty-check
 
 step "the clients generated from docs/openapi.yaml (Python, TypeScript; their flows run in the contract run)"
 bash scripts/clients.sh generate
@@ -100,7 +103,7 @@ if [[ $validate_rc -ne 0 ]]; then
   exit "$validate_rc"
 fi
 if grep -q '^contract: OK' "$test_log"; then
-  echo "make test: OK (fmt, clippy, tests, contract run, sam validate)"
+  echo "make test: OK (fmt, clippy, tests, contract run, correctness checker and its proof, sam validate)"
 else
   echo "make test: OK (fmt, clippy, tests, sam validate; contract run skipped)"
 fi

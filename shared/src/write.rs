@@ -131,7 +131,11 @@ where
             Err(StoreError::Busy) => continue,
             Err(other) => return Err(WriteError::from(other).into()),
         };
-        if let (Some(record), Some(wanted)) = (snapshot.idempotency.take(), idempotency) {
+        let first = snapshot.idempotency.take();
+        // The deliberately broken build (feature `broken-idempotency`) forgets first answers.
+        if let (Some(record), Some(wanted), false) =
+            (first, idempotency, cfg!(feature = "broken-idempotency"))
+        {
             return replayed(record, wanted).map_err(E::from);
         }
         let before = snapshot.member.as_ref().map(Before::from);

@@ -65,6 +65,20 @@ struct Transaction {
 
 type Values<'a> = &'a [(&'a str, AttributeValue)];
 
+/// The condition on a record written once ever, and on an idempotency record. The deliberately
+/// broken build (feature `broken-idempotency`, for the correctness checker's own test) lets
+/// duplicates through.
+const ONCE: &str = if cfg!(feature = "broken-idempotency") {
+    "attribute_exists(PK) OR attribute_not_exists(PK)"
+} else {
+    "attribute_not_exists(PK)"
+};
+const FRESH_KEY: &str = if cfg!(feature = "broken-idempotency") {
+    "attribute_exists(PK) OR attribute_not_exists(PK) OR expiresAt < :now"
+} else {
+    "attribute_not_exists(PK) OR expiresAt < :now"
+};
+
 impl Store {
     /// Writes `change` in one TransactWriteItems: the member if it is still at the revision
     /// it was read at (written with the next), its ledger entries if new, each record
@@ -131,11 +145,11 @@ impl Transaction {
         match record {
             Record::NewPurchase(purchase) => {
                 let item = to_item(&PurchaseItem::from(purchase))?;
-                self.put(store, item, "attribute_not_exists(PK)", &[], Role::Once)
+                self.put(store, item, ONCE, &[], Role::Once)
             }
             Record::NewAction(action) => {
                 let item = to_item(&ActionItem::from(action))?;
-                self.put(store, item, "attribute_not_exists(PK)", &[], Role::Once)
+                self.put(store, item, ONCE, &[], Role::Once)
             }
             Record::Purchase(purchase) => {
                 let item = to_item(&PurchaseItem::from(purchase))?;
@@ -379,11 +393,10 @@ impl Transaction {
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let now = [(":now", number(now.unix_timestamp()))];
-        let condition = "attribute_not_exists(PK) OR expiresAt < :now";
         self.put(
             store,
             to_item(&IdempotencyItem::from(record))?,
-            condition,
+            FRESH_KEY,
             &now,
             Role::Idempotency,
         )
