@@ -19,13 +19,16 @@
 # skips capacity and cost), BENCH_FIGURES=0 (skips the programme figures' year read and their
 # share of an earn), BENCH_IMPORT (members loyalty-cli imports for the import throughput,
 # default 10000; 0 skips it), BENCH_OFFERS (timed earns per case of the targeted offers'
-# comparison, default 300; 0 skips it), BENCH_OPS, BENCH_SKIP_ZIP=1, BENCH_TIMEOUT (seconds the
-# harness may run, default 5400), DYNAMODB_JAVA_OPTS. Builds go to CARGO_TARGET_DIR when it is set.
+# comparison, default 300; 0 skips it), BENCH_GAMIFICATION (timed earns per case of the
+# challenges and paid memberships' comparison, default 300; 0 skips it and the worst-case member
+# item), BENCH_OPS, BENCH_SKIP_ZIP=1, BENCH_TIMEOUT (seconds the harness may run, default 5400),
+# DYNAMODB_JAVA_OPTS. Builds go to CARGO_TARGET_DIR when it is set.
 #
 # One section alone, on the release harness already built: `bash scripts/bench.sh --run --offers`
-# (or --import) runs phase 5 only, with that argument passed to the harness, which prints its
-# figures and keeps them in .local/bench/ without touching BENCHMARKS.md (on the host network;
-# `unshare --net env BENCH_NETNS=1 bash scripts/bench.sh --run --offers` for a private one).
+# (or --import, or --gamification) runs phase 5 only, with that argument passed to the harness,
+# which prints its figures and keeps them in .local/bench/ without touching BENCHMARKS.md (on the
+# host network; `unshare --net env BENCH_NETNS=1 bash scripts/bench.sh --run --offers` for a
+# private one).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -380,6 +380,8 @@ fn entity(key: &Item) -> &'static str {
         "redemption"
     } else if sk.starts_with("EVENT#") {
         "event"
+    } else if sk.starts_with(keys::ACTION_PREFIX) && pk.starts_with("MEMBER#") {
+        "action record"
     } else if pk.starts_with("VOUCHER#") {
         "voucher"
     } else if pk.starts_with("IDEMPOTENCY#") {
@@ -608,6 +610,11 @@ impl Meter<'_> {
             .send()
             .await?
             .item)
+    }
+
+    /// The member item as stored now.
+    pub(crate) async fn member_item(&self, member: &str) -> Result<Option<Item>> {
+        self.item(&Sim::member_key(member)).await
     }
 
     /// The member item's size now (0 when there is none).

@@ -15,6 +15,8 @@
 //!   (`SHARED_ITEMS_TTL_SECONDS=0`), side by side.
 //! - Earn with no targeted offer, with 50 that do not match the purchase and with 50 that do
 //!   (40 applied), side by side (`offers`).
+//! - Earn on the demo programme and with 50 running challenges and a paid membership, side by
+//!   side; the member item at its documented worst case (`gamification`).
 //!
 //! Writes BENCHMARKS.md and an SVG chart; prints one line per figure. Run by
 //! `scripts/bench.sh`, which builds the binaries and starts DynamoDB Local.
@@ -23,6 +25,7 @@ mod capacity;
 mod chart;
 mod daily;
 mod figures;
+mod gamification;
 mod growth;
 mod import;
 mod item_size;
@@ -87,6 +90,9 @@ pub struct Config {
     /// Timed earns per case of the targeted offers' comparison (0 skips it).
     #[serde(default)]
     pub offers_earns: usize,
+    /// Timed earns per case of the challenges and memberships' comparison (0 skips it).
+    #[serde(default)]
+    pub gamification_earns: usize,
     pub ops: Vec<Op>,
     #[serde(default)]
     pub bin_dir: PathBuf,
@@ -175,6 +181,7 @@ impl Config {
             figures: env_usize("BENCH_FIGURES", 1)? != 0,
             import_members: env_usize("BENCH_IMPORT", if quick { 2_000 } else { 10_000 })?,
             offers_earns: env_usize("BENCH_OFFERS", if quick { 100 } else { 300 })?,
+            gamification_earns: env_usize("BENCH_GAMIFICATION", if quick { 100 } else { 300 })?,
             ops,
             bin_dir: env_path("BENCH_BIN_DIR", "target/release"),
             upstream,
@@ -324,6 +331,10 @@ pub struct Results {
     /// Earn with 0 targeted offers, with 50 not matching and with 50 matching.
     #[serde(default)]
     pub offers: Option<offers::OffersResult>,
+    /// Earn on the demo programme and with 50 challenges and a running plan; the member item
+    /// at its worst case.
+    #[serde(default)]
+    pub gamification: Option<gamification::GamificationResult>,
     pub total_s: f64,
 }
 
@@ -1189,6 +1200,7 @@ async fn main() -> Result<()> {
         None => run().await,
         Some("--import") => import_only().await,
         Some("--offers") => offers_only().await,
+        Some("--gamification") => gamification_only().await,
         Some("--render") => {
             let path = args
                 .get(1)
@@ -1196,7 +1208,7 @@ async fn main() -> Result<()> {
             render(path)
         }
         Some(_) => Err(anyhow!(
-            "usage: loyalty-bench            run the benchmark (scripts/bench.sh sets it up)\n       loyalty-bench --render [results.json]   write BENCHMARKS.md and the chart again from a run's raw samples\n       loyalty-bench --import   only the import throughput (BENCH_IMPORT members), printed and kept in .local/bench/import.json\n       loyalty-bench --offers   only earn with 0, 50 unmatched and 50 matched targeted offers (BENCH_OFFERS earns each), printed and kept in .local/bench/offers.json and offers.md"
+            "usage: loyalty-bench            run the benchmark (scripts/bench.sh sets it up)\n       loyalty-bench --render [results.json]   write BENCHMARKS.md and the chart again from a run's raw samples\n       loyalty-bench --import   only the import throughput (BENCH_IMPORT members), printed and kept in .local/bench/import.json\n       loyalty-bench --offers   only earn with 0, 50 unmatched and 50 matched targeted offers (BENCH_OFFERS earns each), printed and kept in .local/bench/offers.json and offers.md\n       loyalty-bench --gamification   only earn on the demo programme and with 50 challenges and a running plan (BENCH_GAMIFICATION earns each), and the member item at its worst case, printed and kept in .local/bench/gamification.json and gamification.md"
         )),
     }
 }
@@ -1282,6 +1294,44 @@ async fn offers_section(config: &Config) -> Result<Option<offers::OffersResult>>
     let result = offers::run(direct, config.offers_earns).await?;
     report::print_offers(&result);
     eprintln!("bench: offers done in {:.0}s", t.elapsed().as_secs_f64());
+    Ok(Some(result))
+}
+
+/// The challenges and memberships' section alone (`loyalty-bench --gamification`): printed
+/// and written to `<log dir>/gamification.json`, with its part of BENCHMARKS.md (the
+/// target's row and the section) in `<log dir>/gamification.md`; BENCHMARKS.md is left as it
+/// is.
+async fn gamification_only() -> Result<()> {
+    let config = Config::from_env()?;
+    std::fs::create_dir_all(&config.log_dir)?;
+    let result = gamification_section(&config)
+        .await?
+        .ok_or_else(|| anyhow!("BENCH_GAMIFICATION=0: nothing to measure"))?;
+    std::fs::write(
+        config.log_dir.join("gamification.json"),
+        serde_json::to_vec_pretty(&result)?,
+    )?;
+    let markdown = config.log_dir.join("gamification.md");
+    std::fs::write(&markdown, report::gamification_alone(&result))?;
+    eprintln!("bench: wrote {}", markdown.display());
+    Ok(())
+}
+
+/// Earn on the demo programme and with 50 challenges and a running plan, and the member item
+/// at its worst case, unless `BENCH_GAMIFICATION=0`; on tables of their own, dropped
+/// afterwards.
+async fn gamification_section(config: &Config) -> Result<Option<gamification::GamificationResult>> {
+    if config.gamification_earns == 0 {
+        return Ok(None);
+    }
+    let t = Instant::now();
+    let direct = loyalty_tests::local_client().await;
+    let result = gamification::run(direct, config.gamification_earns).await?;
+    report::print_gamification(&result);
+    eprintln!(
+        "bench: gamification done in {:.0}s",
+        t.elapsed().as_secs_f64()
+    );
     Ok(Some(result))
 }
 
@@ -1483,6 +1533,7 @@ async fn run() -> Result<()> {
 
     let import = import_section(&config).await?;
     let offers = offers_section(&config).await?;
+    let gamification = gamification_section(&config).await?;
 
     let growth = if config.growth_sizes.is_empty() {
         Vec::new()
@@ -1548,6 +1599,7 @@ async fn run() -> Result<()> {
         figures,
         import,
         offers,
+        gamification,
         total_s: started.elapsed().as_secs_f64(),
     };
     std::fs::write(

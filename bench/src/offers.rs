@@ -183,13 +183,13 @@ impl OffersResult {
 
 /// When each DynamoDB call was sent (`true`) and answered (`false`), per attempt.
 #[derive(Clone, Default)]
-struct Wire {
+pub(crate) struct Wire {
     events: Arc<Mutex<Vec<(Instant, bool)>>>,
 }
 
 impl Wire {
     /// `base` with this clock on every call.
-    fn client(&self, base: &Client) -> Client {
+    pub(crate) fn client(&self, base: &Client) -> Client {
         Client::from_conf(
             base.config()
                 .to_builder()
@@ -202,7 +202,7 @@ impl Wire {
 
     /// The time since the last `take` with at least one call on the wire; a call never
     /// answered (a failed attempt) counts until `end`.
-    fn take(&self, end: Instant) -> Duration {
+    pub(crate) fn take(&self, end: Instant) -> Duration {
         let events =
             std::mem::take(&mut *self.events.lock().unwrap_or_else(PoisonError::into_inner));
         in_flight(events, end)
@@ -280,20 +280,20 @@ impl Intercept for WireInterceptor {
 // ------------------------------------------------------------------------------------------
 // The environments.
 
-fn till() -> Value {
+pub(crate) fn till() -> Value {
     json!({"sub": "bench-till", "scope": "loyalty/earn"})
 }
 
-fn admin() -> Value {
+pub(crate) fn admin() -> Value {
     json!({"sub": "bench-operator", "scope": "loyalty/admin"})
 }
 
-fn coffee(transaction: &str) -> Value {
+pub(crate) fn coffee(transaction: &str) -> Value {
     json!({"transactionId": transaction,
            "amount": {"amount": 899, "currency": "EUR"}, "category": "coffee"})
 }
 
-fn environment(client: Client, table: &str) -> Context {
+pub(crate) fn environment(client: Client, table: &str) -> Context {
     Context {
         store: Store::new(client, table),
         clock: Arc::new(SystemClock),

@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::capacity::{CapacityResult, CapacityRow};
 use crate::daily::DailyResult;
 use crate::figures::{EarnOverhead, FiguresRead, FiguresResult};
+use crate::gamification::{self, GamificationResult};
 use crate::growth::GrowthStep;
 use crate::offers::{Case, CaseResult, OffersResult};
 use crate::projection::{self, CASES, Projection};
@@ -194,6 +195,7 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
     let figures_summary = figures(&mut out, results);
     let import_summary = import_throughput(&mut out, results.import.as_ref());
     let offers_summary = targeted_offers(&mut out, results.offers.as_ref());
+    let gamification_summary = challenges_and_plans(&mut out, results.gamification.as_ref());
     how_to_read(&mut out, results.proxy_hop.as_ref());
 
     let mut summary = targets.summary;
@@ -203,6 +205,7 @@ pub fn markdown(results: &Results, chart: &Path) -> Markdown {
     summary.extend(figures_summary);
     summary.extend(import_summary);
     summary.extend(offers_summary);
+    summary.extend(gamification_summary);
     Markdown { text: out, summary }
 }
 
@@ -325,6 +328,7 @@ impl Targets {
         targets.daily_at_scale(results.daily.as_ref());
         targets.capacity(results.capacity.as_ref());
         targets.offers(results.offers.as_ref());
+        targets.gamification(results.gamification.as_ref());
         targets
     }
 
@@ -806,6 +810,49 @@ impl Targets {
             self.misses.push(format!(
                 "**earn DynamoDB calls with {} offers**: {modal} per earn, {max} at most besides the shared items' refresh. The offer set is read with the programme and kept by the warm environment for 30 s, and each applied offer's budget draw is an item of the earn's own TransactWriteItems: more calls mean one of them is no longer so (see the section's calls by operation).",
                 r.offers
+            ));
+        }
+    }
+
+    /// Earn with 50 running challenges and the member's plan running: at most 2 calls
+    /// besides the shared items' refresh.
+    fn gamification(&mut self, result: Option<&GamificationResult>) {
+        let Some(r) = result else {
+            return;
+        };
+        let Some(c) = r.case(gamification::Case::Loaded) else {
+            return;
+        };
+        let modal = mode(&c.calls).unwrap_or(0);
+        let max = c.transaction_calls().max().unwrap_or(0);
+        let refreshed = c.shared_reads.iter().filter(|n| **n > 0).count();
+        let met = !c.calls.is_empty() && modal <= MAX_CALLS && max <= MAX_CALLS;
+        let _ = writeln!(
+            self.rows,
+            "| earn ≤ {MAX_CALLS} DynamoDB calls with {} challenges and a running membership plan | {modal} per earn ({}) with {} challenges running ({} of them counting the purchase) and the member's `{}` plan running; at most {max} besides the 30 s refresh of the cached shared items ({refreshed} of {} earns refreshed){} | {} |",
+            r.challenges,
+            c.plan().join(" + "),
+            r.challenges,
+            c.case.counting(),
+            r.plan,
+            c.calls.len(),
+            if c.errors > 0 {
+                format!("; {} earns failed", c.errors)
+            } else {
+                String::new()
+            },
+            verdict(met)
+        );
+        self.summary.push(format!(
+            "gamification   earn            {modal} per earn with {} challenges and plan {} running, max {max} besides the refresh [{}]",
+            r.challenges,
+            r.plan,
+            met_or_missed(met)
+        ));
+        if !met {
+            self.misses.push(format!(
+                "**earn DynamoDB calls with {} challenges and a running plan**: {modal} per earn, {max} at most besides the shared items' refresh. Challenge progress and the membership live on the member item, and the challenges and plans in the programme, so the earn's TransactGetItems and TransactWriteItems should be all: more calls mean one of them is read or written apart (see the section's calls by operation).",
+                r.challenges
             ));
         }
     }
@@ -2079,6 +2126,309 @@ pub fn offers_alone(r: &OffersResult) -> String {
     out
 }
 
+/// One case of the challenges and memberships' comparison as a progress line.
+fn gamification_line(r: &gamification::CaseResult) -> String {
+    let total = summarize(r.total_ms.iter().copied());
+    format!(
+        "gamification   {:<36} {} calls | p50 {} ms p99 {} ms | {} WCU | member item {} | errors {}",
+        r.case.label(),
+        calls_range(&r.calls),
+        f(total.p50),
+        f(total.p99),
+        r.capacity
+            .as_ref()
+            .map_or("n/a".into(), |c| f(c.write_units())),
+        bytes_range(&r.member_bytes),
+        r.errors
+    )
+}
+
+/// A worst-case member as a progress line.
+fn worst_line(w: &gamification::WorstCase) -> String {
+    format!(
+        "gamification   worst case, {}: member item {} bytes ({:.1}% of {} KB), {} challenges, {} action counts, {} badges; an earn on it {} WCU + {} RCU",
+        w.label(),
+        w.member_bytes,
+        100.0 * w.member_bytes as f64 / gamification::ITEM_LIMIT as f64,
+        gamification::ITEM_LIMIT / 1024,
+        w.challenges,
+        w.actions,
+        w.badges,
+        w.earn.as_ref().map_or("n/a".into(), |e| f(e.write_units())),
+        w.earn.as_ref().map_or("n/a".into(), |e| f(e.read_units()))
+    )
+}
+
+fn burst_line(b: &gamification::Burst) -> String {
+    format!(
+        "gamification   one earn completing {} challenges: {} ({} items in its TransactWriteItems, DynamoDB takes {}){}",
+        b.challenges,
+        b.status,
+        b.items_written,
+        gamification::TRANSACTION_ITEMS,
+        b.error.as_ref().map_or(String::new(), |e| format!(": {e}"))
+    )
+}
+
+pub fn print_gamification(r: &GamificationResult) {
+    for case in &r.cases {
+        eprintln!("{}", gamification_line(case));
+    }
+    for w in &r.worst {
+        eprintln!("{}", worst_line(w));
+    }
+    for b in &r.burst {
+        eprintln!("{}", burst_line(b));
+    }
+}
+
+/// `520 bytes`, or `510–530 bytes` when the members differ.
+fn bytes_range(values: &[usize]) -> String {
+    match (values.iter().min(), values.iter().max()) {
+        (Some(min), Some(max)) if min == max => format!("{min} bytes"),
+        (Some(min), Some(max)) => format!("{min}–{max} bytes"),
+        _ => "n/a".into(),
+    }
+}
+
+/// `## Paid memberships and challenges: earn with 50 challenges and a running plan`. Returns
+/// the summary lines.
+fn challenges_and_plans(out: &mut String, result: Option<&GamificationResult>) -> Vec<String> {
+    let _ = writeln!(
+        out,
+        "\n## Paid memberships and challenges: earn with {} challenges and a running plan\n",
+        loyalty::domain::challenge::MAX_CHALLENGES
+    );
+    let Some(r) = result else {
+        let _ = writeln!(out, "Not measured in this run (BENCH_GAMIFICATION=0).");
+        return Vec::new();
+    };
+    let _ = writeln!(
+        out,
+        "Measured as the targeted offers are (next section up): the earn-points handler in-process, one earn at a time as one warm execution environment takes them, every earn one {} bought by one of {} members in turn. Two cases, each on a table of its own and one warm environment of its own (the programme kept for 30 s): **{}**: the demo programme as it is, whose one challenge (`critic`) counts reviews, so a purchase moves none, and members without a membership; **{}**: the demo programme with {} more challenges ({} in all, the most a programme holds), running from a day ago to a month on, alternately a purchase-count goal of 1,000,000 and a spend goal of 1,000,000.00 EUR, so every purchase adds to each of them and none is ever reached, and every member with the `{}` plan running (`PUT /v1/members/{{id}}/membership`, a month on; the plan gives Gold and an earn multiplier of 1.25, a `membership:{}` breakdown line, checked on every earn). The programme is stored with `PUT /v1/program` through the same environment. Each case: one warm-up earn per member, not timed, then {} timed earns, the two cases alternating in {} rounds. Calls, *in DynamoDB* and *outside* as in the offers' section; capacity: one more warm earn per case on a probed environment, sized by the documented rules. *Member item*: every member's item at the end, by the documented rules.\n",
+        r.purchase,
+        r.members,
+        gamification::Case::Demo.label(),
+        gamification::Case::Loaded.label(),
+        r.challenges - 1,
+        r.challenges,
+        r.plan,
+        r.plan,
+        r.earns,
+        r.rounds
+    );
+    let _ = writeln!(
+        out,
+        "| case | challenges counting the purchase | DynamoDB calls | mean calls | p50 | p99 | in DynamoDB p50 | outside DynamoDB p50 | items written | WCU | RCU | member item | errors |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    let p50 = |values: &[f64]| summarize(values.iter().copied()).p50;
+    let outside = |c: &gamification::CaseResult| -> Vec<f64> {
+        c.total_ms
+            .iter()
+            .zip(&c.dynamodb_ms)
+            .map(|(t, d)| t - d)
+            .collect()
+    };
+    for c in &r.cases {
+        let total = summarize(c.total_ms.iter().copied());
+        let cap = c.capacity.as_ref();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {}: {} | {:.3} | {} ms | {} ms | {} ms | {} ms | {} | {} | {} | {} | {} |",
+            c.case.label(),
+            c.case.counting(),
+            calls_range(&c.calls),
+            compress_plan(&c.plan()),
+            mean_of(&c.calls),
+            f(total.p50),
+            f(total.p99),
+            f(p50(&c.dynamodb_ms)),
+            f(p50(&outside(c))),
+            cap.map_or("n/a".into(), |row| items_written(row).to_string()),
+            cap.map_or("n/a".into(), |row| f(row.write_units())),
+            cap.map_or("n/a".into(), |row| f(row.read_units())),
+            bytes_range(&c.member_bytes),
+            c.errors
+        );
+    }
+    let _ = writeln!(out);
+    if let (Some(demo), Some(loaded)) = (
+        r.case(gamification::Case::Demo),
+        r.case(gamification::Case::Loaded),
+    ) {
+        let p99 = |c: &gamification::CaseResult| summarize(c.total_ms.iter().copied()).p99;
+        let wcu = |c: &gamification::CaseResult| c.capacity.as_ref().map(CapacityRow::write_units);
+        let _ = writeln!(
+            out,
+            "- **{}**, against the demo programme: p50 {} ms ({} against {} ms), p99 {} ms; in DynamoDB {} ms, outside {} ms (differences of p50s). WCU {} against {}{}.",
+            loaded.case.label(),
+            signed(p50(&loaded.total_ms) - p50(&demo.total_ms)),
+            f(p50(&loaded.total_ms)),
+            f(p50(&demo.total_ms)),
+            signed(p99(loaded) - p99(demo)),
+            signed(p50(&loaded.dynamodb_ms) - p50(&demo.dynamodb_ms)),
+            signed(p50(&outside(loaded)) - p50(&outside(demo))),
+            wcu(loaded).map_or("n/a".into(), f),
+            wcu(demo).map_or("n/a".into(), f),
+            match (wcu(loaded), wcu(demo)) {
+                (Some(w), Some(b)) if b > 0.0 => format!(" ({:.2}x)", w / b),
+                _ => String::new(),
+            }
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nThe measured earn's calls, item by item (by the documented rules):\n"
+    );
+    for c in &r.cases {
+        let Some(row) = &c.capacity else {
+            continue;
+        };
+        for call in &row.calls {
+            let _ = writeln!(
+                out,
+                "- {}, {}: reported {}, rules {}: {}",
+                c.case.label(),
+                call.operation,
+                call.reported.map_or("n/a".into(), f),
+                f(call.computed),
+                grouped_items(call)
+            );
+        }
+    }
+
+    let _ = writeln!(
+        out,
+        "\n**The member item at its documented worst case** ({} challenges with progress, {} action-rule counts, {} badges and a membership), built through the API on a manual clock: a programme of {} action rules (1 point, no limit) and {} challenges each reached by one action of its own rule, with a badge of its own, and {} actions reported (`POST /v1/members/{{id}}/actions`); two days on (those challenges over, their progress gone) {} more challenges and {} more actions; two days on {} challenges a purchase counts for and never reaches, a membership, and an earn. Once with short identifiers (`a-07`, `p3-c-07`, `b-007`, `plus`) and once with every identifier the member item keeps (action, challenge, badge, plan) at the {} characters the API takes, and the billing reference at its {}. Sized by the documented rules, against DynamoDB's limit of 400 KB ({} bytes); then one more earn on that member, measured as above.\n",
+        r.challenges,
+        loyalty::domain::action_rule::MAX_ACTION_RULES,
+        loyalty::domain::challenge::MAX_BADGES,
+        loyalty::domain::action_rule::MAX_ACTION_RULES,
+        r.challenges,
+        loyalty::domain::action_rule::MAX_ACTION_RULES,
+        r.challenges,
+        loyalty::domain::action_rule::MAX_ACTION_RULES,
+        r.challenges,
+        gamification::MAX_ID_CHARS,
+        gamification::MAX_REFERENCE_CHARS,
+        gamification::ITEM_LIMIT
+    );
+    let _ = writeln!(
+        out,
+        "| member | challenges | action counts | badges | membership | member item | of 400 KB | largest attributes | earn on it: items written | WCU | RCU |\n|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for w in &r.worst {
+        let largest: Vec<String> = w
+            .attributes
+            .iter()
+            .take(4)
+            .map(|(name, bytes)| format!("`{name}` {bytes} B"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} bytes | {:.2}% | {} | {} | {} | {} |",
+            w.label(),
+            w.challenges,
+            w.actions,
+            w.badges,
+            if w.membership { "yes" } else { "no" },
+            w.member_bytes,
+            100.0 * w.member_bytes as f64 / gamification::ITEM_LIMIT as f64,
+            largest.join(", "),
+            w.earn
+                .as_ref()
+                .map_or("n/a".into(), |e| items_written(e).to_string()),
+            w.earn.as_ref().map_or("n/a".into(), |e| f(e.write_units())),
+            w.earn.as_ref().map_or("n/a".into(), |e| f(e.read_units()))
+        );
+    }
+    let _ = writeln!(out);
+    for w in &r.worst {
+        let Some(row) = &w.earn else {
+            continue;
+        };
+        for call in &row.calls {
+            let _ = writeln!(
+                out,
+                "- worst case, {}, {}: reported {}, rules {}: {}",
+                w.label(),
+                call.operation,
+                call.reported.map_or("n/a".into(), f),
+                f(call.computed),
+                grouped_items(call)
+            );
+        }
+    }
+    if !r.burst.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n**One earn completing many challenges at once**: a programme of that many challenges, each reached by one purchase and giving a badge, and a new member's first coffee (its first earn of the day, so the figures' day items are among its own). Each completion adds a `challenge_reward` entry and a `ChallengeCompleted` event to the earn's TransactWriteItems, which DynamoDB takes at most {} items in.\n",
+            gamification::TRANSACTION_ITEMS
+        );
+        let _ = writeln!(
+            out,
+            "| challenges completed by one earn | answer | items in its TransactWriteItems | DynamoDB's answer |\n|---|---|---|---|"
+        );
+        for b in &r.burst {
+            let _ = writeln!(
+                out,
+                "| {} | {}{} | {} | {} |",
+                b.challenges,
+                b.status,
+                match (&b.error, b.status) {
+                    (Some(e), _) => format!(" `{}`", e.trim()),
+                    (None, 201) => format!(", {} completed", b.completed),
+                    (None, _) => String::new(),
+                },
+                b.items_written,
+                if b.dynamodb_errors.is_empty() {
+                    "accepted".to_string()
+                } else {
+                    b.dynamodb_errors
+                        .iter()
+                        .map(|e| format!("`{}`", e.replace('|', "\\|")))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                }
+            );
+        }
+    }
+    let refreshed: Vec<String> = r
+        .cases
+        .iter()
+        .map(|c| {
+            format!(
+                "{} of {}",
+                c.shared_reads.iter().filter(|n| **n > 0).count(),
+                c.calls.len()
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nEarns that also read their shared items again (the 30 s refresh), case by case: {}. Knob: `BENCH_GAMIFICATION` (timed earns per case, default 300, 100 with `BENCH_QUICK=1`; 0 skips the section); `loyalty-bench --gamification` measures this section alone.",
+        refreshed.join(", ")
+    );
+    let mut summary: Vec<String> = r.cases.iter().map(gamification_line).collect();
+    summary.extend(r.worst.iter().map(worst_line));
+    summary.extend(r.burst.iter().map(burst_line));
+    summary
+}
+
+/// What `loyalty-bench --gamification` adds to BENCHMARKS.md: the target's row (for the
+/// Targets table), what limits it when missed, and the section.
+pub fn gamification_alone(r: &GamificationResult) -> String {
+    let mut targets = Targets::default();
+    targets.gamification(Some(r));
+    let mut out = String::from("Targets row:\n\n");
+    out.push_str(&targets.rows);
+    for miss in &targets.misses {
+        let _ = writeln!(out, "\nTargets missed:\n\n- {miss}");
+    }
+    challenges_and_plans(&mut out, Some(r));
+    out
+}
+
 /// `## Programme figures: a year's read, and what they add to an earn`. Returns the summary
 /// lines.
 fn figures(out: &mut String, results: &Results) -> Vec<String> {
@@ -2263,7 +2613,7 @@ fn how_to_read(out: &mut String, proxy_hop: Option<&ProxyHop>) {
          - The proxy adds a loopback hop to every DynamoDB call, for the functions and the floors alike; the hop's send and receive count as time outside DynamoDB.{}\n\
          - The x86_64 binaries measured here (functions and floors) are built in one cargo invocation with the harness, so the dependency graph is compiled once; that unifies a few dependency features the functions do not use (hyper's server side, regex-automata's meta engine, zerocopy's derive macros), whose code LTO drops. The zips are built by cargo lambda from the functions alone, as for a deployment.\n\
          - Raw samples of this run: `.local/bench/results.json`; the functions' logs: `.local/bench/*.log`.\n\
-         - Knobs (environment): `BENCH_QUICK=1` (fewer iterations, 10,000 members for growth, 2,000 due for the daily run; not for the record), `BENCH_COLD_RUNS`, `BENCH_REQUESTS`, `BENCH_SERIAL_REQUESTS`, `BENCH_CONCURRENCY`, `BENCH_STREAM_BATCH`, `BENCH_MEMBERS` (largest growth size; 0 skips growth), `BENCH_DUE`, `BENCH_DAILY_DUE` (members due on one day for the daily run at scale; 0 skips it), `BENCH_DAILY_FLOOR` (how many of them the floor repeats), `BENCH_CAPACITY_DAYS` (days of purchases before the year-old member is measured; 0 skips capacity and cost), `BENCH_FIGURES=0` (skips the programme figures), `BENCH_IMPORT` (members for the import throughput, default 10,000; 0 skips it; `loyalty-bench --import` measures only it), `BENCH_OFFERS` (timed earns per case of the targeted offers' comparison, default 300; 0 skips it; `loyalty-bench --offers` measures only it), `BENCH_OPS`, `BENCH_SKIP_ZIP=1`; builds go to `CARGO_TARGET_DIR` when set.",
+         - Knobs (environment): `BENCH_QUICK=1` (fewer iterations, 10,000 members for growth, 2,000 due for the daily run; not for the record), `BENCH_COLD_RUNS`, `BENCH_REQUESTS`, `BENCH_SERIAL_REQUESTS`, `BENCH_CONCURRENCY`, `BENCH_STREAM_BATCH`, `BENCH_MEMBERS` (largest growth size; 0 skips growth), `BENCH_DUE`, `BENCH_DAILY_DUE` (members due on one day for the daily run at scale; 0 skips it), `BENCH_DAILY_FLOOR` (how many of them the floor repeats), `BENCH_CAPACITY_DAYS` (days of purchases before the year-old member is measured; 0 skips capacity and cost), `BENCH_FIGURES=0` (skips the programme figures), `BENCH_IMPORT` (members for the import throughput, default 10,000; 0 skips it; `loyalty-bench --import` measures only it), `BENCH_OFFERS` (timed earns per case of the targeted offers' comparison, default 300; 0 skips it; `loyalty-bench --offers` measures only it), `BENCH_GAMIFICATION` (timed earns per case of the challenges and memberships' comparison, default 300; 0 skips it and the worst-case member; `loyalty-bench --gamification` measures only it), `BENCH_OPS`, `BENCH_SKIP_ZIP=1`; builds go to `CARGO_TARGET_DIR` when set.",
         proxy_hop.map_or(String::new(), calibration)
     );
 }
@@ -2358,7 +2708,7 @@ mod tests {
         markdown(results, Path::new("docs/bench/latency.svg"))
     }
 
-    const HEADINGS: [&str; 17] = [
+    const HEADINGS: [&str; 18] = [
         "# Benchmarks",
         "## Targets",
         "### Targets missed, and what limits them",
@@ -2375,6 +2725,7 @@ mod tests {
         "## Programme figures: a year's read, and what they add to an earn",
         "## Import throughput",
         "## Targeted offers: earn with 0 and with 50 active offers",
+        "## Paid memberships and challenges: earn with 50 challenges and a running plan",
         "## How to read these numbers",
     ];
 
@@ -2584,6 +2935,139 @@ mod tests {
         assert!(misses(&text).contains(&"earn DynamoDB calls with 50 offers"));
     }
 
+    /// A challenges and memberships' run, made up: 4 earns per case, one of the loaded case's
+    /// with the shared items' refresh.
+    fn gamification_fixture() -> GamificationResult {
+        use crate::capacity::{CallCapacity, ItemUnits};
+        use crate::gamification::{Burst, Case, CaseResult, WorstCase};
+        let call =
+            |operation: &str, kind: &str, units: f64, items: &[(&str, usize)]| CallCapacity {
+                operation: operation.into(),
+                kind: kind.into(),
+                reported: Some(units),
+                computed: units,
+                items: items
+                    .iter()
+                    .map(|(what, bytes)| ItemUnits {
+                        what: (*what).into(),
+                        bytes: *bytes,
+                        units: 2.0,
+                    })
+                    .collect(),
+                ..CallCapacity::default()
+            };
+        let row = |member_bytes: usize, wcu: f64| CapacityRow {
+            op: "earn".into(),
+            member: "x".into(),
+            member_bytes_before: member_bytes,
+            member_bytes_after: member_bytes,
+            calls: vec![
+                call(
+                    "TransactGetItems",
+                    "read",
+                    4.0,
+                    &[("Get member", member_bytes)],
+                ),
+                call(
+                    "TransactWriteItems",
+                    "write",
+                    wcu,
+                    &[("Put member", member_bytes), ("Put purchase", 300)],
+                ),
+            ],
+        };
+        let case =
+            |case: Case, ms: f64, calls: Vec<usize>, member_bytes: usize, wcu: f64| CaseResult {
+                case,
+                total_ms: vec![ms; 4],
+                dynamodb_ms: vec![ms - 1.0; 4],
+                shared_reads: calls.iter().map(|c| c - 2).collect(),
+                calls,
+                operations: std::collections::BTreeMap::new(),
+                errors: 0,
+                capacity: Some(row(member_bytes, wcu)),
+                member_bytes: vec![member_bytes; 20],
+            };
+        GamificationResult {
+            earns: 4,
+            members: 20,
+            challenges: 50,
+            plan: "plus".into(),
+            rounds: 4,
+            purchase: "8.99 EUR coffee".into(),
+            cases: vec![
+                case(Case::Demo, 10.0, vec![2; 4], 590, 12.0),
+                case(Case::Loaded, 12.0, vec![2, 3, 2, 2], 3152, 20.0),
+            ],
+            worst: vec![WorstCase {
+                id_chars: Some(128),
+                reference_chars: 200,
+                challenges: 50,
+                actions: 50,
+                badges: 100,
+                membership: true,
+                member_bytes: 31705,
+                attributes: vec![("badges".into(), 12909), ("actions".into(), 9060)],
+                earn: Some(row(31705, 86.0)),
+                requests: 107,
+                seconds: 14.0,
+            }],
+            burst: vec![Burst {
+                challenges: 47,
+                status: 500,
+                error: Some("internal_error an internal error occurred".into()),
+                dynamodb_errors: vec!["400 {\"Message\":\"a|b\"}".into()],
+                completed: 0,
+                items_written: 101,
+                capacity: None,
+            }],
+            seconds: 60.0,
+        }
+    }
+
+    #[test]
+    fn the_gamification_section_sets_the_cases_and_the_worst_case_side_by_side() {
+        let mut results = fixture();
+        results.gamification = Some(gamification_fixture());
+        let rendered = render(&results);
+        let text = &rendered.text;
+        assert_eq!(headings(text), HEADINGS);
+        for expected in [
+            "| earn ≤ 2 DynamoDB calls with 50 challenges and a running membership plan | 2 per earn (TransactGetItems + TransactWriteItems) with 50 challenges running (49 of them counting the purchase) and the member's `plus` plan running; at most 2 besides the 30 s refresh of the cached shared items (1 of 4 earns refreshed) | met |",
+            "| demo programme (1 challenge, no plan) | 0 | 2: TransactGetItems + TransactWriteItems | 2.000 | 10.0 ms | 10.0 ms | 9.00 ms | 1.00 ms | 2 | 12.0 | 4.00 | 590 bytes | 0 |",
+            "| 50 challenges, plan `plus` running | 49 | 2 (2–3): TransactGetItems + TransactWriteItems | 2.250 | 12.0 ms |",
+            "WCU 20.0 against 12.0 (1.67x).",
+            "| identifiers of 128 characters, billing reference of 200 | 50 | 50 | 100 | yes | 31705 bytes | 7.74% | `badges` 12909 B, `actions` 9060 B | 2 | 86.0 | 4.00 |",
+            "| 47 | 500 `internal_error an internal error occurred` | 101 | `400 {\"Message\":\"a\\|b\"}` |",
+            "case by case: 0 of 4, 1 of 4.",
+        ] {
+            assert!(text.contains(expected), "missing: {expected}\n{text}");
+        }
+        assert!(rendered.summary.contains(&"gamification   earn            2 per earn with 50 challenges and plan plus running, max 2 besides the refresh [met]".to_string()));
+        assert_eq!(
+            gamification_alone(results.gamification.as_ref().unwrap())
+                .lines()
+                .filter(|l| l.starts_with("| earn ≤ 2 DynamoDB calls with 50 challenges"))
+                .count(),
+            1
+        );
+
+        // A third call besides the refresh: missed, and explained.
+        if let Some(loaded) = results.gamification.as_mut().and_then(|g| {
+            g.cases
+                .iter_mut()
+                .find(|c| c.case == crate::gamification::Case::Loaded)
+        }) {
+            loaded.calls = vec![3; 4];
+            loaded.shared_reads = vec![0; 4];
+        }
+        let text = render(&results).text;
+        assert!(text.contains("at most 3 besides the 30 s refresh of the cached shared items (0 of 4 earns refreshed) | **missed** |"));
+        assert!(
+            misses(&text).contains(&"earn DynamoDB calls with 50 challenges and a running plan")
+        );
+    }
+
     #[test]
     fn what_a_run_did_not_measure_says_so() {
         let mut results = fixture();
@@ -2616,6 +3100,7 @@ mod tests {
             "## Programme figures: a year's read, and what they add to an earn\n\nNot measured in this run (BENCH_FIGURES=0).\n",
             "## Import throughput\n\nNot measured in this run (BENCH_IMPORT=0).\n",
             "## Targeted offers: earn with 0 and with 50 active offers\n\nNot measured in this run (BENCH_OFFERS=0).\n",
+            "## Paid memberships and challenges: earn with 50 challenges and a running plan\n\nNot measured in this run (BENCH_GAMIFICATION=0).\n",
         ] {
             assert!(text.contains(expected), "missing: {expected}");
         }
